@@ -1,0 +1,84 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CollectionPolicy(models.Model):
+    _name = "collection.policy"
+    _description = "Collection Policy"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    active = fields.Boolean(default=True)
+    is_default = fields.Boolean(
+        string="Default Policy",
+        help="Used for the customers of this company that have no policy of their own.",
+    )
+    stage_ids = fields.One2many("collection.policy.stage", "policy_id", string="Stages", copy=True)
+    responsible_id = fields.Many2one(
+        "res.users",
+        string="Default Collector",
+        help="Receives the tasks of customers that have neither a collector nor a salesperson.",
+    )
+    note = fields.Html(translate=True)
+    partner_count = fields.Integer(compute="_compute_partner_count")
+
+    def _compute_partner_count(self):
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("collection_policy_id", "in", self.ids)], ["collection_policy_id"], ["__count"]
+            )
+        )
+        for policy in self:
+            policy.partner_count = counts.get(policy, 0)
+
+    def init(self):
+        # one default policy per company, enforced by the database
+        self.env.cr.execute(
+            """CREATE UNIQUE INDEX IF NOT EXISTS collection_policy_one_default_per_company
+               ON collection_policy (company_id) WHERE is_default AND active"""
+        )
+
+    @api.constrains("is_default", "active", "company_id")
+    def _check_is_default(self):
+        for policy in self.filtered(lambda p: p.is_default and p.active):
+            others = self.search_count([
+                ("company_id", "=", policy.company_id.id),
+                ("is_default", "=", True),
+                ("id", "!=", policy.id),
+            ])
+            if others:
+                raise ValidationError(
+                    _("Company %s already has a default collection policy.", policy.company_id.name)
+                )
+
+    @api.constrains("stage_ids", "active", "name")
+    def _check_stage_ids(self):
+        for policy in self:
+            if policy.active and not policy.stage_ids:
+                raise ValidationError(
+                    _("The collection policy “%s” has no stages: add at least one.", policy.name)
+                )
+            policy.stage_ids.with_context(collection_policy_write=False)._check_offset_order()
+
+    def action_set_default(self):
+        self.ensure_one()
+        self.search([("company_id", "=", self.company_id.id), ("is_default", "=", True)]).write(
+            {"is_default": False}
+        )
+        self.is_default = True
+
+    @api.model
+    def _get_default(self, company):
+        return self.search([("company_id", "=", company.id), ("is_default", "=", True)], limit=1)
+
+    def write(self, vals):
+        # stages edited together in one form save are checked once, at the end
+        res = super(CollectionPolicy, self.with_context(collection_policy_write=True)).write(vals)
+        if {"is_default", "active", "stage_ids"} & set(vals):
+            self.env["account.move"]._collection_replan_policies(self)
+        return res
