@@ -1,7 +1,12 @@
-from . import res_company
-from . import collection_non_contact_day
-from . import collection_policy
-from . import collection_policy_stage
-from . import collection_event
-from . import res_partner
-from . import account_move
+from . import (
+    account_move,
+    account_partial_reconcile,
+    collection_engine,
+    collection_event,
+    collection_non_contact_day,
+    collection_policy,
+    collection_policy_stage,
+    res_company,
+    res_config_settings,
+    res_partner,
+)

@@ -182,3 +182,105 @@ class AccountMove(models.Model):
                 raise ValidationError(
                     _("The pause of %(move)s cannot end in the past (%(date)s).",
                       move=move.display_name, date=move.collection_pause_until))
+
+    # ------------------------------------------------------------------ user actions
+    def action_collection_pause(self):
+        return self.env["collection.pause.wizard"]._action_open(moves=self, mode="pause")
+
+    def action_collection_dispute(self):
+        return self.env["collection.pause.wizard"]._action_open(moves=self, mode="dispute")
+
+    def action_collection_resume(self):
+        """Resume automatic collections: clears the invoice's pause, dispute and hand-over.
+
+        The cadence continues from its current stage: only the latest due stage fires at
+        the next run, never a burst of the stages missed meanwhile.
+        """
+        for move in self:
+            if move.collection_state in ("done", "excluded", False):
+                raise UserError(_("%s is not in collections: nothing to resume.", move.display_name))
+        self.write({
+            "collection_paused": False, "collection_pause_reason": False,
+            "collection_pause_until": False, "collection_disputed": False,
+        })
+        self.sudo().write({"collection_human": False})
+        for move in self:
+            move.message_post(body=_("Automatic collections resumed by %s.", self.env.user.name))
+        return True
+
+    def action_collection_exclude(self):
+        self.write({"collection_excluded": True,
+                    "collection_exclude_reason": _("Excluded by %s", self.env.user.name)})
+        self._collection_skip_scheduled(_("Invoice excluded from collections"))
+        return True
+
+    def action_collection_include(self):
+        self.write({"collection_excluded": False, "collection_exclude_reason": False})
+        return True
+
+    def action_collection_open_events(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections_mx.collection_event_action")
+        action["domain"] = [("move_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    @api.model
+    def action_collection_run_now(self):
+        """Managers: run collections now, in this request, for up to a few batches; a large
+        remainder continues in the background through the scheduled action."""
+        if not self.env.user.has_group("account_collections_mx.group_collection_manager"):
+            raise UserError(_("Only Collections Managers can run collections by hand."))
+        done, remaining = self.sudo()._collection_run(commit=False, max_batches=5)
+        if remaining:
+            self.env.ref("account_collections_mx.ir_cron_collection_run").sudo()._trigger()
+        message = _("Collections run: %(done)s item(s) processed.", done=done)
+        if remaining:
+            message += " " + _("%s more continue in the background.", remaining)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"title": _("Collections"), "message": message, "type": "success",
+                       "sticky": False, "next": {"type": "ir.actions.act_window_close"}},
+        }
+
+    # ------------------------------------------------------------------ hooks
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted.filtered(lambda m: m.move_type == "out_invoice")._collection_flag_first_invoice()
+        return posted
+
+    def _collection_flag_first_invoice(self):
+        """Mark the first posted invoice of a customer whose tax data was not reviewed."""
+        for move in self:
+            partner = move.partner_id.commercial_partner_id
+            if partner.collection_first_invoice_reviewed:
+                continue
+            earlier = self.sudo().search_count([
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("commercial_partner_id", "=", partner.id),
+                ("id", "!=", move.id),
+                ("collection_first_invoice", "=", False),
+            ], limit=1)
+            if not earlier:
+                move.sudo().collection_first_invoice = True
+
+    def _collection_skip_scheduled(self, reason):
+        """Skip the customer messages still waiting for these invoices (paid, paused...)."""
+        events = self.env["collection.event"].sudo().search([
+            ("move_id", "in", self.ids), ("state", "=", "scheduled")])
+        if events:
+            events._mark("skipped", skip_reason=reason)
+        return events
+
+    def _collection_after_reconcile(self):
+        """Called when invoices got reconciled: paid ones leave the cadence at once."""
+        moves = self.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")
+        if not moves:
+            return
+        moves.invalidate_recordset(["collection_state"])
+        done = moves.filtered(lambda m: m.collection_state == "done")
+        if done:
+            done._collection_skip_scheduled(_("Invoice paid"))

@@ -1,5 +1,10 @@
+from collections import defaultdict
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
+
+from ..tools import cadence, contact_rules
 
 EVENT_CHANNELS = [
     ("email", "Email"),
@@ -13,6 +18,25 @@ EVENT_STATES = [
     ("failed", "Failed"),
     ("skipped", "Skipped"),
 ]
+_lt = LazyTranslate(__name__)
+
+#: why waiting messages of an invoice are skipped, by its collection state
+STATE_SKIP_REASONS = {
+    "done": _lt("Invoice paid"),
+    "paused": _lt("Collections paused"),
+    "disputed": _lt("Invoice disputed"),
+    "human": _lt("Handed over to a person"),
+    "excluded": _lt("Invoice excluded from collections"),
+    "review": _lt("First invoice in review"),
+}
+#: why a message waits (reasons given by tools.contact_rules)
+WAIT_REASONS = {
+    "official holiday": _lt("official holiday"),
+    "company non-contact day": _lt("company non-contact day"),
+    "non-contact weekday": _lt("non-contact weekday"),
+    "before the contact window": _lt("before the contact window"),
+    "after the contact window": _lt("after the contact window"),
+}
 #: fields the collections engine (sudo) may still change once an event exists
 MUTABLE_FIELDS = {
     "state", "done_at", "scheduled_at", "mail_message_id", "provider_ref", "error", "skip_reason",
@@ -99,3 +123,141 @@ class CollectionEvent(models.Model):
     def action_open_move(self):
         self.ensure_one()
         return self.move_id._get_records_action()
+
+    # ------------------------------------------------------------------ delivery (engine)
+    @api.model
+    def _collection_due_groups(self, now, last_key=None, limit=100):
+        """Next customer groups with messages due: (events per customer & channel, last key).
+
+        Each group is locked (SKIP LOCKED): a concurrent run never delivers it too.
+        """
+        self.env.flush_all()
+        params = {"now": now, "limit": limit}
+        after = ""
+        if last_key:
+            after = "AND (partner_id, channel, company_id) > (%(p)s, %(c)s, %(co)s)"
+            params.update(p=last_key[0], c=last_key[1], co=last_key[2])
+        self.env.cr.execute(
+            f"""SELECT DISTINCT partner_id, channel, company_id FROM collection_event
+                 WHERE state = 'scheduled' AND channel IN ('email', 'whatsapp')
+                   AND scheduled_at <= %(now)s {after}
+              ORDER BY partner_id, channel, company_id LIMIT %(limit)s""",
+            params,
+        )
+        keys = self.env.cr.fetchall()
+        if not keys:
+            return [], None
+        self.env.cr.execute(
+            """SELECT id, partner_id, channel, company_id FROM collection_event
+                WHERE state = 'scheduled' AND scheduled_at <= %s
+                  AND (partner_id, channel, company_id) IN %s
+             ORDER BY id FOR NO KEY UPDATE SKIP LOCKED""",
+            (now, tuple(keys)),
+        )
+        grouped = defaultdict(list)
+        for event_id, partner_id, channel, company_id in self.env.cr.fetchall():
+            grouped[(partner_id, channel, company_id)].append(event_id)
+        groups = []
+        for key in keys:
+            if grouped.get(key):
+                events = self.sudo().browse(grouped[key])
+                events.invalidate_recordset()
+                groups.append(events.filtered(lambda e: e.state == "scheduled"))
+        return [g for g in groups if g], keys[-1]
+
+    def _collection_deliver(self, now):
+        """Deliver one group (same customer, channel, company) if the rules allow it now.
+
+        :return: number of events handled
+        """
+        events = self
+        for event in events:
+            state = event.move_id.collection_state
+            if state != "active":
+                reason = STATE_SKIP_REASONS.get(state) or _("Invoice no longer in collections")
+                event._mark("skipped", skip_reason=str(reason))
+                events -= event
+        if not events:
+            return len(self)
+        partner = events.partner_id[:1]
+        company = events.company_id[:1]
+        channel = events[0].channel
+        if partner.collection_do_not_contact:
+            events._mark("skipped", skip_reason=_("The customer asked not to be contacted"))
+            return len(self)
+        window = company._collection_contact_window()
+        tz = partner.tz or company._collection_tz()
+        when, why = contact_rules.next_contact_utc(window, now, tz)
+        if why:
+            events.sudo().write({"scheduled_at": when, "skip_reason": _("Waiting: %s", WAIT_REASONS.get(why, why))})
+            return len(self)
+        if not any(e.stage_id.ignore_min_gap for e in events):
+            last = self.sudo().search([
+                ("partner_id", "=", partner.id), ("channel", "=", channel),
+                ("company_id", "=", company.id), ("state", "=", "sent"),
+            ], order="done_at desc", limit=1)
+            release = cadence.gap_release(last.done_at, company.collection_min_gap_days, now)
+            if release:
+                release, _why = contact_rules.next_contact_utc(window, release, tz)
+                events.sudo().write({
+                    "scheduled_at": release,
+                    "skip_reason": _("Waiting: minimum gap between two messages to the customer"),
+                })
+                return len(self)
+        if channel == "email":
+            events._collection_send_email(now)
+        else:
+            events._collection_deliver_whatsapp()
+        return len(self)
+
+    def _collection_leading(self):
+        """The event whose stage is the furthest along: its template speaks for the group."""
+        return max(self, key=lambda e: (e.stage_id.offset_days, e.stage_id.sequence, -e.id))
+
+    def _collection_send_email(self, now):
+        """One email listing every invoice of the group, posted in the invoices' chatter."""
+        lead = self._collection_leading()
+        move = lead.move_id
+        partner = self.partner_id[:1]
+        recipient = move.partner_id if move.partner_id.email else partner
+        if not recipient.email:
+            self._mark("skipped", skip_reason=_("The customer has no email address"))
+            return
+        template = lead.stage_id.mail_template_id
+        if not template:
+            self._mark("failed", error=_("Stage %s has no email template", lead.stage_id.display_name))
+            return
+        moves = self.move_id.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+        rendered = template.sudo().with_context(collection_move_ids=moves.ids)._generate_template(
+            [move.id], ["subject", "body_html"])[move.id]
+        attachments = moves._collection_reminder_attachments()
+        company = move.company_id
+        message = move.sudo().with_context(mail_post_autofollow=False).message_post(
+            body=rendered["body_html"],
+            subject=rendered["subject"],
+            partner_ids=recipient.ids,
+            attachment_ids=attachments.ids,
+            author_id=company.partner_id.id,
+            email_from=company.email_formatted or None,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+            force_send=False,
+        )
+        key = f"email-{message.id}"
+        for other in moves - move:
+            other.sudo().message_post(
+                body=_("Included in the reminder sent with %(move)s to %(email)s.",
+                       move=move.name, email=recipient.email))
+        self._mark("sent", mail_message_id=message.id, group_key=key, done_at=now,
+                   skip_reason=False, error=False)
+
+    def _collection_deliver_whatsapp(self):
+        """WhatsApp delivery of one group; replaced by the WhatsApp channel.
+
+        Without a provider the events wait, with the reason, and nothing is lost.
+        """
+        self.sudo().write({
+            "skip_reason": _("Waiting: no WhatsApp provider is configured"),
+            "scheduled_at": fields.Datetime.add(fields.Datetime.now(), hours=1),
+        })

@@ -10,6 +10,9 @@ class CollectionPolicy(models.Model):
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
+    code = fields.Char(
+        help="Technical code of the policies created by the addon (standard, key_accounts, "
+        "late_payers), used to find them again in each company.")
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )

@@ -1,7 +1,19 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.translate import LazyTranslate
 
 from ..tools import contact_rules
+
+_lt = LazyTranslate(__name__)
+WINDOW_ERRORS = {
+    "The contact window hours must be between 00:00 and 24:00.":
+        _lt("The contact window hours must be between 00:00 and 24:00."),
+    "The contact window must start before it ends.":
+        _lt("The contact window must start before it ends."),
+    "In Mexico collection contact is only allowed between 07:00 and 22:00.":
+        _lt("In Mexico collection contact is only allowed between 07:00 and 22:00 "
+            "(the debtor's local time)."),
+}
 
 WEEKDAYS = [
     ("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursday"),
@@ -53,7 +65,7 @@ class ResCompany(models.Model):
                 mexico=company.country_id.code == "MX" or company.account_fiscal_country_id.code == "MX",
             )
             if error:
-                raise ValidationError(_(error))
+                raise ValidationError(str(WINDOW_ERRORS.get(error, error)))
 
     @api.constrains("collection_window_weekdays")
     def _check_collection_window_weekdays(self):
@@ -100,3 +112,72 @@ class ResCompany(models.Model):
     def _collection_tz(self):
         self.ensure_one()
         return self.partner_id.tz or contact_rules.DEFAULT_TZ
+
+    # ------------------------------------------------------------------ default policies
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._collection_create_default_policies()
+        return companies
+
+    def _collection_default_policy_specs(self):
+        """The cadences every company starts with (editable; never overwritten)."""
+        ref = self.env.ref
+        upcoming = ref("account_collections_mx.mail_template_reminder_upcoming")
+        due_today = ref("account_collections_mx.mail_template_reminder_due_today")
+        pending = ref("account_collections_mx.mail_template_reminder_pending")
+        firm = ref("account_collections_mx.mail_template_reminder_firm")
+        call = ref("mail.mail_activity_data_call")
+        todo = ref("mail.mail_activity_data_todo")
+        return [
+            ("standard", _("Standard"), True, [
+                (10, _("Friendly reminder"), -3, "email_whatsapp", "friendly", upcoming, False,
+                 False, False, "recordatorio_amable"),
+                (20, _("Due today"), 0, "email", "informative", due_today, False, False, True,
+                 False),
+                (30, _("Payment pending"), 3, "email", "friendly", pending, False, False, False,
+                 False),
+                (40, _("Firm reminder"), 7, "email_whatsapp", "firm", firm, False, True, False,
+                 "recordatorio_firme"),
+                (50, _("Phone call"), 15, "escalate", "firm", False, call, False, False, False),
+            ]),
+            ("key_accounts", _("Key accounts"), False, [
+                (10, _("Courtesy reminder"), -3, "email", "informative", upcoming, False, False,
+                 False, False),
+                (20, _("Call the key account"), 5, "activity", "friendly", False, call, False,
+                 False, False),
+                (30, _("Review with the account manager"), 20, "activity", "firm", False, todo,
+                 True, False, False),
+            ]),
+            ("late_payers", _("Repeat late payers"), False, [
+                (10, _("Early reminder"), -7, "email_whatsapp", "friendly", upcoming, False, False,
+                 False, "recordatorio_amable"),
+                (20, _("Due today"), 0, "email_whatsapp", "firm", due_today, False, False, True,
+                 "recordatorio_firme"),
+                (30, _("Firm reminder"), 3, "email_whatsapp", "firm", firm, False, True, False,
+                 "recordatorio_firme"),
+                (40, _("Phone call"), 7, "escalate", "firm", False, call, True, False, False),
+            ]),
+        ]
+
+    def _collection_create_default_policies(self):
+        Policy = self.env["collection.policy"].sudo()
+        for company in self:
+            if Policy.with_context(active_test=False).search_count(
+                    [("company_id", "=", company.id)], limit=1):
+                continue
+            for code, name, is_default, stages in company._collection_default_policy_specs():
+                Policy.create({
+                    "name": name,
+                    "company_id": company.id,
+                    "is_default": is_default,
+                    "code": code,
+                    "stage_ids": [(0, 0, {
+                        "sequence": seq, "name": sname, "offset_days": offset, "channel": channel,
+                        "tone": tone, "mail_template_id": template.id if template else False,
+                        "activity_type_id": activity.id if activity else False,
+                        "alert_internal": alert, "ignore_min_gap": ignore_gap,
+                        "whatsapp_template_name": wa or False,
+                    }) for (seq, sname, offset, channel, tone, template, activity, alert,
+                            ignore_gap, wa) in stages],
+                })

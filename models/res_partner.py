@@ -98,7 +98,9 @@ class ResPartner(models.Model):
                 or (policy and policy.responsible_id) or self.env["res.users"])
 
     def action_collection_pause(self):
-        return self.commercial_partner_id._collection_pause_wizard_action(partner=True)
+        self.ensure_one()
+        return self.env["collection.pause.wizard"]._action_open(
+            partner=self.commercial_partner_id, mode="pause")
 
     def action_collection_resume(self):
         self.commercial_partner_id.write({
@@ -124,17 +126,3 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {}
         return action
-
-    def _collection_pause_wizard_action(self, partner=False, moves=None):
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Pause collections"),
-            "res_model": "collection.pause.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {
-                "default_partner_id": self[:1].id if partner else False,
-                "default_move_ids": [(6, 0, moves.ids)] if moves else [],
-                "default_mode": "dispute" if moves else "pause",
-            },
-        }

@@ -1,6 +1,5 @@
-from odoo.tests import new_test_user, tagged
-
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.tests import new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")

@@ -1,7 +1,6 @@
 import datetime as dt
 
 import pytest
-
 from acmx_tools import contact_rules as cr
 
 D = dt.date

@@ -1,0 +1,46 @@
+from odoo import api, fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    collection_default_policy_id = fields.Many2one(
+        "collection.policy",
+        string="Default Collection Policy",
+        compute="_compute_collection_default_policy_id",
+        inverse="_inverse_collection_default_policy_id",
+        domain="[('company_id', '=', company_id)]",
+        readonly=False,
+    )
+    collection_tolerance = fields.Monetary(related="company_id.collection_tolerance", readonly=False)
+    collection_window_start = fields.Float(related="company_id.collection_window_start",
+                                           readonly=False)
+    collection_window_end = fields.Float(related="company_id.collection_window_end", readonly=False)
+    collection_window_weekdays = fields.Char(related="company_id.collection_window_weekdays",
+                                             readonly=False)
+    collection_min_gap_days = fields.Integer(related="company_id.collection_min_gap_days",
+                                             readonly=False)
+    collection_human_after_days = fields.Integer(related="company_id.collection_human_after_days",
+                                                 readonly=False)
+
+    @api.depends("company_id")
+    def _compute_collection_default_policy_id(self):
+        for settings in self:
+            settings.collection_default_policy_id = self.env["collection.policy"]._get_default(
+                settings.company_id)
+
+    def _inverse_collection_default_policy_id(self):
+        for settings in self:
+            policy = settings.collection_default_policy_id
+            if policy and not policy.is_default:
+                policy.action_set_default()
+
+    def action_collection_open_non_contact_days(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Non-contact days"),
+            "res_model": "collection.non.contact.day",
+            "view_mode": "list",
+            "domain": [("company_id", "=", self.company_id.id)],
+            "context": {"default_company_id": self.company_id.id},
+        }
