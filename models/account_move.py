@@ -262,7 +262,6 @@ class AccountMove(models.Model):
                 ("state", "=", "posted"),
                 ("commercial_partner_id", "=", partner.id),
                 ("id", "!=", move.id),
-                ("collection_first_invoice", "=", False),
             ], limit=1)
             if not earlier:
                 move.sudo().collection_first_invoice = True

@@ -19,6 +19,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import _, api, fields, models, modules
+from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
 from ..tools import cadence, contact_rules
@@ -73,7 +74,7 @@ class AccountMove(models.Model):
             if not ids:
                 break
             if out_of_budget():
-                remaining += len(ids)
+                remaining += self._collection_plan_candidates(now, last_id, count=True)
                 break
             last_id = ids[-1]
             moves = self.browse(ids)._collection_lock()
@@ -90,7 +91,7 @@ class AccountMove(models.Model):
             if not groups:
                 break
             if out_of_budget():
-                remaining += sum(len(g) for g in groups)
+                remaining += self.env["collection.event"]._collection_due_count(now)
                 break
             for events in groups:
                 done += events._collection_deliver(now)
@@ -106,23 +107,29 @@ class AccountMove(models.Model):
 
     # ------------------------------------------------------------------ planning
     @api.model
-    def _collection_plan_candidates(self, now, last_id):
+    def _collection_batch_size(self):
+        return max(int(self.env["ir.config_parameter"].sudo().get_param(
+            "account_collections_mx.batch_size", 200)), 1)
+
+    @api.model
+    def _collection_plan_candidates(self, now, last_id, count=False):
         """Next batch of active invoices with a stage due (or overdue enough for a person)."""
-        batch = max(self.env["res.company"].sudo().search([]).mapped("collection_batch_size") or [200])
+        batch = self._collection_batch_size()
         # the customer's local date may be one day ahead of UTC
         horizon = fields.Date.add(now.date(), days=1)
         min_threshold = min(self.env["res.company"].sudo().search([]).mapped(
             "collection_human_after_days") or [60])
         human_cutoff = fields.Date.subtract(now.date(), days=min_threshold - 1)
         self.env.flush_all()
+        where = """move_type = 'out_invoice' AND state = 'posted'
+                   AND collection_state = 'active' AND id > %s
+                   AND (collection_next_date <= %s OR invoice_date_due <= %s)"""
+        params = (last_id, horizon, human_cutoff)
+        if count:
+            self.env.cr.execute(f"SELECT COUNT(*) FROM account_move WHERE {where}", params)
+            return self.env.cr.fetchone()[0]
         self.env.cr.execute(
-            """SELECT id FROM account_move
-                WHERE move_type = 'out_invoice' AND state = 'posted'
-                  AND collection_state = 'active' AND id > %s
-                  AND (collection_next_date <= %s OR invoice_date_due <= %s)
-             ORDER BY id LIMIT %s""",
-            (last_id, horizon, human_cutoff, batch),
-        )
+            f"SELECT id FROM account_move WHERE {where} ORDER BY id LIMIT %s", (*params, batch))
         return [r[0] for r in self.env.cr.fetchall()]
 
     def _collection_lock(self):
@@ -152,8 +159,9 @@ class AccountMove(models.Model):
         self.env.cr.execute(
             """SELECT l.company_id, l.partner_id, -SUM(l.amount_residual)
                  FROM account_move_line l
+                 JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
                 WHERE l.partner_id IN %s AND l.company_id IN %s
-                  AND l.account_type = 'asset_receivable' AND l.parent_state = 'posted'
+                  AND l.parent_state = 'posted'
                   AND NOT l.reconciled AND l.amount_residual < 0
              GROUP BY l.company_id, l.partner_id""",
             (tuple(partners.ids), tuple(self.company_id.ids)),
@@ -369,3 +377,38 @@ class AccountMove(models.Model):
     def _collection_payment_link(self):
         self.ensure_one()
         return self.get_base_url() + self.sudo().get_portal_url()
+
+    def _collection_reminder_attachments(self):
+        """The invoice PDFs (and CFDI XML when there is one) attached to a reminder.
+
+        An invoice already sent keeps its legal PDF (``invoice_pdf_report_id``); otherwise
+        the invoice report is rendered once and kept on the invoice for the next reminders.
+        """
+        Attachment = self.env["ir.attachment"].sudo()
+        attachments = Attachment
+        for move in self:
+            if "cfdi_xml_attachment_id" in move._fields and move.cfdi_xml_attachment_id:
+                attachments |= move.cfdi_xml_attachment_id
+            if not move.company_id.collection_attach_pdf:
+                continue
+            pdf = move.invoice_pdf_report_id
+            name = move._get_invoice_report_filename()
+            if not pdf:
+                pdf = Attachment.search([("res_model", "=", "account.move"), ("res_id", "=", move.id),
+                                         ("name", "=", name)], limit=1)
+            if not pdf:
+                try:
+                    content, filetype = self.env["ir.actions.report"].sudo()._render_qweb_pdf(
+                        "account.account_invoices", move.ids)
+                except UserError as error:  # e.g. wkhtmltopdf missing: the portal link remains
+                    _logger.warning("collections: no PDF for %s: %s", move.name, error)
+                    continue
+                pdf = Attachment.create({
+                    "name": name if filetype == "pdf" else name.replace(".pdf", ".html"),
+                    "raw": content,
+                    "res_model": "account.move",
+                    "res_id": move.id,
+                    "mimetype": "application/pdf" if filetype == "pdf" else "text/html",
+                })
+            attachments |= pdf
+        return attachments

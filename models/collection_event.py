@@ -118,7 +118,10 @@ class CollectionEvent(models.Model):
         values["state"] = state
         if state in ("sent", "skipped") and "done_at" not in values:
             values["done_at"] = fields.Datetime.now()
-        return self.sudo().write(values)
+        self.sudo().write(values)
+        # flushed at once: the unique index must see a failed event as failed before any retry
+        self.flush_recordset()
+        return True
 
     def action_open_move(self):
         self.ensure_one()
@@ -126,12 +129,18 @@ class CollectionEvent(models.Model):
 
     # ------------------------------------------------------------------ delivery (engine)
     @api.model
-    def _collection_due_groups(self, now, last_key=None, limit=100):
+    def _collection_due_count(self, now):
+        return self.search_count([("state", "=", "scheduled"), ("channel", "in", ("email", "whatsapp")),
+                                  ("scheduled_at", "<=", now)])
+
+    @api.model
+    def _collection_due_groups(self, now, last_key=None, limit=None):
         """Next customer groups with messages due: (events per customer & channel, last key).
 
         Each group is locked (SKIP LOCKED): a concurrent run never delivers it too.
         """
         self.env.flush_all()
+        limit = limit or self.env["account.move"]._collection_batch_size()
         params = {"now": now, "limit": limit}
         after = ""
         if last_key:

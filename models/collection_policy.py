@@ -46,6 +46,21 @@ class CollectionPolicy(models.Model):
                ON collection_policy (company_id) WHERE is_default AND active"""
         )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("is_default") and vals.get("active", True):
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                self._check_no_other_default(company)
+        return super().create(vals_list)
+
+    def _check_no_other_default(self, company, exclude=None):
+        others = self.search_count([("company_id", "=", company.id), ("is_default", "=", True),
+                                    ("id", "not in", (exclude or self).ids)])
+        if others:
+            raise ValidationError(
+                _("Company %s already has a default collection policy.", company.name))
+
     @api.constrains("is_default", "active", "company_id")
     def _check_is_default(self):
         for policy in self.filtered(lambda p: p.is_default and p.active):
@@ -80,6 +95,10 @@ class CollectionPolicy(models.Model):
         return self.search([("company_id", "=", company.id), ("is_default", "=", True)], limit=1)
 
     def write(self, vals):
+        if vals.get("is_default"):
+            for policy in self:
+                company = self.env["res.company"].browse(vals.get("company_id")) or policy.company_id
+                self._check_no_other_default(company, exclude=self)
         # stages edited together in one form save are checked once, at the end
         res = super(CollectionPolicy, self.with_context(collection_policy_write=True)).write(vals)
         if {"is_default", "active", "stage_ids"} & set(vals):

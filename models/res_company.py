@@ -54,7 +54,9 @@ class ResCompany(models.Model):
         help="Invoices this many days overdue are handed to a human collector: no more "
         "automatic messages, a to-do for the responsible.",
     )
-    collection_batch_size = fields.Integer(string="Collections Batch Size", default=200)
+    collection_attach_pdf = fields.Boolean(
+        string="Attach Invoice PDF to Reminders", default=True,
+        help="Reminder emails carry the invoice PDF (and its CFDI XML when there is one).")
 
     @api.constrains("collection_window_start", "collection_window_end", "country_id")
     def _check_collection_window(self):
@@ -80,16 +82,13 @@ class ResCompany(models.Model):
                       "(0 = Monday ... 6 = Sunday).")
                 )
 
-    @api.constrains("collection_min_gap_days", "collection_human_after_days", "collection_tolerance",
-                    "collection_batch_size")
+    @api.constrains("collection_min_gap_days", "collection_human_after_days", "collection_tolerance")
     def _check_collection_numbers(self):
         for company in self:
             if company.collection_min_gap_days < 0 or company.collection_tolerance < 0:
                 raise ValidationError(_("The minimum gap and the tolerance cannot be negative."))
             if company.collection_human_after_days < 1:
                 raise ValidationError(_("The hand-over threshold must be at least one day."))
-            if company.collection_batch_size < 1:
-                raise ValidationError(_("The batch size must be at least 1."))
 
     def _collection_weekdays(self):
         self.ensure_one()

@@ -45,7 +45,7 @@ class CollectionPauseWizard(models.TransientModel):
             raise ValidationError(_("The pause cannot end in the past (%s).", self.until))
         if not self.partner_id and not self.move_ids:
             raise UserError(_("Choose a customer or invoices."))
-        user = self.env.user.name
+        user_name = self.env.user.name
         if self.mode == "dispute":
             if not self.move_ids:
                 raise UserError(_("Choose the disputed invoices."))
@@ -54,7 +54,7 @@ class CollectionPauseWizard(models.TransientModel):
             self.move_ids.write({"collection_disputed": True, "collection_dispute_note": self.note})
             self.move_ids._collection_skip_scheduled(_("Invoice disputed"))
             for move in self.move_ids:
-                move.message_post(body=_("Disputed (%(user)s): %(note)s", user=user, note=self.note))
+                move.message_post(body=_("Disputed (%(user)s): %(note)s", user=user_name, note=self.note))
             return {"type": "ir.actions.act_window_close"}
         vals = {"collection_paused": True, "collection_pause_reason": self.reason,
                 "collection_pause_until": self.until}
@@ -67,7 +67,7 @@ class CollectionPauseWizard(models.TransientModel):
             moves._collection_skip_scheduled(_("Collections paused"))
             partner.message_post(body=_(
                 "Collections paused by %(user)s (%(reason)s) until %(until)s. %(note)s",
-                user=user, reason=reason, until=self.until or _("further notice"),
+                user=user_name, reason=reason, until=self.until or _("further notice"),
                 note=self.note or ""))
         if self.move_ids:
             self.move_ids.write(vals)
@@ -75,6 +75,6 @@ class CollectionPauseWizard(models.TransientModel):
             for move in self.move_ids:
                 move.message_post(body=_(
                     "Collections paused by %(user)s (%(reason)s) until %(until)s. %(note)s",
-                    user=user, reason=reason, until=self.until or _("further notice"),
+                    user=user_name, reason=reason, until=self.until or _("further notice"),
                     note=self.note or ""))
         return {"type": "ir.actions.act_window_close"}
