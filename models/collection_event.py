@@ -198,7 +198,8 @@ class CollectionEvent(models.Model):
         tz = partner.tz or company._collection_tz()
         when, why = contact_rules.next_contact_utc(window, now, tz)
         if why:
-            events.sudo().write({"scheduled_at": when, "skip_reason": _("Waiting: %s", WAIT_REASONS.get(why, why))})
+            events.sudo().write({
+                "scheduled_at": when, "skip_reason": _("Waiting: %s", WAIT_REASONS.get(why, why))})
             return len(self)
         if not any(e.stage_id.ignore_min_gap for e in events):
             last = self.sudo().search([
