@@ -24,7 +24,7 @@
         "views/res_config_settings_views.xml",
         "wizards/collection_pause_wizard_views.xml",
     ],
-    "demo": [],
+    "demo": ["demo/collections_demo.xml"],
     "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,

@@ -161,12 +161,13 @@ class ResCompany(models.Model):
 
     def _collection_create_default_policies(self):
         Policy = self.env["collection.policy"].sudo()
+        created = Policy
         for company in self:
             if Policy.with_context(active_test=False).search_count(
                     [("company_id", "=", company.id)], limit=1):
                 continue
             for code, name, is_default, stages in company._collection_default_policy_specs():
-                Policy.create({
+                created |= Policy.create({
                     "name": name,
                     "company_id": company.id,
                     "is_default": is_default,
@@ -180,3 +181,7 @@ class ResCompany(models.Model):
                     }) for (seq, sname, offset, channel, tone, template, activity, alert,
                             ignore_gap, wa) in stages],
                 })
+        if created:
+            # invoices posted before the company had policies join the default cadence
+            self.env["account.move"]._collection_replan_policies(created)
+        return created
