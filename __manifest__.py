@@ -25,6 +25,9 @@
         "wizards/collection_pause_wizard_views.xml",
     ],
     "demo": ["demo/collections_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["account_collections_mx/static/tests/tours/**/*"],
+    },
     "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,
