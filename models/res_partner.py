@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 PAUSE_REASONS = [
     ("payment_plan", "Payment plan"),
@@ -102,21 +102,31 @@ class ResPartner(models.Model):
         return self.env["collection.pause.wizard"]._action_open(
             partner=self.commercial_partner_id, mode="pause")
 
+    def _collection_check_user(self):
+        if not self.env.user.has_group("account_collections_mx.group_collection_user"):
+            raise UserError(_("Only Collections Users can change the collection settings of a customer."))
+
     def action_collection_resume(self):
-        self.commercial_partner_id.write({
+        self._collection_check_user()
+        # collectors may resume a customer without the right to edit contacts
+        self.commercial_partner_id.sudo().write({
             "collection_paused": False,
             "collection_pause_reason": False,
             "collection_pause_until": False,
             "collection_pause_note": False,
         })
-        for partner in self.commercial_partner_id:
-            partner.message_post(body=_("Collections resumed."))
+        for partner in self.commercial_partner_id.sudo():
+            partner.message_post(body=_("Collections resumed by %s.", self.env.user.name),
+                                 author_id=self.env.user.partner_id.id)
         return True
 
     def action_collection_mark_reviewed(self):
-        self.commercial_partner_id.write({"collection_first_invoice_reviewed": True})
-        for partner in self.commercial_partner_id:
-            partner.message_post(body=_("Tax data reviewed: the first invoice joins the cadence."))
+        self._collection_check_user()
+        self.commercial_partner_id.sudo().write({"collection_first_invoice_reviewed": True})
+        for partner in self.commercial_partner_id.sudo():
+            partner.message_post(
+                body=_("Tax data reviewed by %s: the first invoice joins the cadence.", self.env.user.name),
+                author_id=self.env.user.partner_id.id)
         return True
 
     def action_collection_open_events(self):

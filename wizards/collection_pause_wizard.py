@@ -60,12 +60,13 @@ class CollectionPauseWizard(models.TransientModel):
                 "collection_pause_until": self.until}
         reason = dict(PAUSE_REASONS)[self.reason] if self.reason else ""
         if self.partner_id:
-            partner = self.partner_id.commercial_partner_id
+            # collectors may pause a customer without the right to edit contacts
+            partner = self.partner_id.commercial_partner_id.sudo()
             partner.write(dict(vals, collection_pause_note=self.note))
             moves = self.env["account.move"].search([
                 ("commercial_partner_id", "=", partner.id), ("collection_state", "=", "paused")])
             moves._collection_skip_scheduled(_("Collections paused"))
-            partner.message_post(body=_(
+            partner.message_post(author_id=self.env.user.partner_id.id, body=_(
                 "Collections paused by %(user)s (%(reason)s) until %(until)s. %(note)s",
                 user=user_name, reason=reason, until=self.until or _("further notice"),
                 note=self.note or ""))
