@@ -29,6 +29,12 @@ as_root() {
         die "this step needs root: run '$*' as root, then run this command again"; fi
 }
 
+APT_UPDATED=""
+apt_install() {  # install Debian packages, refreshing the package lists once per run
+    if [ -z "$APT_UPDATED" ]; then as_root apt-get update -qq || true; APT_UPDATED=1; fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 as_postgres() {
     if [ "$(id -un)" = postgres ]; then "$@";
     elif [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$(printf '%q ' "$@")";

@@ -32,7 +32,8 @@ class TestSecurity(CollectionsCommon):
                 {"name": "X", "stage_ids": [(0, 0, {"name": "A", "offset_days": 1, "channel": "activity"})]})
         with self.assertRaises(AccessError):
             self.env["collection.non.contact.day"].with_user(self.collector).create({"date": "2026-12-12"})
-        events = self.env["collection.event"].with_user(self.collector).search([("move_id", "=", self.move.id)])
+        events = self.env["collection.event"].with_user(self.collector).search(
+            [("move_id", "=", self.move.id)])
         self.assertTrue(events)
         with self.assertRaises(UserError):
             events.write({"skip_reason": "x"})
