@@ -131,7 +131,8 @@ class AccountMove(models.Model):
                 policy = defaults[move.company_id]
             move.collection_policy_id = policy
 
-    @api.depends("collection_policy_id", "collection_stage_id", "invoice_date_due", "collection_state")
+    @api.depends("collection_policy_id", "collection_stage_id", "invoice_date_due", "collection_state",
+                 "collection_policy_id.stage_ids.offset_days", "collection_policy_id.stage_ids.sequence")
     def _compute_collection_next(self):
         for move in self:
             stage = move._collection_next_stage()

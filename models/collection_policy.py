@@ -101,6 +101,6 @@ class CollectionPolicy(models.Model):
                 self._check_no_other_default(company, exclude=self)
         # stages edited together in one form save are checked once, at the end
         res = super(CollectionPolicy, self.with_context(collection_policy_write=True)).write(vals)
-        if {"is_default", "active", "stage_ids"} & set(vals):
+        if {"is_default", "active"} & set(vals):
             self.env["account.move"]._collection_replan_policies(self)
         return res

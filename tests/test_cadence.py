@@ -411,3 +411,25 @@ class TestCadence(CollectionsCommon):
     def run_frozen(self, when):
         from freezegun import freeze_time
         return freeze_time(fields.Datetime.to_datetime(when))
+
+
+@tagged("post_install", "-at_install")
+class TestCadencePolicyChanges(CollectionsCommon):
+
+    def test_stage_offset_change_replans(self):
+        move = self.make_invoice("2026-12-10")
+        self.assertEqual(move.collection_next_date, fields.Date.to_date("2026-12-07"))
+        self.stage[-3].offset_days = -5
+        self.assertEqual(move.collection_next_date, fields.Date.to_date("2026-12-05"))
+
+    def test_customer_policy_and_new_default(self):
+        key = self.Policy.search([("company_id", "=", self.company.id), ("code", "=", "key_accounts")])
+        move = self.make_invoice("2026-12-10")
+        self.assertEqual(move.collection_policy_id, self.policy)
+        self.customer.collection_policy_id = key
+        self.assertEqual(move.collection_policy_id, key)
+        self.customer.collection_policy_id = False
+        late = self.Policy.search([("company_id", "=", self.company.id), ("code", "=", "late_payers")])
+        late.action_set_default()
+        self.assertEqual(move.collection_policy_id, late)
+        self.assertEqual(move.collection_next_date, fields.Date.to_date("2026-12-03"))  # D-7
