@@ -1,0 +1,77 @@
+"""Screenshots of the demo database for the README (a maintainer's tool, not run by CI).
+
+Usage, with the demo served by scripts/demo on 127.0.0.1:8069:
+    python -m venv /tmp/shots && /tmp/shots/bin/pip install playwright
+    /tmp/shots/bin/python scripts/screenshots.py [--chromium /usr/bin/chromium]
+Writes static/description/screenshots/*.png.
+"""
+
+import argparse
+import pathlib
+import xmlrpc.client
+
+from playwright.sync_api import sync_playwright
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+OUT = ROOT / "static" / "description" / "screenshots"
+
+# (file name, xml id of the record or None, url template, text of a tab to click or None)
+SHOTS = [
+    ("invoice_form", "account_collections_mx.demo_inv_esp_p7",
+     "/odoo/action-account.action_move_out_invoice_type/{id}", "Collections"),
+    ("partner_tab", "account_collections_mx.demo_partner_bajio",
+     "/odoo/action-base.action_partner_form/{id}", "Collections"),
+    ("invoices_to_collect", None, "/odoo/action-account_collections_mx.account_move_collection_action", None),
+    ("contact_log", None, "/odoo/action-account_collections_mx.collection_event_action", None),
+    ("review_tray", None, "/odoo/action-account_collections_mx.collection_match_action", None),
+    ("weekly_summary", None, "/odoo/action-account_collections_mx.collection_summary_action", None),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", default="http://127.0.0.1:8069")
+    parser.add_argument("--db", default="collections_demo")
+    parser.add_argument("--login", default="admin")
+    parser.add_argument("--password", default="admin")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    common = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/common")
+    uid = common.authenticate(args.db, args.login, args.password, {})
+    models = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/object")
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=args.chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"{args.url}/web/login?db={args.db}")
+        page.fill("input[name=login]", args.login)
+        page.fill("input[name=password]", args.password)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/odoo**")
+        for name, xmlid, url, tab in SHOTS:
+            record_id = None
+            if xmlid:
+                module, ref = xmlid.split(".")
+                found = models.execute_kw(args.db, uid, args.password, "ir.model.data", "search_read",
+                                          [[("module", "=", module), ("name", "=", ref)]],
+                                          {"fields": ["res_id"]})
+                if not found:
+                    print(f"skip {name}: no {xmlid}")
+                    continue
+                record_id = found[0]["res_id"]
+            try:
+                page.goto(args.url + url.format(id=record_id))
+                page.wait_for_selector(".o_action_manager .o_view_controller", timeout=15000)
+                if tab:
+                    page.click(f".o_notebook .nav-link:text('{tab}')")
+                page.wait_for_timeout(1200)
+                page.screenshot(path=str(OUT / f"{name}.png"))
+                print(f"wrote {name}.png")
+            except Exception as error:  # a screen of a feature not in this database
+                print(f"skip {name}: {error}")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
