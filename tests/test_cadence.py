@@ -433,3 +433,19 @@ class TestCadencePolicyChanges(CollectionsCommon):
         late.action_set_default()
         self.assertEqual(move.collection_policy_id, late)
         self.assertEqual(move.collection_next_date, fields.Date.to_date("2026-12-03"))  # D-7
+
+
+@tagged("post_install", "-at_install")
+class TestReminderLanguage(CollectionsCommon):
+
+    def test_spanish_customer_gets_spanish_reminder(self):
+        self.env["res.lang"]._activate_lang("es_MX")
+        self.env["ir.module.module"]._load_module_terms(["account_collections_mx"], ["es_MX"],
+                                                        overwrite=True)
+        self.customer.lang = "es_MX"
+        move = self.make_invoice("2026-12-10")
+        self.env["account.move"]._collection_run(now=fields.Datetime.to_datetime("2026-12-07 15:00:00"))
+        message = self.Event.search([("move_id", "=", move.id), ("channel", "=", "email")]).mail_message_id
+        self.assertIn("Buen día", message.body)
+        self.assertIn("próximas a vencer", message.subject)
+        self.assertNotIn("Hello", message.body)
