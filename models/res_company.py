@@ -15,10 +15,6 @@ WINDOW_ERRORS = {
             "(the debtor's local time)."),
 }
 
-WEEKDAYS = [
-    ("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursday"),
-    ("4", "Friday"), ("5", "Saturday"), ("6", "Sunday"),
-]
 
 
 class ResCompany(models.Model):
@@ -78,8 +74,7 @@ class ResCompany(models.Model):
                 days = None
             if not days:
                 raise ValidationError(
-                    _("Choose at least one weekday on which customers may be contacted "
-                      "(0 = Monday ... 6 = Sunday).")
+                    _("Choose at least one weekday on which customers may be contacted.")
                 )
 
     @api.constrains("collection_min_gap_days", "collection_human_after_days", "collection_tolerance")

@@ -16,12 +16,45 @@ class ResConfigSettings(models.TransientModel):
     collection_window_start = fields.Float(related="company_id.collection_window_start",
                                            readonly=False)
     collection_window_end = fields.Float(related="company_id.collection_window_end", readonly=False)
-    collection_window_weekdays = fields.Char(related="company_id.collection_window_weekdays",
-                                             readonly=False)
     collection_min_gap_days = fields.Integer(related="company_id.collection_min_gap_days",
                                              readonly=False)
     collection_human_after_days = fields.Integer(related="company_id.collection_human_after_days",
                                                  readonly=False)
+
+    collection_contact_mon = fields.Boolean("Mon", compute="_compute_collection_contact_days",
+                                            inverse="_inverse_collection_contact_days", readonly=False)
+    collection_contact_tue = fields.Boolean("Tue", compute="_compute_collection_contact_days",
+                                            inverse="_inverse_collection_contact_days", readonly=False)
+    collection_contact_wed = fields.Boolean("Wed", compute="_compute_collection_contact_days",
+                                            inverse="_inverse_collection_contact_days", readonly=False)
+    collection_contact_thu = fields.Boolean("Thu", compute="_compute_collection_contact_days",
+                                            inverse="_inverse_collection_contact_days", readonly=False)
+    collection_contact_fri = fields.Boolean("Fri", compute="_compute_collection_contact_days",
+                                            inverse="_inverse_collection_contact_days", readonly=False)
+    collection_contact_sat = fields.Boolean("Sat", compute="_compute_collection_contact_days",
+                                            inverse="_inverse_collection_contact_days", readonly=False)
+    collection_contact_sun = fields.Boolean("Sun", compute="_compute_collection_contact_days",
+                                            inverse="_inverse_collection_contact_days", readonly=False)
+
+    _CONTACT_DAY_FIELDS = [f"collection_contact_{d}" for d in
+                           ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
+
+    @api.depends("company_id.collection_window_weekdays")
+    def _compute_collection_contact_days(self):
+        for settings in self:
+            try:
+                days = settings.company_id._collection_weekdays()
+            except ValueError:
+                days = set()
+            for index, fname in enumerate(self._CONTACT_DAY_FIELDS):
+                settings[fname] = index in days
+
+    def _inverse_collection_contact_days(self):
+        for settings in self:
+            days = [str(i) for i, fname in enumerate(self._CONTACT_DAY_FIELDS) if settings[fname]]
+            value = ",".join(days)
+            if settings.company_id.collection_window_weekdays != value:
+                settings.company_id.collection_window_weekdays = value
 
     @api.depends("company_id")
     def _compute_collection_default_policy_id(self):

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import CollectionsCommon
@@ -81,3 +81,27 @@ class TestSecurity(CollectionsCommon):
         seen = self.env["collection.event"].with_user(self.collector).search([])
         self.assertTrue(seen)
         self.assertFalse(seen.filtered(lambda e: e.company_id == self.other_company))
+
+
+@tagged("post_install", "-at_install")
+class TestSettings(CollectionsCommon):
+
+    def test_settings_write_company_values(self):
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.collection_default_policy_id, self.policy)
+        self.assertTrue(settings.collection_contact_mon)
+        self.assertFalse(settings.collection_contact_sat)
+        settings.write({"collection_contact_sat": True, "collection_contact_mon": False,
+                        "collection_window_start": 9.0, "collection_min_gap_days": 3})
+        settings.execute()
+        self.assertEqual(self.company.collection_window_weekdays, "1,2,3,4,5")
+        self.assertEqual(self.company.collection_window_start, 9.0)
+        self.assertEqual(self.company.collection_min_gap_days, 3)
+
+    def test_settings_refuse_illegal_values(self):
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            self.env["res.config.settings"].create({"collection_window_end": 23.0}).execute()
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            self.env["res.config.settings"].create(dict.fromkeys(self.env["res.config.settings"]._CONTACT_DAY_FIELDS, False)).execute()
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            self.env["res.config.settings"].create({"collection_min_gap_days": -1}).execute()
