@@ -102,6 +102,7 @@ class TestSettings(CollectionsCommon):
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
             self.env["res.config.settings"].create({"collection_window_end": 23.0}).execute()
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
-            self.env["res.config.settings"].create(dict.fromkeys(self.env["res.config.settings"]._CONTACT_DAY_FIELDS, False)).execute()
+            Settings = self.env["res.config.settings"]
+            Settings.create(dict.fromkeys(Settings._CONTACT_DAY_FIELDS, False)).execute()
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
             self.env["res.config.settings"].create({"collection_min_gap_days": -1}).execute()
