@@ -15,6 +15,7 @@
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
         "data/discuss_channel_data.xml",
+        "data/collection_whatsapp_rule_data.xml",
         "views/collections_menus.xml",
         "views/collection_policy_views.xml",
         "views/collection_event_views.xml",
@@ -23,6 +24,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/collection_pause_wizard_views.xml",
+        "views/collection_whatsapp_views.xml",
     ],
     "demo": ["demo/collections_demo.xml"],
     "assets": {

@@ -94,7 +94,7 @@ class AccountMove(models.Model):
                 remaining += self.env["collection.event"]._collection_due_count(now)
                 break
             for events in groups:
-                done += events._collection_deliver(now)
+                done += events.with_context(collection_commit=commit)._collection_deliver(now)
             batches += 1
             self._collection_commit(commit, done)
         return done, remaining

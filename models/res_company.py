@@ -50,6 +50,16 @@ class ResCompany(models.Model):
         help="Invoices this many days overdue are handed to a human collector: no more "
         "automatic messages, a to-do for the responsible.",
     )
+    # WhatsApp Business Cloud API (issue #6)
+    collection_wa_phone_number_id = fields.Char(string="WhatsApp Phone Number ID",
+                                                groups="base.group_system")
+    collection_wa_access_token = fields.Char(string="WhatsApp Access Token", groups="base.group_system")
+    collection_wa_app_secret = fields.Char(string="WhatsApp App Secret", groups="base.group_system")
+    collection_wa_verify_token = fields.Char(string="WhatsApp Verify Token", groups="base.group_system")
+    collection_wa_api_version = fields.Char(string="WhatsApp API Version", default="v21.0")
+    collection_wa_language = fields.Char(string="WhatsApp Template Language", default="es_MX")
+    collection_wa_base_url = fields.Char(string="WhatsApp API Host", default="https://graph.facebook.com")
+    collection_wa_max_attempts = fields.Integer(string="WhatsApp Attempts", default=5)
     collection_attach_pdf = fields.Boolean(
         string="Attach Invoice PDF to Reminders", default=True,
         help="Reminder emails carry the invoice PDF (and its CFDI XML when there is one).")

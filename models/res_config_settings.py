@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResConfigSettings(models.TransientModel):
@@ -55,6 +56,22 @@ class ResConfigSettings(models.TransientModel):
             value = ",".join(days)
             if settings.company_id.collection_window_weekdays != value:
                 settings.company_id.collection_window_weekdays = value
+
+    collection_wa_phone_number_id = fields.Char(related="company_id.collection_wa_phone_number_id",
+                                                readonly=False)
+    collection_wa_access_token = fields.Char(related="company_id.collection_wa_access_token", readonly=False)
+    collection_wa_app_secret = fields.Char(related="company_id.collection_wa_app_secret", readonly=False)
+    collection_wa_verify_token = fields.Char(related="company_id.collection_wa_verify_token", readonly=False)
+    collection_wa_api_version = fields.Char(related="company_id.collection_wa_api_version", readonly=False)
+    collection_wa_language = fields.Char(related="company_id.collection_wa_language", readonly=False)
+    collection_wa_max_attempts = fields.Integer(related="company_id.collection_wa_max_attempts",
+                                                readonly=False)
+
+    @api.constrains("collection_wa_max_attempts")
+    def _check_collection_wa_max_attempts(self):
+        for settings in self:
+            if not 1 <= settings.collection_wa_max_attempts <= 20:
+                raise ValidationError(self.env._("WhatsApp attempts must be between 1 and 20."))
 
     @api.depends("company_id")
     def _compute_collection_default_policy_id(self):

@@ -55,8 +55,32 @@ class ResPartner(models.Model):
         help="Someone checked this customer's RFC, fiscal address and payment terms: its "
         "first invoice may join the reminder cadence.",
     )
+    collection_wa_last_inbound = fields.Datetime(
+        string="Last WhatsApp Message Received", readonly=True,
+        help="A customer's message opens a 24-hour window in which collectors may answer with "
+        "free text on WhatsApp.")
+    collection_wa_window_open = fields.Boolean(
+        string="WhatsApp Window Open", compute="_compute_collection_wa_window_open")
     collection_event_ids = fields.One2many("collection.event", "partner_id", string="Contact Log")
     collection_event_count = fields.Integer(compute="_compute_collection_event_count")
+
+    @api.depends("collection_wa_last_inbound")
+    def _compute_collection_wa_window_open(self):
+        limit = fields.Datetime.subtract(fields.Datetime.now(), hours=24)
+        for partner in self:
+            last = partner.commercial_partner_id.collection_wa_last_inbound
+            partner.collection_wa_window_open = bool(last and last > limit)
+
+    def action_collection_whatsapp_reply(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Answer on WhatsApp"),
+            "res_model": "collection.whatsapp.reply",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.commercial_partner_id.id},
+        }
 
     @api.model
     def _commercial_fields(self):

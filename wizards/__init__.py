@@ -1,1 +1,1 @@
-from . import collection_pause_wizard
+from . import collection_pause_wizard, collection_whatsapp_reply

@@ -1,0 +1,209 @@
+"""WhatsApp delivery of the cadence's events and processing of the webhook (issue #6)."""
+
+import logging
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models, modules
+from odoo.tools import format_amount, format_date
+
+from ..tools import cadence, whatsapp
+from .collection_whatsapp_provider import WhatsAppError, WhatsAppNotConfigured
+
+_logger = logging.getLogger(__name__)
+
+STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3}
+PAUSE_REASON_BY_KIND = {"payment_plan": "payment_plan", "dispute": "dispute"}
+
+
+class CollectionEvent(models.Model):
+    _inherit = "collection.event"
+
+    # ------------------------------------------------------------------ sending
+    def _collection_wa_parameters(self, stage, moves):
+        """Ordered body parameters of the stage's template, from the group's invoices."""
+        partner = self.partner_id[:1]
+        lead = moves[:1]
+        today = fields.Date.context_today(self)
+        values = {
+            "partner_name": partner.name,
+            "invoice_numbers": ", ".join(moves.mapped("name")),
+            "amount_residual": format_amount(self.env, sum(moves.mapped("amount_residual")),
+                                             lead.currency_id),
+            "date_due": format_date(self.env, min(moves.mapped("invoice_date_due"))),
+            "days_overdue": str(max(cadence.days_overdue(m.invoice_date_due, today) for m in moves)),
+            "payment_link": lead._collection_payment_link(),
+            "company_name": lead.company_id.name,
+        }
+        names = [n.strip() for n in (stage.whatsapp_template_params or "").split(",") if n.strip()]
+        return [values.get(name, "") for name in names]
+
+    def _collection_deliver_whatsapp(self):
+        """One template message for the group (same customer), never twice."""
+        now = fields.Datetime.now()
+        partner = self.partner_id[:1]
+        company = self.company_id[:1]
+        # an attempt interrupted after the call (crash): the message may have left; never resend
+        unknown = self.filtered(lambda e: e.delivery_status == "sending")
+        if unknown:
+            unknown._mark("failed", error=_("Interrupted while sending: the message may have been "
+                                            "delivered; not resent to avoid a duplicate."))
+        events = self - unknown
+        if not events:
+            return
+        if partner.collection_do_not_contact:
+            events._mark("skipped", skip_reason=_("The customer asked not to be contacted"))
+            return
+        moves = events.move_id.sorted(lambda m: (m.invoice_date_due, m.id))
+        raw = moves[:1].partner_id.mobile or partner.mobile or partner.phone
+        if not raw:
+            events._mark("skipped", skip_reason=_("The customer has no mobile number"))
+            return
+        phone = whatsapp.normalize_phone(raw)
+        if not phone:
+            events._mark("skipped", skip_reason=_("Invalid mobile number: %s", raw))
+            return
+        stage = events._collection_leading().stage_id
+        if not stage.whatsapp_template_name:
+            events._mark("skipped", skip_reason=_("Stage %s has no WhatsApp template", stage.display_name))
+            return
+        Provider = self.env["collection.whatsapp.provider"].sudo().with_company(company)
+        try:
+            Provider._config(company)
+        except WhatsAppNotConfigured as error:
+            events.sudo().write({"skip_reason": str(error), "scheduled_at": now + timedelta(hours=1)})
+            return
+        attempt = max(events.mapped("attempt_count")) + 1
+        events.sudo().write({"attempt_count": attempt, "delivery_status": "sending",
+                             "group_key": f"wa-{events[:1].id}-{attempt}"})
+        events.flush_recordset()
+        if self.env.context.get("collection_commit") and not modules.module.current_test:
+            # the attempt is recorded before the call: a crash after it is never resent
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        try:
+            wamid = Provider._send_template(
+                phone, stage.whatsapp_template_name, company.collection_wa_language or "es_MX",
+                events._collection_wa_parameters(stage, moves), company=company)
+        except WhatsAppError as error:
+            max_attempts = company.collection_wa_max_attempts or 5
+            if error.retryable and attempt < max_attempts:
+                wait = max(error.retry_after or 0, whatsapp.backoff_seconds(attempt))
+                events.sudo().write({
+                    "delivery_status": False, "error": str(error),
+                    "scheduled_at": now + timedelta(seconds=wait),
+                    "skip_reason": _("Waiting: retry %(n)s of %(max)s", n=attempt + 1, max=max_attempts),
+                })
+            else:
+                events._mark("failed", error=str(error), delivery_status=False, skip_reason=False)
+            return
+        events._mark("sent", provider_ref=wamid, delivery_status="sent", error=False, skip_reason=False,
+                     done_at=now)
+        body = Markup("%s<br/>%s") % (
+            _("WhatsApp reminder “%(template)s” sent to %(phone)s.",
+              template=stage.whatsapp_template_name, phone="+" + phone),
+            ", ".join(moves.mapped("name")))
+        moves.sudo()._message_log_batch(bodies=dict.fromkeys(moves.ids, body))
+
+    # ------------------------------------------------------------------ webhook
+    @api.model
+    def _collection_wa_webhook(self, payload, company):
+        """Apply a verified webhook payload: delivery statuses and inbound replies."""
+        statuses, messages = whatsapp.parse_webhook(payload)
+        for status in statuses:
+            self._collection_wa_status(status)
+        for message in messages:
+            self._collection_wa_inbound(message, company)
+        return len(statuses) + len(messages)
+
+    @api.model
+    def _collection_wa_status(self, status):
+        events = self.sudo().search([("provider_ref", "=", status["id"]), ("channel", "=", "whatsapp")])
+        new = status.get("status")
+        for event in events:
+            if event.state == "failed":
+                continue
+            if new == "failed":
+                event._mark("failed", error=status.get("error") or _("Reported failed by WhatsApp"),
+                            delivery_status="failed")
+            elif STATUS_ORDER.get(new, 0) > STATUS_ORDER.get(event.delivery_status, 0):
+                event.sudo().write({"delivery_status": new})
+
+    @api.model
+    def _collection_wa_find_partner(self, number):
+        tail = (number or "")[-4:]
+        if not tail:
+            return self.env["res.partner"]
+        candidates = self.env["res.partner"].sudo().search(
+            ["|", ("mobile", "ilike", tail), ("phone", "ilike", tail)], limit=200)
+        matches = candidates.filtered(lambda p: whatsapp.same_number(p.mobile, number)
+                                      or whatsapp.same_number(p.phone, number))
+        return matches.commercial_partner_id[:1]
+
+    @api.model
+    def _collection_wa_inbound(self, message, company):
+        Message = self.env["collection.whatsapp.message"].sudo()
+        if not message.get("id") or Message.search_count([("wamid", "=", message["id"])], limit=1):
+            return False  # a replayed delivery changes nothing
+        partner = self._collection_wa_find_partner(message.get("from"))
+        move = self.env["account.move"]
+        if partner:
+            move = self.env["account.move"].sudo().search([
+                ("commercial_partner_id", "=", partner.id), ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+                ("collection_state", "not in", (False, "done", "excluded")),
+            ], order="invoice_date_due asc, id asc", limit=1)
+        text = message.get("text") or ""
+        rules = self.env["collection.whatsapp.rule"].sudo()._as_rules(company)
+        kind = whatsapp.classify(text, rules)
+        record = Message.create({
+            "wamid": message["id"], "company_id": company.id, "partner_id": partner.id,
+            "move_id": move.id, "phone": message.get("from"), "body": text, "kind": kind,
+        })
+        if not partner:
+            _logger.info("WhatsApp message from an unknown number %s", message.get("from"))
+            return record
+        body = Markup("<b>%s</b><br/>%s") % (_("WhatsApp from +%s:", message.get("from")), text)
+        partner.sudo().message_post(body=body, author_id=partner.id, message_type="comment",
+                                    subtype_xmlid="mail.mt_comment")
+        if move:
+            move.sudo().message_post(body=body, author_id=partner.id, message_type="comment",
+                                     subtype_xmlid="mail.mt_comment")
+        partner.sudo().collection_wa_last_inbound = fields.Datetime.now()
+        if kind != "acknowledgement":
+            self._collection_wa_hand_over(partner, move, kind, text)
+        return record
+
+    @api.model
+    def _collection_wa_hand_over(self, partner, move, kind, text):
+        """A reply that is not a plain thanks goes to a person, collections paused."""
+        partner = partner.sudo()
+        vals = {"collection_paused": True,
+                "collection_pause_reason": PAUSE_REASON_BY_KIND.get(kind, "other"),
+                "collection_pause_until": False,
+                "collection_pause_note": _("WhatsApp reply: %s", text)}
+        if kind == "do_not_contact":
+            vals["collection_do_not_contact"] = True
+        partner.write(vals)
+        if kind == "dispute" and move:
+            move.sudo().write({"collection_disputed": True,
+                               "collection_dispute_note": _("WhatsApp reply: %s", text)})
+        summaries = {
+            "paid_check": _("Says it paid: check the review tray for %s", partner.name),
+            "payment_plan": _("Asks for a payment plan: %s", partner.name),
+            "dispute": _("Disputes an invoice: %s", partner.name),
+            "do_not_contact": _("Asks not to be contacted: %s", partner.name),
+        }
+        target = move or partner
+        responsible = partner._collection_responsible(move.collection_policy_id if move else None) \
+            or (move and move.invoice_user_id) or self.env.ref("base.user_admin")
+        target.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summaries.get(kind, _("WhatsApp reply from %s", partner.name)),
+            note=_("The customer wrote on WhatsApp: “%s”. Collections are paused for this customer "
+                   "until someone resumes them.", text),
+            user_id=responsible.id,
+        )
+        moves = self.env["account.move"].sudo().search([
+            ("commercial_partner_id", "=", partner.id), ("collection_state", "in", ("paused", "disputed"))])
+        moves._collection_skip_scheduled(_("Collections paused after a WhatsApp reply"))

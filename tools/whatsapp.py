@@ -1,0 +1,166 @@
+"""WhatsApp Business Cloud API helpers (no ORM, no network).
+
+* phone numbers normalised to E.164; Mexican mobiles arrive both as ``52XXXXXXXXXX``
+  and, from older clients and webhooks, as ``521XXXXXXXXXX``: both are the same customer;
+* the JSON body of a template message;
+* the ``X-Hub-Signature-256`` check of webhooks;
+* Spanish keyword rules classifying a customer's reply.
+"""
+
+import hashlib
+import hmac
+import re
+import unicodedata
+
+MX = "52"
+
+
+def digits(value):
+    return re.sub(r"\D", "", value or "")
+
+
+def normalize_phone(raw, default_country=MX):
+    """E.164 without the plus sign (``525512345678``), or None when not a usable number.
+
+    Mexican numbers: 10 national digits; ``044``/``045`` and ``01`` prefixes dropped; the
+    mobile ``1`` after ``52`` dropped (``521...`` -> ``52...``).
+    """
+    raw = (raw or "").strip()
+    number = digits(raw)
+    if not number:
+        return None
+    if raw.startswith("+") or raw.startswith("00"):
+        number = number[2:] if raw.startswith("00") else number
+    elif default_country == MX:
+        if len(number) == 13 and number[:3] in ("044", "045"):
+            number = number[3:]
+        elif len(number) == 12 and number.startswith("01"):
+            number = number[2:]
+        if len(number) == 10:
+            number = MX + number
+    elif len(number) <= 10:
+        number = (default_country or "") + number
+    if number.startswith("521") and len(number) == 13:
+        number = MX + number[3:]
+    if number.startswith(MX) and len(number) != 12:
+        return None
+    if not 8 <= len(number) <= 15:
+        return None
+    return number
+
+
+def same_number(a, b):
+    na, nb = normalize_phone(a), normalize_phone(b)
+    return bool(na) and na == nb
+
+
+def template_payload(to, template_name, language, parameters):
+    """JSON body of a template message (Cloud API ``POST /{version}/{phone-id}/messages``)."""
+    payload = {
+        "messaging_product": "whatsapp",
+        "to": to,
+        "type": "template",
+        "template": {"name": template_name, "language": {"code": language}},
+    }
+    if parameters:
+        payload["template"]["components"] = [{
+            "type": "body",
+            "parameters": [{"type": "text", "text": str(p)} for p in parameters],
+        }]
+    return payload
+
+
+def text_payload(to, text):
+    return {"messaging_product": "whatsapp", "to": to, "type": "text",
+            "text": {"preview_url": False, "body": text}}
+
+
+def signature(app_secret, raw_body):
+    return "sha256=" + hmac.new(app_secret.encode(), raw_body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(app_secret, raw_body, header):
+    """True only when ``header`` is the HMAC-SHA256 of the raw body with the app secret."""
+    if not app_secret or not header:
+        return False
+    return hmac.compare_digest(signature(app_secret, raw_body), header.strip())
+
+
+def fold(text):
+    """Lower case, accents removed, spaces squeezed: 'Ya PAGUÉ!' -> 'ya pague!'."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+ACKNOWLEDGEMENTS = {
+    "ok", "okay", "oki", "va", "vale", "gracias", "muchas gracias", "ok gracias", "enterado",
+    "enterada", "recibido", "de acuerdo", "perfecto", "listo", "si", "claro", "sale",
+    "buen dia", "buenos dias", "buenas tardes", "thanks", "thank you", "👍", "🙏",
+}
+
+
+def is_acknowledgement(text):
+    folded = re.sub(r"[^\w\s👍🙏]", "", fold(text)).strip()
+    return folded in ACKNOWLEDGEMENTS or not folded
+
+
+def classify(text, rules):
+    """The kind of the first rule (ordered) with a keyword found in ``text``.
+
+    :param rules: iterable of (kind, [keywords])
+    :return: the kind, ``"acknowledgement"`` for a plain thanks/ok, or ``"other"``
+    """
+    folded = fold(text)
+    for kind, keywords in rules:
+        for keyword in keywords:
+            keyword = fold(keyword)
+            if keyword and re.search(r"(?<!\w)" + re.escape(keyword) + r"(?!\w)", folded):
+                return kind
+    if is_acknowledgement(text):
+        return "acknowledgement"
+    return "other"
+
+
+def backoff_seconds(attempt, base=60, cap=3600):
+    """Exponential backoff: 60 s, 120 s, 240 s ... at most an hour."""
+    return min(base * 2 ** max(attempt - 1, 0), cap)
+
+
+def parse_webhook(payload):
+    """Statuses and inbound messages of a webhook payload.
+
+    :return: (statuses, messages): lists of dicts
+        status: {"id": wamid, "status": sent|delivered|read|failed, "error": text}
+        message: {"id": wamid, "from": number, "text": body, "name": profile name}
+    """
+    statuses, messages = [], []
+    for entry in (payload or {}).get("entry", []) or []:
+        for change in entry.get("changes", []) or []:
+            value = change.get("value") or {}
+            phone_id = (value.get("metadata") or {}).get("phone_number_id")
+            names = {c.get("wa_id"): (c.get("profile") or {}).get("name")
+                     for c in value.get("contacts", []) or []}
+            for status in value.get("statuses", []) or []:
+                errors = status.get("errors") or []
+                statuses.append({
+                    "phone_number_id": phone_id,
+                    "id": status.get("id"),
+                    "status": status.get("status"),
+                    "error": "; ".join(
+                        f"{e.get('code')}: {e.get('title') or e.get('message')}" for e in errors),
+                })
+            for message in value.get("messages", []) or []:
+                kind = message.get("type")
+                if kind == "text":
+                    text = (message.get("text") or {}).get("body", "")
+                elif kind == "button":
+                    text = (message.get("button") or {}).get("text", "")
+                elif kind == "interactive":
+                    inter = message.get("interactive") or {}
+                    text = (inter.get("button_reply") or inter.get("list_reply") or {}).get("title", "")
+                else:
+                    text = f"[{kind}]"
+                messages.append({"phone_number_id": phone_id, "id": message.get("id"), "from": message.get("from"), "text": text,
+                                 "name": names.get(message.get("from"))})
+    return statuses, messages
