@@ -161,6 +161,7 @@ def parse_webhook(payload):
                     text = (inter.get("button_reply") or inter.get("list_reply") or {}).get("title", "")
                 else:
                     text = f"[{kind}]"
-                messages.append({"phone_number_id": phone_id, "id": message.get("id"), "from": message.get("from"), "text": text,
+                messages.append({"phone_number_id": phone_id, "id": message.get("id"),
+                                 "from": message.get("from"), "text": text,
                                  "name": names.get(message.get("from"))})
     return statuses, messages

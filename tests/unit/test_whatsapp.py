@@ -87,5 +87,6 @@ def test_parse_webhook():
     statuses, messages = wa.parse_webhook(payload)
     assert statuses[0] == {"phone_number_id": None, "id": "wamid.1", "status": "delivered", "error": ""}
     assert "131026" in statuses[1]["error"]
-    assert messages == [{"phone_number_id": None, "id": "wamid.in", "from": "5215512345678", "text": "ya pagué", "name": "Ana"}]
+    assert messages == [{"phone_number_id": None, "id": "wamid.in", "from": "5215512345678",
+                         "text": "ya pagué", "name": "Ana"}]
     assert wa.parse_webhook({}) == ([], [])
