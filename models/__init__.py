@@ -5,3 +5,6 @@ from . import collection_policy_stage
 from . import collection_event
 from . import res_partner
 from . import account_move
+from . import res_config_settings
+from . import collection_match
+from . import account_bank_statement_line

@@ -164,6 +164,7 @@ def analyse_text(*texts, limit=SPEI_CONCEPT_MAX):
         info.rfcs.extend(r for r in find_rfcs(folded) if r not in info.rfcs)
         info.accounts.extend(a for a in find_account_numbers(folded) if a not in info.accounts)
         info.uuids.extend(u for u in find_uuids(folded) if u not in info.uuids)
+    info.keys |= {"UUID:" + u for u in info.uuids}
     info.tail_keys -= info.keys
     return info
 
@@ -266,6 +267,10 @@ class Candidate:
 
     def __post_init__(self):
         for ref in (self.name, *self.references):
+            uuids = find_uuids(ref) if ref and len(ref) >= 32 else []
+            if uuids:
+                self.strong.add("UUID:" + uuids[0])
+                continue
             strong, weak = reference_keys(ref)
             self.strong |= strong
             self.weak |= weak

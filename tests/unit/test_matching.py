@@ -165,3 +165,11 @@ def test_allocate():
     assert m.allocate(149.5, [100, 50], 1) == ([100, 50], 0.5, 0.0)
     assert m.allocate(120, [100, 50], 1) == ([100, 20], 0.0, 0.0)
     assert m.allocate(180, [100, 50], 1) == ([100, 50], 0.0, 30.0)
+
+
+def test_cfdi_uuid_reference():
+    uuid = "6F5B2C3A-1D2E-4F5A-9B8C-7D6E5F4A3B2C"
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001", refs=[uuid]),
+                cand(2, 10, 100.0, "INV/2025/00002"))
+    p = m.match_line(100.0, index, info=m.analyse_text("PAGO UUID " + uuid.lower()))
+    assert (p.state, p.chosen) == ("auto", [1])
