@@ -139,7 +139,7 @@ class AccountBankStatementLine(models.Model):
         cfdi_cols = SQL("m.cfdi_uuid, m.cfdi_serie, m.cfdi_folio") if cfdi else SQL(
             "NULL, NULL, NULL")
         self.env["account.move.line"].flush_model(
-            ["amount_residual_currency", "reconciled", "account_type", "currency_id", "partner_id",
+            ["amount_residual_currency", "reconciled", "account_id", "currency_id", "partner_id",
              "date_maturity"])
         Move.flush_model(["state", "move_type", "name", "payment_reference", "company_id"])
         self.env.cr.execute(SQL(
@@ -148,11 +148,12 @@ class AccountBankStatementLine(models.Model):
                    SUM(aml.amount_residual_currency), MIN(aml.date_maturity), %(cfdi_cols)s
               FROM account_move_line aml
               JOIN account_move m ON m.id = aml.move_id
+              JOIN account_account acc ON acc.id = aml.account_id
          LEFT JOIN res_partner p ON p.id = aml.partner_id
              WHERE m.company_id = %(company)s
                AND m.state = 'posted'
                AND m.move_type IN ('out_invoice', 'out_refund')
-               AND aml.account_type = 'asset_receivable'
+               AND acc.account_type = 'asset_receivable'
                AND NOT aml.reconciled
                AND aml.currency_id = %(currency)s
                AND aml.amount_residual_currency != 0
@@ -255,14 +256,14 @@ class AccountBankStatementLine(models.Model):
         self.ensure_one()
         line = self
         company = line.company_id
-        if line.is_reconciled:
-            raise UserError(_("The bank line %(line)s is already reconciled.",
-                              line=line.payment_ref or line.move_id.name))
         currency = line._collection_currency()
         amount = line.amount_currency if line.foreign_currency_id else line.amount
         if currency.is_zero(amount):
             raise UserError(_("The bank line %(line)s has no amount: there is nothing to "
                               "reconcile.", line=line.payment_ref or line.move_id.name))
+        if line.is_reconciled:
+            raise UserError(_("The bank line %(line)s is already reconciled.",
+                              line=line.payment_ref or line.move_id.name))
         if amount < 0:
             raise UserError(_("The bank line %(line)s is an outgoing payment: only customer "
                               "payments are reconciled here.",

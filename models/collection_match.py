@@ -140,7 +140,7 @@ class CollectionMatch(models.Model):
                                                  fields.Date.today(), m.id))
         self.statement_line_id._collection_reconcile(moves)
         self.write({"state": state, "done_by_id": self.env.uid, "done_date": fields.Datetime.now()})
-        user = self.env.user.name
+        user_name = self.env.user.name
         line = self.statement_line_id
         for move in moves:
             if state == "auto":
@@ -150,7 +150,7 @@ class CollectionMatch(models.Model):
             else:
                 body = _("Bank payment %(line)s (%(date)s) reconciled from the collections review "
                          "tray by %(user)s.", line=line.payment_ref or line.move_id.name,
-                         date=line.date, user=user)
+                         date=line.date, user=user_name)
             move.message_post(body=Markup("<p>%s</p>") % body)
 
     def action_reject(self):
