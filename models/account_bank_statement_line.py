@@ -60,7 +60,8 @@ class AccountBankStatementLine(models.Model):
 
     def _collection_currency(self):
         self.ensure_one()
-        return self.foreign_currency_id or self.journal_id.currency_id or self.company_id.currency_id
+        return (self.foreign_currency_id or self.journal_id.currency_id
+                or self.company_id.currency_id)
 
     def _collection_match(self):
         """Propose (or reconcile, when sure) invoices for these bank lines.
@@ -68,8 +69,8 @@ class AccountBankStatementLine(models.Model):
         Incoming, unreconciled lines only.  The open suggestion of a line is updated in
         place: running this again never duplicates anything.
         """
-        lines = self.filtered(lambda l: not l.is_reconciled and l.amount > 0
-                              and l.state == "posted")
+        lines = self.filtered(lambda st: not st.is_reconciled and st.amount > 0
+                              and st.state == "posted")
         Match = self.env["collection.match"].sudo()
         groups = {}
         for line in lines:
@@ -162,7 +163,8 @@ class AccountBankStatementLine(models.Model):
             cfdi_cols=cfdi_cols, company=company.id, currency=currency.id,
         ))
         candidates = []
-        for mid, name, pay_ref, partner, residual, due, uuid, serie, folio in self.env.cr.fetchall():
+        for row in self.env.cr.fetchall():
+            mid, name, pay_ref, partner, residual, due, uuid, serie, folio = row
             refs = [r for r in (pay_ref if pay_ref != name else None, uuid) if r]
             refs += matching.serie_folio_references(serie, folio)
             candidates.append(matching.Candidate(mid, partner, float(residual), name or "",

@@ -86,7 +86,8 @@ class CollectionMatch(models.Model):
         reasons = dict(self._fields["reason"]._description_selection(self.env))
         for match in self:
             line = match.statement_line_id
-            match.display_name = f"{line.payment_ref or line.move_id.name or ''} ({reasons.get(match.reason, '')})"
+            label = line.payment_ref or line.move_id.name or ""
+            match.display_name = f"{label} ({reasons.get(match.reason, '')})"
 
     # ------------------------------------------------------------------ actions
     def _check_can_decide(self):

@@ -125,7 +125,7 @@ class TestCollectionMatching(AccountTestInvoicingCommon):
         self.assertEqual(match.state, "auto")
         self.assertEqual(match.difference, -0.5)
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
-        writeoff = line.move_id.line_ids.filtered(lambda l: l.account_id == self.writeoff_account)
+        writeoff = line.move_id.line_ids.filtered(lambda aml: aml.account_id == self.writeoff_account)
         self.assertEqual(writeoff.balance, 0.5)
 
     def test_auto_reconcile_setting_off(self):
@@ -177,7 +177,7 @@ class TestCollectionMatching(AccountTestInvoicingCommon):
         match.action_approve()
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         credit = line.move_id.line_ids.filtered(
-            lambda l: l.account_type == "asset_receivable" and not l.reconciled)
+            lambda aml: aml.account_type == "asset_receivable" and not aml.reconciled)
         self.assertEqual(credit.partner_id, self.customer)
         self.assertEqual(credit.amount_residual, -200.0)
 
