@@ -93,7 +93,7 @@ class AccountBankStatementLine(models.Model):
                     tolerance=company.collection_tolerance,
                     partner_id=payers.get(line.id),
                     info=infos[line.id],
-                    excluded=set(rejected.move_ids.ids),
+                    excluded=set((rejected.move_ids | rejected.candidate_ids.move_id).ids),
                     allow_partner_amount=company.collection_auto_match_partner_amount,
                 )
                 if rejected and not proposal.ranked and not open_match:

@@ -125,7 +125,8 @@ class TestCollectionMatching(AccountTestInvoicingCommon):
         self.assertEqual(match.state, "auto")
         self.assertEqual(match.difference, -0.5)
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
-        writeoff = line.move_id.line_ids.filtered(lambda aml: aml.account_id == self.writeoff_account)
+        writeoff = line.move_id.line_ids.filtered(
+            lambda aml: aml.account_id == self.writeoff_account)
         self.assertEqual(writeoff.balance, 0.5)
 
     def test_auto_reconcile_setting_off(self):
@@ -309,6 +310,20 @@ class TestCollectionMatching(AccountTestInvoicingCommon):
         self.assertLessEqual(len(self._open_match(line)), 1)
         self.assertNotIn(inv1, line.collection_match_ids.filtered(
             lambda m: m.state == "to_review").move_ids)
+
+    def test_reject_ambiguous_remembers_candidates(self):
+        inv1 = self._invoice(500.0)
+        inv2 = self._invoice(500.0)
+        line = self._line(500.0, "PAGO", partner=self.customer)
+        match = self._match(line)
+        self.assertEqual(match.reason, "ambiguous")
+        match.action_reject()
+        inv3 = self._invoice(500.0)  # a new candidate appears
+        line._collection_match()
+        new = self._open_match(line)
+        self.assertEqual(len(new), 1)
+        self.assertEqual(new.move_ids, inv3)
+        self.assertNotIn(inv1 | inv2, new.candidate_ids.move_id)
 
     def test_bulk_approve_reports_failures(self):
         inv1 = self._invoice(1000.0)
