@@ -323,7 +323,7 @@ class TestCollectionMatching(AccountTestInvoicingCommon):
         new = self._open_match(line)
         self.assertEqual(len(new), 1)
         self.assertEqual(new.move_ids, inv3)
-        self.assertNotIn(inv1 | inv2, new.candidate_ids.move_id)
+        self.assertFalse((inv1 | inv2) & new.candidate_ids.move_id)
 
     def test_bulk_approve_reports_failures(self):
         inv1 = self._invoice(1000.0)
