@@ -17,6 +17,7 @@
         "data/collection_match_cron.xml",
         "views/collection_match_views.xml",
         "views/res_config_settings_views.xml",
+        "views/account_journal_dashboard_views.xml",
     ],
     "demo": [],
     "installable": True,

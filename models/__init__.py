@@ -8,3 +8,4 @@ from . import account_move
 from . import res_config_settings
 from . import collection_match
 from . import account_bank_statement_line
+from . import account_journal

@@ -380,3 +380,11 @@ class TestCollectionMatching(AccountTestInvoicingCommon):
                                company_id=company_2.id, company_ids=[Command.set(company_2.ids)])
         self.assertFalse(self.env["collection.match"].with_user(user_2).search(
             [("id", "=", match.id)]))
+
+    def test_dashboard_counter(self):
+        invoice = self._invoice(1000.0)
+        self._match(self._line(400.0, f"ABONO {invoice.name}"))
+        data = self.bank_journal._get_journal_dashboard_data_batched()
+        self.assertEqual(data[self.bank_journal.id]["collection_to_review"], 1)
+        action = self.bank_journal.action_open_collection_review()
+        self.assertEqual(action["res_model"], "collection.match")
