@@ -15,4 +15,4 @@ if ! db_exists "$DB"; then
         --log-level=warn --http-port=0
     [ -z "${ACMX_BENCH_DB:-}" ] && trap 'dropdb -U "$DB_USER" -p "$DB_PORT" ${DB_HOST:+-h "$DB_HOST"} --if-exists "$DB"' EXIT
 fi
-odoo_bin shell "${ARGS[@]}" -d "$DB" --log-level=warn --http-port=0 --no-http < "$SCRIPT"
+odoo_bin shell "${ARGS[@]}" -d "$DB" --log-level=warn < "$SCRIPT"

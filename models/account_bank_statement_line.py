@@ -110,6 +110,7 @@ class AccountBankStatementLine(models.Model):
             "currency_id": currency.id,
             "score": proposal.score,
             "reason": proposal.reason,
+            "sure": proposal.state == "auto",
             "candidate_ids": [Command.clear()] + [
                 Command.create({"sequence": rank, "move_id": cid, "score": score, "why": why})
                 for rank, (cid, score, why) in enumerate(proposal.ranked, start=1)

@@ -59,6 +59,10 @@ class CollectionMatch(models.Model):
                              index=True)
     state_sequence = fields.Integer(compute="_compute_state_sequence", store=True)
     note = fields.Text()
+    sure = fields.Boolean(
+        string="Sure Match", readonly=True, index=True,
+        help="Exactly one invoice (or one set of invoices of one customer) matches both the "
+        "amount and a reference: reconciled automatically when the company allows it.")
     done_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
     done_date = fields.Datetime(string="Decided On", readonly=True)
 

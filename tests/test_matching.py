@@ -134,7 +134,7 @@ class TestCollectionMatching(AccountTestInvoicingCommon):
         invoice = self._invoice(100.0)
         line = self._line(100.0, f"PAGO {invoice.name}")
         match = self._match(line)
-        self.assertRecordValues(match, [{"state": "to_review", "reason": "exact"}])
+        self.assertRecordValues(match, [{"state": "to_review", "reason": "exact", "sure": True}])
         self.assertFalse(line.is_reconciled)
 
     def test_partner_and_amount_setting(self):
