@@ -15,4 +15,6 @@ if ! db_exists "$DB"; then
         --log-level=warn --http-port=0
     [ -z "${ACMX_BENCH_DB:-}" ] && trap 'dropdb -U "$DB_USER" -p "$DB_PORT" ${DB_HOST:+-h "$DB_HOST"} --if-exists "$DB"' EXIT
 fi
-odoo_bin shell "${ARGS[@]}" -d "$DB" --log-level=warn < "$SCRIPT"
+# odoo.cli.main() directly: the same as `odoo-bin shell`, whatever the odoo-bin wrapper does
+"$PY" -c 'import sys; sys.path.insert(0, sys.argv.pop(1)); import odoo.cli; odoo.cli.main()' \
+    "$ODOO_LINK" shell "${ARGS[@]}" -d "$DB" --log-level=warn < "$SCRIPT"
