@@ -206,6 +206,37 @@ def build_lines(cenv, company, partners, clabes, invoices):
     return lines, truth
 
 
+def run_oca(company, lines, truth):
+    """OCA account_reconcile_model_oca 18.0's invoice-matching rule on the same lines."""
+    Model = env["account.reconcile.model"]
+    models_ = Model.search([("company_id", "=", company.id),
+                            ("rule_type", "=", "invoice_matching")])
+    if not models_:
+        models_ = Model.create({
+            "name": "Bench invoice matching", "company_id": company.id,
+            "rule_type": "invoice_matching", "auto_reconcile": True,
+            "match_text_location_label": True, "match_text_location_note": True,
+            "match_text_location_reference": True, "match_partner": False,
+        })
+    env.flush_all()
+    env.invalidate_all()
+    start = time.time()
+    results = {}
+    for line in lines:
+        partner = line._retrieve_partner()
+        results[line.id] = models_._apply_rules(line, partner)
+    elapsed = time.time() - start
+    auto = correct = exact = 0
+    for line_id, res in results.items():
+        if res.get("auto_reconcile") and res.get("amls"):
+            auto += 1
+            ids, kind = truth[line_id]
+            if set(res["amls"].move_id.ids) == ids:
+                correct += 1
+                exact += kind == "exact_ref"
+    return elapsed, auto, correct, exact
+
+
 def main():
     t0 = time.time()
     company = setup_company()
@@ -225,6 +256,8 @@ def main():
     queries = env.cr.sql_log_count - queries_before
     matches = env["collection.match"].search([("statement_line_id", "in", lines.ids)])
     sure = matches.filtered("sure")
+    oca = run_oca(company, lines, truth) if "_apply_rules" in dir(env["account.reconcile.model"]) \
+        else None
     # 2. reconciling the sure ones through Odoo's reconciliation, as the automatic mode does
     profiler = None
     if os.environ.get("BENCH_PROFILE"):
@@ -265,6 +298,17 @@ def main():
     print("left to review by reason:", dict(Counter(
         m.reason for m in matches if m.state == "to_review")))
     print("auto by kind:", dict(Counter(truth[m.statement_line_id.id][1] for m in auto)))
+    if oca:
+        oca_elapsed, oca_auto, oca_correct, oca_exact = oca
+        print(f"OCA account_reconcile_model_oca invoice matching (_retrieve_partner + "
+              f"_apply_rules, no reconciliation): {oca_elapsed:.1f}s, "
+              f"{len(lines) / oca_elapsed:.0f} lines/s; auto-reconcile proposals {oca_auto}, "
+              f"precision {100.0 * oca_correct / max(1, oca_auto):.2f}%, exact+reference lines "
+              f"{100.0 * oca_exact / max(1, len(exact_lines)):.1f}%")
+        print(f"ratio (matching time OCA / ours): {oca_elapsed / elapsed:.1f}x")
+    else:
+        print("OCA account_reconcile_model_oca not installed in this database: no comparison "
+              "(see bench/README.md)")
     print(f"peak memory (RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print(f"total bench time {time.time() - t0:.0f}s, {fields.Datetime.now()}")
     if os.environ.get("BENCH_KEEP") == "1":
