@@ -370,6 +370,10 @@ class TestCollectionMatching(AccountTestInvoicingCommon):
         self.assertEqual(match.state, "to_review")
         match.with_user(self.accountant).action_approve()
         self.assertEqual(match.state, "approved")
+        # both see the review tray menu
+        menu = self.env.ref("account_collections_mx.collection_match_menu")
+        for user in (self.collector, self.accountant):
+            self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(user)._visible_menu_ids())
 
     def test_multi_company_rule(self):
         invoice = self._invoice(100.0)
