@@ -80,9 +80,12 @@ class AccountBankStatementLine(models.Model):
             index = self._collection_candidate_index(company, currency)
             infos = {line.id: matching.analyse_text(*line._collection_texts()) for line in group}
             payers = group._collection_find_payers(infos, index)
-            existing = Match.search([("statement_line_id", "in", group.ids)])
+            existing = {}
+            for match in Match.search([("statement_line_id", "in", group.ids)]):
+                existing.setdefault(match.statement_line_id.id, []).append(match)
+            proposals = []
             for line in group:
-                line_matches = existing.filtered(lambda m, line=line: m.statement_line_id == line)
+                line_matches = Match.browse([m.id for m in existing.get(line.id, [])])
                 if line_matches.filtered(lambda m: m.state in ("approved", "auto")):
                     continue
                 open_match = line_matches.filtered(lambda m: m.state == "to_review")
@@ -98,12 +101,35 @@ class AccountBankStatementLine(models.Model):
                 )
                 if rejected and not proposal.ranked and not open_match:
                     continue  # everything was rejected and there is nothing new to propose
-                line._collection_store_proposal(proposal, open_match, currency)
+                proposals.append((line, proposal, open_match))
+            # two bank lines claiming the same invoice: possibly a duplicate, never automatic
+            claims = {}
+            for _line, proposal, _open in proposals:
+                if proposal.state == "auto":
+                    for move_id in proposal.chosen:
+                        claims[move_id] = claims.get(move_id, 0) + 1
+            to_create, sure = [], Match
+            for line, proposal, open_match in proposals:
+                vals = line._collection_proposal_vals(proposal, currency)
+                if proposal.state == "auto" and any(claims[m] > 1 for m in proposal.chosen):
+                    vals["sure"] = False
+                    vals["note"] = self.env._(
+                        "Another bank line matches the same invoice: check for a duplicate "
+                        "payment.")
+                if open_match:
+                    open_match.write(vals)
+                    if vals["sure"]:
+                        sure |= open_match
+                else:
+                    to_create.append({"statement_line_id": line.id, **vals})
+            created = Match.create(to_create)
+            sure |= created.filtered("sure")
+            if company.collection_auto_reconcile:
+                sure._collection_auto_approve()
 
-    def _collection_store_proposal(self, proposal, open_match, currency):
+    def _collection_proposal_vals(self, proposal, currency):
         self.ensure_one()
-        company = self.company_id
-        vals = {
+        return {
             "partner_id": proposal.partner_id or False,
             "move_ids": [Command.set(proposal.chosen)],
             "amount": self.amount_currency if self.foreign_currency_id else self.amount,
@@ -111,25 +137,12 @@ class AccountBankStatementLine(models.Model):
             "score": proposal.score,
             "reason": proposal.reason,
             "sure": proposal.state == "auto",
+            "note": False,
             "candidate_ids": [Command.clear()] + [
                 Command.create({"sequence": rank, "move_id": cid, "score": score, "why": why})
                 for rank, (cid, score, why) in enumerate(proposal.ranked, start=1)
             ],
         }
-        if open_match:
-            open_match.write(vals)
-            match = open_match
-        else:
-            match = self.env["collection.match"].sudo().create(
-                {"statement_line_id": self.id, **vals})
-        if proposal.state == "auto" and company.collection_auto_reconcile:
-            try:
-                with self.env.cr.savepoint():
-                    match._approve_one(state="auto")
-            except UserError as error:
-                _logger.info("Automatic reconciliation of %s failed: %s", self.id, error)
-                match.note = str(error)
-        return match
 
     @api.model
     def _collection_candidate_index(self, company, currency):

@@ -158,6 +158,16 @@ class CollectionMatch(models.Model):
                          date=line.date, user=user_name)
             move.message_post(body=Markup("<p>%s</p>") % body)
 
+    def _collection_auto_approve(self):
+        """Reconcile sure matches automatically, each in its own savepoint."""
+        for match in self:
+            try:
+                with self.env.cr.savepoint():
+                    match._approve_one(state="auto")
+            except UserError as error:
+                _logger.info("Automatic reconciliation of %s failed: %s", match.id, error)
+                match.note = str(error)
+
     def action_reject(self):
         """Leave the bank lines unreconciled; these (line, invoice) pairs never come back."""
         self._check_can_decide()

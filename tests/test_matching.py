@@ -81,6 +81,17 @@ class TestCollectionMatching(AccountTestInvoicingCommon):
         self.assertEqual(other.payment_state, "not_paid")
         self.assertTrue(invoice.message_ids.filtered(lambda m: "automatically" in (m.body or "")))
 
+    def test_two_lines_same_invoice_never_automatic(self):
+        invoice = self._invoice(640.0)
+        line1 = self._line(640.0, f"PAGO {invoice.name}")
+        line2 = self._line(640.0, f"PAGO {invoice.name}")
+        (line1 | line2)._collection_match()
+        matches = (line1 | line2).collection_match_ids
+        self.assertEqual(matches.mapped("state"), ["to_review", "to_review"])
+        self.assertFalse(any(matches.mapped("sure")))
+        self.assertIn("duplicate", matches[0].note)
+        self.assertEqual(invoice.payment_state, "not_paid")
+
     def test_reference_in_each_field_and_format(self):
         cases = [
             ("payment_ref", lambda n: n.lower().replace("/", " ")),
