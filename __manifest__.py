@@ -25,6 +25,10 @@
         "views/res_config_settings_views.xml",
         "wizards/collection_pause_wizard_views.xml",
         "views/collection_whatsapp_views.xml",
+        "security/collection_match_security.xml",
+        "data/collection_match_cron.xml",
+        "views/collection_match_views.xml",
+        "views/account_journal_dashboard_views.xml",
     ],
     "demo": ["demo/collections_demo.xml"],
     "assets": {

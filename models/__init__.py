@@ -1,16 +1,17 @@
-from . import (
-    account_move,
-    account_partial_reconcile,
-    collection_engine,
-    collection_event,
-    collection_event_whatsapp,
-    collection_non_contact_day,
-    collection_policy,
-    collection_policy_stage,
-    collection_whatsapp_message,
-    collection_whatsapp_provider,
-    collection_whatsapp_rule,
-    res_company,
-    res_config_settings,
-    res_partner,
-)
+from . import res_company
+from . import collection_non_contact_day
+from . import collection_policy
+from . import collection_policy_stage
+from . import collection_event
+from . import res_partner
+from . import account_move
+from . import res_config_settings
+from . import collection_engine
+from . import account_partial_reconcile
+from . import collection_whatsapp_provider
+from . import collection_whatsapp_rule
+from . import collection_whatsapp_message
+from . import collection_event_whatsapp
+from . import collection_match
+from . import account_bank_statement_line
+from . import account_journal

@@ -190,3 +190,24 @@ class ResCompany(models.Model):
             # invoices posted before the company had policies join the default cadence
             self.env["account.move"]._collection_replan_policies(created)
         return created
+    # ------------------------------------------------------------------ bank matching (#4)
+    collection_writeoff_account_id = fields.Many2one(
+        "account.account",
+        string="Payment Difference Account",
+        check_company=True,
+        help="Short payments within the collections tolerance are written off to this "
+        "account when a bank line is reconciled from the review tray. Empty: the difference "
+        "stays open on the invoice.",
+    )
+    collection_auto_reconcile = fields.Boolean(
+        string="Reconcile Sure Bank Payments Automatically",
+        default=True,
+        help="A bank line matching exactly one invoice by reference and amount is reconciled "
+        "at once; otherwise every suggestion waits in the review tray.",
+    )
+    collection_auto_match_partner_amount = fields.Boolean(
+        string="Reconcile on Customer and Amount",
+        default=False,
+        help="Also reconcile automatically when the payer is known and exactly one of its "
+        "open invoices has the amount paid, even without a reference.",
+    )

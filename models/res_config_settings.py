@@ -14,6 +14,11 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
     )
     collection_tolerance = fields.Monetary(related="company_id.collection_tolerance", readonly=False)
+    collection_writeoff_account_id = fields.Many2one(
+        related="company_id.collection_writeoff_account_id", readonly=False)
+    collection_auto_reconcile = fields.Boolean(related="company_id.collection_auto_reconcile", readonly=False)
+    collection_auto_match_partner_amount = fields.Boolean(
+        related="company_id.collection_auto_match_partner_amount", readonly=False)
     collection_window_start = fields.Float(related="company_id.collection_window_start",
                                            readonly=False)
     collection_window_end = fields.Float(related="company_id.collection_window_end", readonly=False)

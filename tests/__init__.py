@@ -1,1 +1,7 @@
-from . import test_cadence, test_cadence_concurrency, test_install, test_security, test_tours, test_whatsapp
+from . import test_install
+from . import test_cadence
+from . import test_cadence_concurrency
+from . import test_security
+from . import test_tours
+from . import test_whatsapp
+from . import test_matching

@@ -1,1 +1,2 @@
-from . import collection_pause_wizard, collection_whatsapp_reply
+from . import collection_pause_wizard
+from . import collection_whatsapp_reply

@@ -1,0 +1,217 @@
+import logging
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+_logger = logging.getLogger(__name__)
+
+MATCH_REASONS = [
+    ("exact", "Exact"),
+    ("partial", "Partial payment"),
+    ("overpaid", "Overpayment"),
+    ("multi_invoice", "Several invoices"),
+    ("ambiguous", "Ambiguous"),
+    ("no_partner", "Unknown payer"),
+    ("no_candidate", "No candidate"),
+]
+MATCH_STATES = [
+    ("to_review", "To review"),
+    ("approved", "Approved"),
+    ("rejected", "Rejected"),
+    ("auto", "Reconciled automatically"),
+]
+
+
+class CollectionMatch(models.Model):
+    _name = "collection.match"
+    _description = "Bank Payment Match Suggestion"
+    _order = "state_sequence, score desc, id desc"
+    _check_company_auto = True
+    _rec_name = "statement_line_id"
+
+    statement_line_id = fields.Many2one(
+        "account.bank.statement.line", string="Bank Line", required=True, index=True,
+        ondelete="cascade", readonly=True, check_company=True)
+    company_id = fields.Many2one(related="statement_line_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    journal_id = fields.Many2one(related="statement_line_id.journal_id", store=True)
+    date = fields.Date(related="statement_line_id.date", store=True)
+    payment_ref = fields.Char(related="statement_line_id.payment_ref", string="Label")
+    partner_id = fields.Many2one("res.partner", string="Customer", index="btree_not_null")
+    move_ids = fields.Many2many(
+        "account.move", "collection_match_move_rel", "match_id", "move_id",
+        string="Invoices", check_company=True,
+        domain="[('move_type', 'in', ('out_invoice', 'out_refund')), ('state', '=', 'posted'),"
+               " ('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]",
+        help="Documents to reconcile with the bank line on approval, best ranked first.")
+    candidate_ids = fields.One2many("collection.match.candidate", "match_id",
+                                    string="Ranked Candidates", readonly=True)
+    amount = fields.Monetary(string="Amount", readonly=True)
+    difference = fields.Monetary(
+        compute="_compute_difference", store=True,
+        help="Bank amount minus the open amount of the chosen invoices: negative is a short "
+        "payment, positive an overpayment (left as customer credit).")
+    score = fields.Integer(readonly=True, aggregator="avg", help="Confidence, 0 to 100.")
+    reason = fields.Selection(MATCH_REASONS, required=True, readonly=True, index=True)
+    state = fields.Selection(MATCH_STATES, required=True, default="to_review", readonly=True,
+                             index=True)
+    state_sequence = fields.Integer(compute="_compute_state_sequence", store=True)
+    note = fields.Text()
+    sure = fields.Boolean(
+        string="Sure Match", readonly=True, index=True,
+        help="Exactly one invoice (or one set of invoices of one customer) matches both the "
+        "amount and a reference: reconciled automatically when the company allows it.")
+    done_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
+    done_date = fields.Datetime(string="Decided On", readonly=True)
+
+    def init(self):
+        # re-running the matcher updates the open suggestion of a line, never adds one
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS collection_match_open_line_uniq "
+            "ON collection_match (statement_line_id) WHERE state = 'to_review'")
+
+    @api.depends("state")
+    def _compute_state_sequence(self):
+        order = {"to_review": 0, "auto": 1, "approved": 2, "rejected": 3}
+        for match in self:
+            match.state_sequence = order.get(match.state, 9)
+
+    @api.depends("amount", "move_ids")
+    def _compute_difference(self):
+        for match in self:
+            total = sum(m.amount_residual * (-1 if m.move_type == "out_refund" else 1)
+                        for m in match.move_ids)
+            match.difference = match.amount - total if match.move_ids else 0.0
+
+    @api.depends("statement_line_id", "reason")
+    def _compute_display_name(self):
+        reasons = dict(self._fields["reason"]._description_selection(self.env))
+        for match in self:
+            line = match.statement_line_id
+            label = line.payment_ref or line.move_id.name or ""
+            match.display_name = f"{label} ({reasons.get(match.reason, '')})"
+
+    # ------------------------------------------------------------------ actions
+    def _check_can_decide(self):
+        if not self.env.su and not self.env.user.has_group("account.group_account_user"):
+            raise AccessError(_("Only accountants can approve or reject bank payment suggestions."))
+
+    def action_approve(self):
+        """Reconcile each suggestion's bank line with its invoices (one savepoint each).
+
+        On one record an error is raised as is; on several, the ones that fail stay to
+        review with the error in their note and a notification sums it up.
+        """
+        self._check_can_decide()
+        failed = []
+        done = self.env["collection.match"]
+        for match in self:
+            try:
+                with self.env.cr.savepoint():
+                    match._approve_one()
+                done |= match
+            except UserError as error:
+                if len(self) == 1:
+                    raise
+                failed.append((match, str(error)))
+        for match, error in failed:
+            match.note = error
+        if len(self) > 1:
+            message = _("%(done)s payment(s) reconciled.", done=len(done))
+            if failed:
+                message += " " + _("%(failed)s could not be reconciled (see their notes).",
+                                   failed=len(failed))
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {"message": message, "type": "warning" if failed else "success",
+                           "sticky": bool(failed),
+                           "next": {"type": "ir.actions.act_window_close"}},
+            }
+        return True
+
+    def _approve_one(self, state="approved"):
+        self.ensure_one()
+        if self.state != "to_review":
+            raise UserError(_("The suggestion for %(line)s was already decided.",
+                              line=self.display_name))
+        if not self.move_ids:
+            raise UserError(_("Choose the invoices to reconcile with %(line)s before approving.",
+                              line=self.display_name))
+        ranks = {c.move_id.id: c.sequence for c in self.candidate_ids}
+        moves = self.move_ids.sorted(lambda m: (ranks.get(m.id, 999), m.invoice_date_due or
+                                                 fields.Date.today(), m.id))
+        self.statement_line_id._collection_reconcile(moves)
+        self.write({"state": state, "done_by_id": self.env.uid, "done_date": fields.Datetime.now()})
+        user_name = self.env.user.name
+        line = self.statement_line_id
+        for move in moves:
+            if state == "auto":
+                body = _("Bank payment %(line)s (%(date)s) reconciled automatically by the "
+                         "collections matcher.", line=line.payment_ref or line.move_id.name,
+                         date=line.date)
+            else:
+                body = _("Bank payment %(line)s (%(date)s) reconciled from the collections review "
+                         "tray by %(user)s.", line=line.payment_ref or line.move_id.name,
+                         date=line.date, user=user_name)
+            move.message_post(body=Markup("<p>%s</p>") % body)
+
+    def _collection_auto_approve(self):
+        """Reconcile sure matches automatically, each in its own savepoint."""
+        for match in self:
+            try:
+                with self.env.cr.savepoint():
+                    match._approve_one(state="auto")
+            except UserError as error:
+                _logger.info("Automatic reconciliation of %s failed: %s", match.id, error)
+                match.note = str(error)
+
+    def action_reject(self):
+        """Leave the bank lines unreconciled; these (line, invoice) pairs never come back."""
+        self._check_can_decide()
+        if any(match.state != "to_review" for match in self):
+            raise UserError(_("Only suggestions to review can be rejected."))
+        self.write({"state": "rejected", "done_by_id": self.env.uid,
+                    "done_date": fields.Datetime.now()})
+        return True
+
+    def action_rematch(self):
+        """Run the matcher again on these lines (e.g. new invoices, an invoice paid)."""
+        self._check_can_decide()
+        self.filtered(lambda m: m.state == "to_review").statement_line_id._collection_match()
+        return True
+
+    def action_open_statement_line(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.statement_line_id.move_id.id,
+            "view_mode": "form",
+        }
+
+
+class CollectionMatchCandidate(models.Model):
+    _name = "collection.match.candidate"
+    _description = "Ranked Candidate of a Bank Payment Match"
+    _order = "match_id, sequence, id"
+
+    match_id = fields.Many2one("collection.match", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="match_id.company_id", store=True)
+    sequence = fields.Integer(string="Rank", default=1)
+    move_id = fields.Many2one("account.move", string="Invoice", required=True, ondelete="cascade")
+    partner_id = fields.Many2one(related="move_id.partner_id")
+    amount_residual = fields.Monetary(related="move_id.amount_residual_signed",
+                                      string="Amount Due")
+    currency_id = fields.Many2one(related="move_id.currency_id")
+    invoice_date_due = fields.Date(related="move_id.invoice_date_due")
+    score = fields.Integer()
+    why = fields.Char(string="Why")
+    selected = fields.Boolean(compute="_compute_selected")
+
+    @api.depends("match_id.move_ids")
+    def _compute_selected(self):
+        for cand in self:
+            cand.selected = cand.move_id in cand.match_id.move_ids

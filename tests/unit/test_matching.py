@@ -1,0 +1,175 @@
+import datetime as dt
+
+import pytest
+from acmx_tools import matching as m
+
+
+def idx(*cands):
+    return m.CandidateIndex(list(cands))
+
+
+def cand(cid, partner, residual, name, refs=(), due=None):
+    return m.Candidate(cid, partner, residual, name, tuple(refs), due or dt.date(2025, 1, cid))
+
+
+@pytest.mark.parametrize("text", [
+    "INV/2025/00012", "inv 2025 12", "Inv-2025-0012", " INV / 2025 / 012 ", "inv2025/00012",
+])
+def test_ref_key_formats(text):
+    assert m.ref_key(text) == "INV-2025-12"
+
+
+def test_reference_keys_glued_digits_and_folio():
+    strong, weak = m.reference_keys("INV/2025/00012")
+    assert "INV-2025-12" in strong
+    assert "INV-202500012" in strong
+    assert "12" in weak and "2025-12" in weak
+    assert m.reference_keys("") == (set(), set())
+    assert m.reference_keys("ABC") == (set(), set())
+
+
+def test_analyse_text_finds_key_inside_concept():
+    info = m.analyse_text("SPEI RECIBIDO PAGO FACT inv-2025-0012 GRACIAS")
+    assert "INV-2025-12" in info.keys
+    info = m.analyse_text("PAGO INV202500012")
+    assert "INV-202500012" in info.keys
+
+
+def test_truncated_concept_tail_is_weak():
+    text = "PAGO DE FACTURAS CLIENTE ACME INV/2025/001"  # 42 chars: cut by the bank
+    assert len(text) >= m.SPEI_CONCEPT_MAX
+    info = m.analyse_text(text)
+    assert "INV-2025-1" not in info.keys
+    assert "INV-2025-1" in info.tail_keys
+    assert info.tail == "INV2025001"
+
+
+def test_clabe_check_digit():
+    assert m.clabe_check_digit("03218000011835971") == "9"
+    assert m.is_valid_clabe("032180000118359719")
+    assert m.is_valid_clabe("0321 8000 0118 3597 19")
+    assert not m.is_valid_clabe("032180000118359710")
+    assert not m.is_valid_clabe("12345")
+    with pytest.raises(ValueError):
+        m.clabe_check_digit("123")
+
+
+def test_find_account_numbers_keeps_valid_clabes_only():
+    text = "SPEI ORDENANTE 032180000118359719 CTA 032180000118359710 REF 1234567890"
+    assert m.find_account_numbers(text) == ["032180000118359719", "1234567890"]
+    assert "00011835971" in m.account_suffixes("032180000118359719")
+
+
+def test_find_rfcs():
+    assert m.find_rfcs("PAGO DE EKU9003173C9 FACT 12") == ["EKU9003173C9"]
+    assert m.find_rfcs("rfc: xaxx010101000 / goma800101ab1") == ["GOMA800101AB1"]
+    assert m.find_rfcs("ABC991399XXX") == []  # month 13
+
+
+def test_find_uuids():
+    uuid = "6f5b2c3a-1d2e-4f5a-9b8c-7d6e5f4a3b2c"
+    assert m.find_uuids(f"UUID {uuid.replace('-', '')}") == [uuid.upper()]
+
+
+def test_name_similarity():
+    assert m.name_similarity("Acme, S.A. de C.V.", "ACME SA DE CV") == 1.0
+    assert m.name_similarity("Comercializadora Pérez", "COMERCIALIZADORA PEREZ SA") == 1.0
+    assert m.name_similarity("Acme", "Zeta Industrial") < 0.5
+
+
+def test_scores_are_bounded():
+    assert m.candidate_score(2, True, 30) == 100
+    assert m.candidate_score(0, False, 0) == 0
+    assert m.amount_points(100, 100, 1) == 30
+    assert m.amount_points(99.5, 100, 1) == 25
+    assert m.amount_points(50, 100, 1) == 10
+    assert m.amount_points(150, 100, 1) == 0
+
+
+def test_exact_reference_and_amount_is_auto():
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 10, 100.0, "INV/2025/00002"))
+    p = m.match_line(100.0, index, info=m.analyse_text("PAGO INV 2025 2"))
+    assert (p.state, p.reason, p.chosen, p.partner_id) == ("auto", "exact", [2], 10)
+    assert p.score >= 80 and p.difference == 0
+
+
+def test_tie_is_never_auto():
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 10, 100.0, "INV/2025/00002"))
+    p = m.match_line(100.0, index, partner_id=10, info=m.analyse_text("PAGO"),
+                     allow_partner_amount=True)
+    assert (p.state, p.reason) == ("to_review", "ambiguous")
+    p = m.match_line(100.0, index, info=m.analyse_text("INV/2025/1 INV/2025/2"))
+    assert p.state == "to_review"
+
+
+def test_amount_out_of_tolerance_is_never_auto():
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001"))
+    p = m.match_line(98.0, index, tolerance=1.0, info=m.analyse_text("INV/2025/1"))
+    assert (p.state, p.reason, p.chosen) == ("to_review", "partial", [1])
+    p = m.match_line(99.5, index, tolerance=1.0, info=m.analyse_text("INV/2025/1"))
+    assert (p.state, p.reason, p.difference) == ("auto", "exact", -0.5)
+    p = m.match_line(130.0, index, info=m.analyse_text("INV/2025/1"))
+    assert (p.state, p.reason) == ("to_review", "overpaid")
+
+
+def test_several_invoices():
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 10, 50.0, "INV/2025/00002"),
+                cand(3, 10, 70.0, "INV/2025/00003"))
+    p = m.match_line(150.0, index, info=m.analyse_text("INV/2025/1 y INV/2025/2"))
+    assert (p.state, p.reason, p.chosen) == ("auto", "multi_invoice", [1, 2])
+    # no reference: the customer's invoices adding up are proposed for review
+    p = m.match_line(170.0, index, partner_id=10, info=m.analyse_text("PAGO"))
+    assert (p.state, p.reason, p.chosen) == ("to_review", "multi_invoice", [1, 3])
+
+
+def test_partner_amount_setting():
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 10, 40.0, "INV/2025/00002"))
+    p = m.match_line(100.0, index, partner_id=10, info=m.analyse_text("PAGO"))
+    assert (p.state, p.reason, p.chosen) == ("to_review", "exact", [1])
+    p = m.match_line(100.0, index, partner_id=10, info=m.analyse_text("PAGO"),
+                     allow_partner_amount=True)
+    assert p.state == "auto"
+
+
+def test_folio_only_needs_the_customer():
+    index = idx(cand(1, 10, 100.0, "INV/2025/00123"), cand(2, 20, 100.0, "INV/2024/00123"))
+    p = m.match_line(100.0, index, info=m.analyse_text("PAGO FACTURA 123"))
+    assert p.state == "to_review"
+    p = m.match_line(100.0, index, partner_id=10, info=m.analyse_text("PAGO FACTURA 123"))
+    assert (p.state, p.chosen) == ("auto", [1])
+
+
+def test_unknown_payer_and_no_candidate():
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001"))
+    p = m.match_line(55.0, index, info=m.analyse_text("DEPOSITO"))
+    assert (p.state, p.reason, p.chosen) == ("to_review", "no_partner", [])
+    p = m.match_line(55.0, index, partner_id=99, info=m.analyse_text("DEPOSITO"))
+    assert (p.state, p.reason) == ("to_review", "no_candidate")
+
+
+def test_excluded_pairs_are_not_proposed():
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001"))
+    p = m.match_line(100.0, index, info=m.analyse_text("INV/2025/1"), excluded={1})
+    assert 1 not in p.chosen and 1 not in [r[0] for r in p.ranked]
+
+
+def test_truncated_prefix_found_for_known_customer():
+    index = idx(cand(1, 10, 100.0, "INV/2025/00123"), cand(2, 10, 80.0, "INV/2025/00456"))
+    text = "PAGO DE FACTURAS CLIENTE ACME INV/2025/001"
+    p = m.match_line(100.0, index, partner_id=10, info=m.analyse_text(text))
+    assert (p.state, p.chosen) == ("auto", [1])
+
+
+def test_allocate():
+    assert m.allocate(150, [100, 50], 1) == ([100, 50], 0.0, 0.0)
+    assert m.allocate(149.5, [100, 50], 1) == ([100, 50], 0.5, 0.0)
+    assert m.allocate(120, [100, 50], 1) == ([100, 20], 0.0, 0.0)
+    assert m.allocate(180, [100, 50], 1) == ([100, 50], 0.0, 30.0)
+
+
+def test_cfdi_uuid_reference():
+    uuid = "6F5B2C3A-1D2E-4F5A-9B8C-7D6E5F4A3B2C"
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001", refs=[uuid]),
+                cand(2, 10, 100.0, "INV/2025/00002"))
+    p = m.match_line(100.0, index, info=m.analyse_text("PAGO UUID " + uuid.lower()))
+    assert (p.state, p.chosen) == ("auto", [1])
