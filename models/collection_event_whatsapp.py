@@ -55,6 +55,13 @@ class CollectionEvent(models.Model):
         if partner.collection_do_not_contact:
             events._mark("skipped", skip_reason=_("The customer asked not to be contacted"))
             return
+        # without credentials the messages wait, whatever else: nothing is lost
+        Provider = self.env["collection.whatsapp.provider"].sudo().with_company(company)
+        try:
+            Provider._config(company)
+        except WhatsAppNotConfigured as error:
+            events.sudo().write({"skip_reason": str(error), "scheduled_at": now + timedelta(hours=1)})
+            return
         moves = events.move_id.sorted(lambda m: (m.invoice_date_due, m.id))
         raw = moves[:1].partner_id.mobile or partner.mobile or partner.phone
         if not raw:
@@ -67,12 +74,6 @@ class CollectionEvent(models.Model):
         stage = events._collection_leading().stage_id
         if not stage.whatsapp_template_name:
             events._mark("skipped", skip_reason=_("Stage %s has no WhatsApp template", stage.display_name))
-            return
-        Provider = self.env["collection.whatsapp.provider"].sudo().with_company(company)
-        try:
-            Provider._config(company)
-        except WhatsAppNotConfigured as error:
-            events.sudo().write({"skip_reason": str(error), "scheduled_at": now + timedelta(hours=1)})
             return
         attempt = max(events.mapped("attempt_count")) + 1
         events.sudo().write({"attempt_count": attempt, "delivery_status": "sending",
