@@ -5,3 +5,6 @@ from . import collection_policy_stage
 from . import collection_event
 from . import res_partner
 from . import account_move
+from . import res_partner_cfdi
+from . import account_move_cfdi
+from . import collection_sat_service
