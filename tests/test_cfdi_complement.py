@@ -60,16 +60,15 @@ class TestCfdiComplement(CfdiCommon):
 
     def test_credit_note_is_no_payment(self):
         invoice = self.make_invoice(1000.0, invoice_date="2026-01-10", due="2026-03-10")
-        reversal = self.env["account.move.reversal"].with_context(
-            active_model="account.move", active_ids=invoice.ids).create({
-                "reason": "descuento", "journal_id": invoice.journal_id.id,
-                "date": D("2026-01-12")})
-        reversal.refund_moves()
-        credit = invoice.reversal_move_ids
-        credit.invoice_line_ids.price_unit = 100.0
+        credit = self.env["account.move"].create({
+            "move_type": "out_refund", "partner_id": self.customer.id,
+            "invoice_date": D("2026-01-12"),
+            "invoice_line_ids": [(0, 0, {"name": "Descuento", "quantity": 1, "price_unit": 100.0,
+                                         "tax_ids": [(6, 0, [])]})],
+        })
         credit.action_post()
-        (invoice | credit).line_ids.filtered(
-            lambda l: l.account_type == "asset_receivable").reconcile()
+        credit_line = credit.line_ids.filtered(lambda l: l.account_type == "asset_receivable")
+        invoice.js_assign_outstanding_line(credit_line.id)
         self.assertEqual(invoice.amount_residual, 900.0)
         self.assertFalse(invoice.cfdi_complement_required)
 

@@ -21,6 +21,8 @@ MAX_SIZE = 5 * 1024 * 1024
 #: generic RFCs of the SAT: público en general / foreign customer
 GENERIC_RFCS = {"XAXX010101000", "XEXX010101000"}
 
+_DTD_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+
 UUID_RE = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
 
 
@@ -56,6 +58,8 @@ def parse_xml(data, max_size=MAX_SIZE):
         raise CfdiError("empty")
     if len(data) > max_size:
         raise CfdiError("too_large", len(data), max_size)
+    if _DTD_RE.search(data):  # DTDs and entities (XXE, billion laughs): never in a CFDI
+        raise CfdiError("doctype")
     try:
         root = etree.fromstring(data, parser=_parser())
     except (etree.XMLSyntaxError, ValueError) as exc:
