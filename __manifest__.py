@@ -17,6 +17,7 @@
         "views/account_move_cfdi_views.xml",
         "views/res_partner_cfdi_views.xml",
         "wizards/collection_cfdi_import_views.xml",
+        "wizards/collection_cfdi_complement_register_views.xml",
     ],
     "demo": [],
     "installable": True,

@@ -86,7 +86,8 @@ class AccountMove(models.Model):
                     "%s is not a valid fiscal folio (UUID).", vals["cfdi_uuid"]))
             vals["cfdi_uuid"] = uuid
         if vals.get("cfdi_complement_uuids"):
-            vals["cfdi_complement_uuids"] = self._cfdi_clean_uuid_text(vals["cfdi_complement_uuids"])
+            vals["cfdi_complement_uuids"] = self._cfdi_clean_uuid_text(
+                vals["cfdi_complement_uuids"])
         return vals
 
     @api.model
@@ -114,7 +115,8 @@ class AccountMove(models.Model):
     def _compute_cfdi_usage(self):
         for move in self:
             if not move.cfdi_uuid and move.move_type in ("out_invoice", "out_refund"):
-                move.cfdi_usage = move.partner_id.commercial_partner_id.cfdi_usage or move.cfdi_usage
+                usage = move.partner_id.commercial_partner_id.cfdi_usage
+                move.cfdi_usage = usage or move.cfdi_usage
 
     @api.depends("invoice_date", "invoice_date_due", "move_type", "company_id",
                  "invoice_payment_term_id")
@@ -158,7 +160,8 @@ class AccountMove(models.Model):
         Credit notes and exchange differences are no payments: they need no REP.
         """
         self.ensure_one()
-        receivable = self.line_ids.filtered(lambda l: l.account_type == "asset_receivable")
+        receivable = self.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable")
         payments = {}
         for partial in receivable.matched_credit_ids:
             counterpart = partial.credit_move_id.move_id

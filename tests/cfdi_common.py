@@ -2,7 +2,6 @@ import base64
 from pathlib import Path
 
 from odoo import fields
-
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 DATA = Path(__file__).resolve().parent / "data"

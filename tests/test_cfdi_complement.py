@@ -28,7 +28,7 @@ class TestCfdiComplement(CfdiCommon):
         self.assertEqual(invoice.cfdi_complement_payment_count, 1)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account_collections_mx.account_move_action_cfdi_complement")
-        tray = self.env["account.move"].search(eval(action["domain"]))  # noqa: S307
+        tray = self.env["account.move"].search(eval(action["domain"]))
         self.assertIn(invoice, tray)
         # registering the REP clears it
         self.register(invoice, REP1.lower())
@@ -67,7 +67,8 @@ class TestCfdiComplement(CfdiCommon):
                                          "tax_ids": [(6, 0, [])]})],
         })
         credit.action_post()
-        credit_line = credit.line_ids.filtered(lambda l: l.account_type == "asset_receivable")
+        credit_line = credit.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable")
         invoice.js_assign_outstanding_line(credit_line.id)
         self.assertEqual(invoice.amount_residual, 900.0)
         self.assertFalse(invoice.cfdi_complement_required)

@@ -1,7 +1,7 @@
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .cfdi_common import CUSTOMER_RFC, DATA, CfdiCommon, cfdi_xml
@@ -200,3 +200,41 @@ class TestCfdiImport(CfdiCommon):
         self.assertEqual(line.result, "rejected")
         self.assertIn(other.display_name, line.reason)
         self.assertFalse(self.invoice.cfdi_uuid)
+
+
+@tagged("post_install", "-at_install")
+class TestCfdiAccess(CfdiCommon):
+    def test_billing_user_imports_and_registers(self):
+        user = new_test_user(self.env, login="facturista",
+                             groups="base.group_user,account.group_account_invoice",
+                             company_id=self.company.id)
+        invoice = self.make_invoice(1000.0, due="2026-02-28", name="A101")
+        wizard = self.env["collection.cfdi.import"].with_user(user).create({
+            "company_id": self.company.id,
+            "attachment_ids": [(6, 0, [self.attachment(cfdi_xml()).with_user(user).id])],
+        })
+        wizard.action_import()
+        self.assertEqual(wizard.line_ids.result, "matched", wizard.line_ids.reason)
+        self.assertEqual(invoice.cfdi_uuid, "6F2B8A1E-1C2D-4E5F-8A9B-0C1D2E3F4A5B")
+        register = self.env["collection.cfdi.complement.register"].with_user(user).create({
+            "move_ids": [(6, 0, invoice.ids)], "uuids": "CCCCCCCC-0000-4000-8000-000000000009"})
+        register.action_register()
+        self.assertEqual(invoice.cfdi_complement_uuids, "CCCCCCCC-0000-4000-8000-000000000009")
+        menu = self.env.ref("account_collections_mx.account_move_menu_cfdi_complement")
+        self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(user)._visible_menu_ids())
+
+    def test_plain_user_cannot_import(self):
+        user = new_test_user(self.env, login="plain_cfdi", groups="base.group_user",
+                             company_id=self.company.id)
+        with self.assertRaises(AccessError):
+            self.env["collection.cfdi.import"].with_user(user).create(
+                {"company_id": self.company.id})
+
+    def test_non_mexican_company_gets_no_cfdi_defaults(self):
+        other = self.setup_other_company(name="US Co", country_id=self.env.ref("base.us").id)
+        move = self.env["account.move"].with_company(other["company"]).create({
+            "move_type": "out_invoice", "partner_id": self.customer.id,
+            "invoice_date": "2026-01-10", "invoice_date_due": "2026-03-10",
+            "invoice_payment_term_id": False})
+        self.assertFalse(move.cfdi_payment_method)
+        self.assertFalse(move.cfdi_payment_form)

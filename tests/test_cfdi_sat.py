@@ -6,6 +6,7 @@ import requests
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..tools import sat_status
@@ -46,7 +47,8 @@ class SatMockCommon(CfdiCommon):
         type(self).sat_states = {}
         type(self).sat_failures = 0
         type(self).sat_requests = []
-        patcher = patch("odoo.addons.account_collections_mx.models.collection_sat_service.time.sleep")
+        patcher = patch(
+            "odoo.addons.account_collections_mx.models.collection_sat_service.time.sleep")
         patcher.start()
         self.addCleanup(patcher.stop)
 
@@ -66,7 +68,8 @@ class TestCfdiSatStatus(SatMockCommon):
             counts = move._cfdi_check_sat_status()
         self.assertEqual(counts, {"valid": 1})
         self.assertEqual(move.cfdi_sat_status, "valid")
-        self.assertEqual(move.cfdi_sat_checked_at, fields.Datetime.to_datetime("2026-02-01 10:00:00"))
+        self.assertEqual(move.cfdi_sat_checked_at,
+                         fields.Datetime.to_datetime("2026-02-01 10:00:00"))
         request = self.sat_requests[0]
         self.assertEqual(request.headers["SOAPAction"],
                          '"http://tempuri.org/IConsultaCFDIService/Consulta"')
@@ -115,7 +118,7 @@ class TestCfdiSatStatus(SatMockCommon):
 
     def test_button_needs_a_uuid(self):
         move = self.make_invoice()
-        with self.assertRaises(Exception):
+        with self.assertRaises(UserError):
             move.action_cfdi_check_sat_status()
         move.cfdi_uuid = "AAAAAAAA-0000-4000-8000-000000000006"
         type(self).sat_states[move.cfdi_uuid] = "Vigente"
@@ -154,7 +157,7 @@ class _FakeSat(BaseHTTPRequestHandler):
     states = {}
     received = []
 
-    def do_POST(self):  # noqa: N802 (http.server API)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         type(self).received.append((self.path, self.headers.get("SOAPAction"), body))
         expression = sat_status.read_expression(body)

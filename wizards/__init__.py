@@ -1,1 +1,2 @@
 from . import collection_cfdi_import
+from . import collection_cfdi_complement_register

@@ -38,6 +38,8 @@ class CollectionCfdiImport(models.TransientModel):
         self.ensure_one()
         if not self.attachment_ids:
             raise UserError(self.env._("Add at least one CFDI XML file."))
+        if self.company_id not in self.env.user.company_ids:
+            raise UserError(self.env._("You cannot import CFDI for %s.", self.company_id.name))
         lines = []
         for attachment in self.attachment_ids:
             try:
@@ -196,7 +198,8 @@ class CollectionCfdiImport(models.TransientModel):
         if not partner.cfdi_tax_regime and values["receiver_regime"] in dict(
                 partner._fields["cfdi_tax_regime"].selection):
             partner_vals["cfdi_tax_regime"] = values["receiver_regime"]
-        if not partner.cfdi_usage and values["usage"] in dict(partner._fields["cfdi_usage"].selection):
+        usages = dict(partner._fields["cfdi_usage"].selection)
+        if not partner.cfdi_usage and values["usage"] in usages:
             partner_vals["cfdi_usage"] = values["usage"]
         if partner_vals:
             partner.write(partner_vals)
@@ -226,28 +229,3 @@ class CollectionCfdiImportLine(models.TransientModel):
     total = fields.Float()
     receiver_rfc = fields.Char(string="Receiver RFC")
     move_id = fields.Many2one("account.move", string="Invoice")
-
-
-class CollectionCfdiComplementRegister(models.TransientModel):
-    """Register the UUID(s) of payment complements (REP) issued for invoices."""
-
-    _name = "collection.cfdi.complement.register"
-    _description = "Register payment complements"
-
-    move_ids = fields.Many2many("account.move", string="Invoices", required=True)
-    uuids = fields.Text(string="REP UUIDs", required=True,
-                        help="UUID of each payment complement, one per line.")
-
-    def action_register(self):
-        self.ensure_one()
-        text = self.env["account.move"]._cfdi_clean_uuid_text(self.uuids)
-        uuids = cfdi.split_uuids(text)
-        if not uuids:
-            raise UserError(self.env._("Enter at least one payment complement UUID."))
-        taken = self.env["account.move"].search([("cfdi_uuid", "in", uuids)], limit=1)
-        if taken:
-            raise UserError(self.env._("%(uuid)s is the UUID of the invoice %(invoice)s, not of a "
-                                       "payment complement.", uuid=taken.cfdi_uuid,
-                                       invoice=taken.display_name))
-        self.move_ids._cfdi_register_complements(uuids)
-        return {"type": "ir.actions.act_window_close"}

@@ -4,7 +4,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from acmx_tools import cfdi, sat_catalogs
 
 DATA = Path(__file__).resolve().parents[1] / "data"

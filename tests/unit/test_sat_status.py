@@ -1,9 +1,8 @@
 from decimal import Decimal
 
 import pytest
-from lxml import etree
-
 from acmx_tools import sat_status as sat
+from lxml import etree
 
 UUID = "6F2B8A1E-1C2D-4E5F-8A9B-0C1D2E3F4A5B"
 
