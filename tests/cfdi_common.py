@@ -68,8 +68,9 @@ class CfdiCommon(AccountTestInvoicingCommon):
             active_model="account.move", active_ids=move.ids,
         ).create({"amount": amount, "payment_date": date})._create_payments()
 
-    def attachment(self, data, name="cfdi.xml"):
-        return self.env["ir.attachment"].create({
+    def attachment(self, data, name="cfdi.xml", user=None):
+        env = self.env(user=user) if user else self.env
+        return env["ir.attachment"].create({
             "name": name, "datas": base64.b64encode(data), "res_model": "collection.cfdi.import",
         })
 

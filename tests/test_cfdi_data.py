@@ -209,13 +209,17 @@ class TestCfdiAccess(CfdiCommon):
                              groups="base.group_user,account.group_account_invoice",
                              company_id=self.company.id)
         invoice = self.make_invoice(1000.0, due="2026-02-28", name="A101")
+        self.customer.cfdi_usage = False
         wizard = self.env["collection.cfdi.import"].with_user(user).create({
             "company_id": self.company.id,
-            "attachment_ids": [(6, 0, [self.attachment(cfdi_xml()).with_user(user).id])],
+            "attachment_ids": [(6, 0, [self.attachment(cfdi_xml(), user=user).id])],
         })
         wizard.action_import()
         self.assertEqual(wizard.line_ids.result, "matched", wizard.line_ids.reason)
         self.assertEqual(invoice.cfdi_uuid, "6F2B8A1E-1C2D-4E5F-8A9B-0C1D2E3F4A5B")
+        # billing users cannot edit customers: the missing usage is reported, not written
+        self.assertIn("G03", wizard.line_ids.reason)
+        self.assertFalse(self.customer.cfdi_usage)
         register = self.env["collection.cfdi.complement.register"].with_user(user).create({
             "move_ids": [(6, 0, invoice.ids)], "uuids": "CCCCCCCC-0000-4000-8000-000000000009"})
         register.action_register()

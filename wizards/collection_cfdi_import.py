@@ -42,14 +42,15 @@ class CollectionCfdiImport(models.TransientModel):
             raise UserError(self.env._("You cannot import CFDI for %s.", self.company_id.name))
         lines = []
         for attachment in self.attachment_ids:
+            name = attachment.name
             try:
                 with self.env.cr.savepoint():
                     values = self._import_file(attachment)
             except Exception as exc:  # one bad file never stops the others
-                _logger.exception("CFDI import of %s failed", attachment.name)
+                _logger.exception("CFDI import of %s failed", name)
                 values = {"result": "rejected",
                           "reason": self.env._("Unexpected error: %s", exc)}
-            lines.append((0, 0, {"filename": attachment.name, **values}))
+            lines.append((0, 0, {"filename": name, **values}))
         self.write({"line_ids": lines, "state": "done"})
         # uploads that were not attached to an invoice are not kept
         self.attachment_ids.filtered(lambda a: a.res_model != "account.move").unlink()
@@ -201,9 +202,12 @@ class CollectionCfdiImport(models.TransientModel):
         usages = dict(partner._fields["cfdi_usage"].selection)
         if not partner.cfdi_usage and values["usage"] in usages:
             partner_vals["cfdi_usage"] = values["usage"]
-        if partner_vals:
+        if partner_vals and partner.has_access("write"):
             partner.write(partner_vals)
             notes.append(_("Customer tax regime / usage completed from the CFDI."))
+        elif partner_vals:
+            notes.append(_("The customer has no tax regime / usage: complete it (%s).",
+                           ", ".join(partner_vals.values())))
         if values["receiver_zip"] and partner.zip and partner.zip != values["receiver_zip"] and \
                 values["receiver_rfc"] not in cfdi.GENERIC_RFCS:
             notes.append(_("The CFDI's fiscal postal code %(cfdi)s differs from the customer's "
