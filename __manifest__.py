@@ -20,6 +20,7 @@
         "wizards/collection_cfdi_complement_register_views.xml",
     ],
     "demo": [],
+    "pre_init_hook": "pre_init_hook",
     "installable": True,
     "application": False,
 }

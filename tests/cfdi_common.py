@@ -22,6 +22,19 @@ def cfdi_xml(**values):
     return template.format_map({**CFDI_VALUES, **values}).encode("utf-8")
 
 
+def rep_xml(invoice_uuids, **values):
+    """A synthetic stamped payment complement (Pagos 2.0) paying these invoices."""
+    template = (DATA / "rep20_template.xml").read_text(encoding="utf-8")
+    related = "".join(
+        '<pago20:DoctoRelacionado IdDocumento="%s" MonedaDR="MXN" NumParcialidad="1" '
+        'ImpSaldoAnt="1000.00" ImpPagado="400.00" ImpSaldoInsoluto="600.00" ObjetoImpDR="01"/>'
+        % uuid for uuid in invoice_uuids)
+    base = {"folio": "1", "fecha": "2026-01-31T12:00:00", "emisor": COMPANY_RFC,
+            "receptor": CUSTOMER_RFC, "monto": "400.00",
+            "uuid": "CCCCCCCC-0000-4000-8000-0000000000AA", "docs": related}
+    return template.format_map({**base, **values}).encode("utf-8")
+
+
 class CfdiCommon(AccountTestInvoicingCommon):
     """A Mexican company with an RFC and a customer whose CFDI data is complete."""
 

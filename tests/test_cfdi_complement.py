@@ -4,7 +4,7 @@ from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from .cfdi_common import CfdiCommon
+from .cfdi_common import CfdiCommon, rep_xml
 
 D = fields.Date.to_date
 REP1 = "CCCCCCCC-0000-4000-8000-000000000001"
@@ -72,6 +72,28 @@ class TestCfdiComplement(CfdiCommon):
         invoice.js_assign_outstanding_line(credit_line.id)
         self.assertEqual(invoice.amount_residual, 900.0)
         self.assertFalse(invoice.cfdi_complement_required)
+
+    def test_import_rep_xml_registers_it(self):
+        invoice = self.make_invoice(1000.0, invoice_date="2026-01-10", due="2026-03-10")
+        invoice.cfdi_uuid = "6F2B8A1E-1C2D-4E5F-8A9B-0C1D2E3F4A5B"
+        self.pay(invoice, 400.0, "2026-01-31")
+        self.assertTrue(invoice.cfdi_complement_required)
+        report = self.import_files(
+            ("rep.xml", rep_xml([invoice.cfdi_uuid])),
+            ("rep_other.xml", rep_xml(["DDDDDDDD-0000-4000-8000-000000000001"],
+                                      uuid="CCCCCCCC-0000-4000-8000-0000000000BB")),
+            ("rep_issuer.xml", rep_xml([invoice.cfdi_uuid], emisor="TCM970625MB1",
+                                       uuid="CCCCCCCC-0000-4000-8000-0000000000CC")),
+        )
+        self.assertEqual(report["rep.xml"].result, "matched", report["rep.xml"].reason)
+        self.assertEqual(report["rep.xml"].move_id, invoice)
+        self.assertEqual(invoice.cfdi_complement_uuids, "CCCCCCCC-0000-4000-8000-0000000000AA")
+        self.assertFalse(invoice.cfdi_complement_required)
+        self.assertEqual(report["rep_other.xml"].result, "unmatched")
+        self.assertEqual(report["rep_issuer.xml"].result, "rejected")
+        # importing it twice registers it once
+        self.import_files(("rep.xml", rep_xml([invoice.cfdi_uuid])))
+        self.assertEqual(invoice.cfdi_complement_uuids, "CCCCCCCC-0000-4000-8000-0000000000AA")
 
     def test_register_rejects_bad_uuids(self):
         invoice = self.make_invoice(1000.0, invoice_date="2026-01-10", due="2026-03-10")

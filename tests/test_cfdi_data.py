@@ -162,7 +162,7 @@ class TestCfdiImport(CfdiCommon):
             ("rfc.xml", cfdi_xml(receptor="AAA010101AA1",
                                  uuid="0A1B2C3D-0000-4000-8000-000000000003")),
             ("nofolio.xml", cfdi_xml(folio="999", uuid="0A1B2C3D-0000-4000-8000-000000000004")),
-            ("pago.xml", cfdi_xml().replace(b'TipoDeComprobante="I"', b'TipoDeComprobante="P"')),
+            ("egreso.xml", cfdi_xml().replace(b'TipoDeComprobante="I"', b'TipoDeComprobante="E"')),
         )
         results = {name: (line.result, line.reason) for name, line in report.items()}
         self.assertEqual(results["good.xml"][0], "matched")
@@ -178,8 +178,8 @@ class TestCfdiImport(CfdiCommon):
         self.assertEqual(results["total.xml"][0], "unmatched")
         self.assertEqual(results["rfc.xml"][0], "unmatched")
         self.assertEqual(results["nofolio.xml"][0], "unmatched")
-        self.assertEqual(results["pago.xml"][0], "rejected")
-        self.assertIn("not an invoice", results["pago.xml"][1])
+        self.assertEqual(results["egreso.xml"][0], "rejected")
+        self.assertIn("neither an invoice nor a payment complement", results["egreso.xml"][1])
         # the good file was applied although others failed; uploads were cleaned up
         self.assertTrue(self.invoice.cfdi_uuid)
         self.assertFalse(self.env["ir.attachment"].search(

@@ -13,7 +13,8 @@ from lxml import etree
 NS_CFDI = "http://www.sat.gob.mx/cfd/4"
 NS_CFDI_33 = "http://www.sat.gob.mx/cfd/3"
 NS_TFD = "http://www.sat.gob.mx/TimbreFiscalDigital"
-NS = {"cfdi": NS_CFDI, "tfd": NS_TFD}
+NS_PAGOS = "http://www.sat.gob.mx/Pagos20"
+NS = {"cfdi": NS_CFDI, "tfd": NS_TFD, "pago20": NS_PAGOS}
 
 #: largest XML accepted (bytes); a CFDI invoice is rarely above a few hundred KB
 MAX_SIZE = 5 * 1024 * 1024
@@ -86,14 +87,47 @@ def _decimal(value, field):
         raise CfdiError("bad_total", field, value) from exc
 
 
-def parse_invoice(data, max_size=MAX_SIZE):
-    """Read a stamped CFDI 4.0 invoice (TipoDeComprobante I) and return its data.
+def parse_payment(data, max_size=MAX_SIZE):
+    """Read a stamped CFDI 4.0 payment complement (REP: TipoDeComprobante P, Pagos 2.0).
 
-    Returns a dict: version, type, serie, folio, date (datetime), total (Decimal), currency,
-    payment_method, payment_form, issuer_rfc, issuer_name, issuer_regime, receiver_rfc,
-    receiver_name, receiver_regime, usage, receiver_zip, uuid, stamped_at.
+    Returns a dict: uuid, issuer_rfc, receiver_rfc, serie, folio, payments (list of dicts
+    with date, amount, currency, invoices: list of related invoice UUIDs).
     """
+    root, issuer, receiver, uuid = _stamped_cfdi(data, max_size, "P")
+    payments = []
+    for pago in root.iterfind("cfdi:Complemento/pago20:Pagos/pago20:Pago", NS):
+        related = []
+        for doc in pago.iterfind("pago20:DoctoRelacionado", NS):
+            doc_uuid = normalize_uuid(doc.get("IdDocumento"))
+            if doc_uuid and doc_uuid not in related:
+                related.append(doc_uuid)
+        payments.append({
+            "date": _datetime(pago.get("FechaPago")),
+            "amount": _decimal(pago.get("Monto"), "Monto"),
+            "currency": pago.get("MonedaP") or "",
+            "invoices": related,
+        })
+    if not payments:
+        raise CfdiError("missing", "pago20:Pagos")
+    return {
+        "type": "P",
+        "uuid": uuid,
+        "serie": (root.get("Serie") or "").strip(),
+        "folio": (root.get("Folio") or "").strip(),
+        "issuer_rfc": normalize_rfc(issuer.get("Rfc")),
+        "receiver_rfc": normalize_rfc(receiver.get("Rfc")),
+        "payments": payments,
+    }
+
+
+def cfdi_type(data, max_size=MAX_SIZE):
+    """TipoDeComprobante of a CFDI 4.0 file (I, E, P...), after the safety checks."""
     root = parse_xml(data, max_size=max_size)
+    _check_version(root)
+    return root.get("TipoDeComprobante") or ""
+
+
+def _check_version(root):
     qname = etree.QName(root)
     if qname.localname != "Comprobante":
         raise CfdiError("not_cfdi")
@@ -103,7 +137,12 @@ def parse_invoice(data, max_size=MAX_SIZE):
         raise CfdiError("not_cfdi")
     if root.get("Version") != "4.0":
         raise CfdiError("version", root.get("Version") or "")
-    if root.get("TipoDeComprobante") != "I":
+
+
+def _stamped_cfdi(data, max_size, kind):
+    root = parse_xml(data, max_size=max_size)
+    _check_version(root)
+    if root.get("TipoDeComprobante") != kind:
         raise CfdiError("not_invoice", root.get("TipoDeComprobante") or "")
     issuer = root.find("cfdi:Emisor", NS)
     receiver = root.find("cfdi:Receptor", NS)
@@ -115,6 +154,20 @@ def parse_invoice(data, max_size=MAX_SIZE):
     uuid = normalize_uuid(stamp.get("UUID"))
     if not uuid:
         raise CfdiError("bad_uuid", stamp.get("UUID") or "")
+    if not normalize_rfc(issuer.get("Rfc")):
+        raise CfdiError("missing", "issuer_rfc")
+    return root, issuer, receiver, uuid
+
+
+def parse_invoice(data, max_size=MAX_SIZE):
+    """Read a stamped CFDI 4.0 invoice (TipoDeComprobante I) and return its data.
+
+    Returns a dict: version, type, serie, folio, date (datetime), total (Decimal), currency,
+    payment_method, payment_form, issuer_rfc, issuer_name, issuer_regime, receiver_rfc,
+    receiver_name, receiver_regime, usage, receiver_zip, uuid, stamped_at.
+    """
+    root, issuer, receiver, uuid = _stamped_cfdi(data, max_size, "I")
+    stamp = root.find("cfdi:Complemento/tfd:TimbreFiscalDigital", NS)
     values = {
         "version": "4.0",
         "type": "I",

@@ -78,8 +78,8 @@ class CollectionCfdiImport(models.TransientModel):
             "version_33": _("CFDI 3.3 is not accepted: only CFDI 4.0 invoices can be imported."),
             "version": _("Only CFDI 4.0 is accepted (this file is version %s).",
                          detail and detail[0]),
-            "not_invoice": _("The CFDI is not an invoice (TipoDeComprobante %s, expected I).",
-                             detail and detail[0]),
+            "not_invoice": _("The CFDI is neither an invoice nor a payment complement "
+                             "(TipoDeComprobante %s, expected I or P).", detail and detail[0]),
             "not_stamped": _("The CFDI is not stamped (no TimbreFiscalDigital / UUID)."),
             "bad_uuid": _("The UUID %s of the CFDI is not valid.", detail and detail[0]),
             "missing": _("The CFDI lacks required data (%s).", detail and detail[0]),
@@ -91,21 +91,17 @@ class CollectionCfdiImport(models.TransientModel):
         _ = self.env._
         data = base64.b64decode(attachment.datas or b"")
         try:
+            if cfdi.cfdi_type(data) == "P":
+                return self._import_complement(attachment, cfdi.parse_payment(data), data)
             values = cfdi.parse_invoice(data)
         except cfdi.CfdiError as error:
             return {"result": "rejected", "reason": self._reject_message(error)}
         company = self.company_id
         base = {"uuid": values["uuid"], "serie": values["serie"], "folio": values["folio"],
                 "total": float(values["total"]), "receiver_rfc": values["receiver_rfc"]}
-        company_rfc = cfdi.normalize_rfc(company.vat)
-        if not company_rfc:
-            return {**base, "result": "rejected",
-                    "reason": _("Set the RFC of %s first.", company.name)}
-        if values["issuer_rfc"] != company_rfc:
-            return {**base, "result": "rejected",
-                    "reason": _("Issued by RFC %(issuer)s, not by %(company)s (RFC %(rfc)s).",
-                                issuer=values["issuer_rfc"], company=company.name,
-                                rfc=company_rfc)}
+        problem = self._check_issuer(values)
+        if problem:
+            return {**base, "result": "rejected", "reason": problem}
         Move = self.env["account.move"]
         owner = Move.search([("company_id", "=", company.id),
                              ("cfdi_uuid", "=", values["uuid"])], limit=1)
@@ -124,6 +120,52 @@ class CollectionCfdiImport(models.TransientModel):
         notes = self._apply(move, values, attachment, data)
         return {**base, "result": "matched", "move_id": move.id,
                 "reason": " ".join(notes) or False}
+
+    def _check_issuer(self, values):
+        """Reason to reject a CFDI not issued by this company, else False."""
+        _ = self.env._
+        company = self.company_id
+        company_rfc = cfdi.normalize_rfc(company.vat)
+        if not company_rfc:
+            return _("Set the RFC of %s first.", company.name)
+        if values["issuer_rfc"] != company_rfc:
+            return _("Issued by RFC %(issuer)s, not by %(company)s (RFC %(rfc)s).",
+                     issuer=values["issuer_rfc"], company=company.name, rfc=company_rfc)
+        return False
+
+    def _import_complement(self, attachment, values, data):
+        """A payment complement (REP): register its UUID on the invoices it pays."""
+        _ = self.env._
+        base = {"uuid": values["uuid"], "serie": values["serie"], "folio": values["folio"],
+                "receiver_rfc": values["receiver_rfc"],
+                "total": float(sum(p["amount"] for p in values["payments"]))}
+        problem = self._check_issuer(values)
+        if problem:
+            return {**base, "result": "rejected", "reason": problem}
+        Move = self.env["account.move"]
+        if Move.search_count([("cfdi_uuid", "=", values["uuid"])], limit=1):
+            return {**base, "result": "rejected",
+                    "reason": _("UUID %s is an invoice's, not a payment complement's.",
+                                values["uuid"])}
+        related = [u for p in values["payments"] for u in p["invoices"]]
+        invoices = Move.search([("company_id", "=", self.company_id.id),
+                                ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+                                ("cfdi_uuid", "in", related)])
+        if not invoices:
+            return {**base, "result": "unmatched",
+                    "reason": _("Payment complement: none of its invoices (%s) is registered "
+                                "in this company.", ", ".join(related) or "-")}
+        invoices._cfdi_register_complements([values["uuid"]])
+        for invoice in invoices:
+            self.env["ir.attachment"].create({
+                "name": attachment.name or "%s.xml" % values["uuid"], "raw": data,
+                "mimetype": "application/xml", "res_model": "account.move",
+                "res_id": invoice.id})
+        missing = set(related) - set(invoices.mapped("cfdi_uuid"))
+        reason = _("Payment complement registered on %s.", ", ".join(invoices.mapped("name")))
+        if missing:
+            reason += " " + _("Unknown invoices: %s.", ", ".join(sorted(missing)))
+        return {**base, "result": "matched", "move_id": invoices[:1].id, "reason": reason}
 
     def _find_invoice(self, values):
         """The posted invoice of this company for this CFDI, or (False, why not)."""

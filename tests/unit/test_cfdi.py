@@ -171,3 +171,34 @@ def test_catalogs_match_sat_files():
         assert catalog == {r["code"]: r["name_es"] for r in _shared_rows(name)}
     assert sat_catalogs.selection(sat_catalogs.PAYMENT_METHODS)[0] == (
         "PUE", "PUE - Pago en una sola exhibición")
+
+
+def rep20(docs, **values):
+    template = (DATA / "rep20_template.xml").read_text(encoding="utf-8")
+    related = "".join(
+        '<pago20:DoctoRelacionado IdDocumento="%s" MonedaDR="MXN" NumParcialidad="1" '
+        'ImpSaldoAnt="1000.00" ImpPagado="400.00" ImpSaldoInsoluto="600.00" ObjetoImpDR="01"/>'
+        % uuid for uuid in docs)
+    base = {"folio": "1", "fecha": "2026-01-31T12:00:00", "emisor": "EKU900317SA1",
+            "receptor": "ABC680524P73", "monto": "400.00",
+            "uuid": "cccccccc-0000-4000-8000-000000000001", "docs": related}
+    return template.format_map({**base, **values}).encode("utf-8")
+
+
+def test_parse_payment_complement():
+    data = cfdi.parse_payment(rep20([VALUES["uuid"], VALUES["uuid"].upper()]))
+    assert data["uuid"] == "CCCCCCCC-0000-4000-8000-000000000001"
+    assert data["issuer_rfc"] == "EKU900317SA1"
+    assert len(data["payments"]) == 1
+    payment = data["payments"][0]
+    assert payment["date"] == dt.datetime(2026, 1, 31, 12, 0)
+    assert payment["amount"] == Decimal("400.00")
+    assert payment["invoices"] == [VALUES["uuid"].upper()]
+    assert cfdi.cfdi_type(rep20([])) == "P"
+    with pytest.raises(cfdi.CfdiError) as err:
+        cfdi.parse_payment(rep20([]).replace(b"<pago20:Pago ", b"<pago20:Otro ").replace(
+            b"</pago20:Pago>", b"</pago20:Otro>"))
+    assert err.value.code == "missing"
+    with pytest.raises(cfdi.CfdiError) as err:
+        cfdi.parse_payment(cfdi40())
+    assert err.value.code == "not_invoice"
