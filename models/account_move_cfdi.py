@@ -322,7 +322,8 @@ class AccountMove(models.Model):
         """Check the SAT status of open invoices, oldest-checked first, in batches."""
         from odoo import modules
 
-        batch_size = batch_size or int(self.env["ir.config_parameter"].sudo().get_param(
+        self = self.sudo()  # every company's invoices, whoever the cron user is
+        batch_size = batch_size or int(self.env["ir.config_parameter"].get_param(
             "account_collections_mx.sat_status_batch", 50))
         domain = self._cfdi_sat_check_domain()
         done = 0

@@ -17,10 +17,10 @@ class ResPartner(models.Model):
         sat_catalogs.selection(sat_catalogs.USAGES), string="CFDI Usage",
         help="Default SAT c_UsoCFDI of this customer's invoices.")
     cfdi_data_ok = fields.Boolean(
-        string="CFDI Data Complete", compute="_compute_cfdi_data", store=True,
+        string="CFDI Data Complete", compute="_compute_cfdi_data_ok", store=True,
         help="RFC, tax regime, fiscal postal code, email and mobile are valid for a CFDI 4.0.")
-    cfdi_data_issues = fields.Text(
-        string="CFDI Data Issues", compute="_compute_cfdi_data", store=True)
+    # not stored: shown in the reader's language
+    cfdi_data_issues = fields.Text(string="CFDI Data Issues", compute="_compute_cfdi_data_issues")
 
     @api.model
     def _commercial_fields(self):
@@ -31,11 +31,14 @@ class ResPartner(models.Model):
         return bool(self.country_id) and self.country_id.code != "MX"
 
     @api.depends("vat", "is_company", "country_id", "cfdi_tax_regime", "zip", "email", "mobile")
-    def _compute_cfdi_data(self):
+    def _compute_cfdi_data_ok(self):
         for partner in self:
-            issues = partner._cfdi_data_issue_list()
-            partner.cfdi_data_ok = not issues
-            partner.cfdi_data_issues = "\n".join(issues) or False
+            partner.cfdi_data_ok = not partner._cfdi_data_issue_list()
+
+    @api.depends("vat", "is_company", "country_id", "cfdi_tax_regime", "zip", "email", "mobile")
+    def _compute_cfdi_data_issues(self):
+        for partner in self:
+            partner.cfdi_data_issues = "\n".join(partner._cfdi_data_issue_list()) or False
 
     def _cfdi_data_issue_list(self):
         """Translated list of what is missing or invalid for a CFDI 4.0 (never blocks saving)."""
