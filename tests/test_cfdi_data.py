@@ -242,3 +242,16 @@ class TestCfdiAccess(CfdiCommon):
             "invoice_payment_term_id": False})
         self.assertFalse(move.cfdi_payment_method)
         self.assertFalse(move.cfdi_payment_form)
+
+    def test_views_show_the_cfdi_data(self):
+        move_form = self.env["account.move"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="cfdi"', move_form)
+        self.assertIn("country_code != 'MX'", move_form)
+        partner_form = self.env["res.partner"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("cfdi_data_issues", partner_form)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections_mx.account_move_action_cfdi_complement")
+        tray = self.env["account.move"].get_views(
+            [(action["view_id"][0], "list")])["views"]["list"]["arch"]
+        self.assertIn("decoration-danger", tray)
+        self.assertIn("cfdi_complement_due_date", tray)
