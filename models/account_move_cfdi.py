@@ -92,8 +92,7 @@ class AccountMove(models.Model):
 
     @api.model
     def _cfdi_clean_uuid_text(self, text):
-        tokens = [t for t in (text or "").replace(",", "\n").replace(";", "\n").split() if t]
-        bad = [t for t in tokens if not cfdi.normalize_uuid(t)]
+        bad = cfdi.invalid_uuid_tokens(text)
         if bad:
             raise ValidationError(self.env._(
                 "Not a valid payment complement UUID: %s", ", ".join(bad)))

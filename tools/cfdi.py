@@ -93,7 +93,11 @@ def parse_payment(data, max_size=MAX_SIZE):
     Returns a dict: uuid, issuer_rfc, receiver_rfc, serie, folio, payments (list of dicts
     with date, amount, currency, invoices: list of related invoice UUIDs).
     """
-    root, issuer, receiver, uuid = _stamped_cfdi(data, max_size, "P")
+    return _payment_values(parse_xml(data, max_size=max_size))
+
+
+def _payment_values(root):
+    issuer, receiver, _stamp, uuid = _stamped_parts(root, "P")
     payments = []
     for pago in root.iterfind("cfdi:Complemento/pago20:Pagos/pago20:Pago", NS):
         related = []
@@ -120,11 +124,13 @@ def parse_payment(data, max_size=MAX_SIZE):
     }
 
 
-def cfdi_type(data, max_size=MAX_SIZE):
-    """TipoDeComprobante of a CFDI 4.0 file (I, E, P...), after the safety checks."""
+def parse_document(data, max_size=MAX_SIZE):
+    """An invoice (I) or a payment complement (P), parsed once: the dict of
+    :func:`parse_invoice` or :func:`parse_payment` (``type`` says which)."""
     root = parse_xml(data, max_size=max_size)
-    _check_version(root)
-    return root.get("TipoDeComprobante") or ""
+    if root.get("TipoDeComprobante") == "P":
+        return _payment_values(root)
+    return _invoice_values(root)
 
 
 def _check_version(root):
@@ -139,8 +145,8 @@ def _check_version(root):
         raise CfdiError("version", root.get("Version") or "")
 
 
-def _stamped_cfdi(data, max_size, kind):
-    root = parse_xml(data, max_size=max_size)
+def _stamped_parts(root, kind):
+    """Emisor, Receptor, TimbreFiscalDigital and UUID of a CFDI 4.0 of type ``kind``."""
     _check_version(root)
     if root.get("TipoDeComprobante") != kind:
         raise CfdiError("not_invoice", root.get("TipoDeComprobante") or "")
@@ -156,7 +162,7 @@ def _stamped_cfdi(data, max_size, kind):
         raise CfdiError("bad_uuid", stamp.get("UUID") or "")
     if not normalize_rfc(issuer.get("Rfc")):
         raise CfdiError("missing", "issuer_rfc")
-    return root, issuer, receiver, uuid
+    return issuer, receiver, stamp, uuid
 
 
 def parse_invoice(data, max_size=MAX_SIZE):
@@ -166,8 +172,11 @@ def parse_invoice(data, max_size=MAX_SIZE):
     payment_method, payment_form, issuer_rfc, issuer_name, issuer_regime, receiver_rfc,
     receiver_name, receiver_regime, usage, receiver_zip, uuid, stamped_at.
     """
-    root, issuer, receiver, uuid = _stamped_cfdi(data, max_size, "I")
-    stamp = root.find("cfdi:Complemento/tfd:TimbreFiscalDigital", NS)
+    return _invoice_values(parse_xml(data, max_size=max_size))
+
+
+def _invoice_values(root):
+    issuer, receiver, stamp, uuid = _stamped_parts(root, "I")
     values = {
         "version": "4.0",
         "type": "I",
@@ -287,10 +296,19 @@ def pue_unpaid_due(invoice_date, today):
     return bool(invoice_date) and today >= month_end(invoice_date)
 
 
+def _uuid_tokens(text):
+    return [token for token in re.split(r"[\s,;]+", text or "") if token]
+
+
+def invalid_uuid_tokens(text):
+    """Words of a free text that are not UUIDs."""
+    return [token for token in _uuid_tokens(text) if not normalize_uuid(token)]
+
+
 def split_uuids(text):
     """UUIDs in a free text (one per line, commas...), normalized, in order, no duplicates."""
     found = []
-    for token in re.split(r"[\s,;]+", text or ""):
+    for token in _uuid_tokens(text):
         uuid = normalize_uuid(token)
         if uuid and uuid not in found:
             found.append(uuid)

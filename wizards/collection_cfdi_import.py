@@ -91,9 +91,9 @@ class CollectionCfdiImport(models.TransientModel):
         _ = self.env._
         data = base64.b64decode(attachment.datas or b"")
         try:
-            if cfdi.cfdi_type(data) == "P":
-                return self._import_complement(attachment, cfdi.parse_payment(data), data)
-            values = cfdi.parse_invoice(data)
+            values = cfdi.parse_document(data)
+            if values["type"] == "P":
+                return self._import_complement(attachment, values, data)
         except cfdi.CfdiError as error:
             return {"result": "rejected", "reason": self._reject_message(error)}
         company = self.company_id
@@ -157,15 +157,18 @@ class CollectionCfdiImport(models.TransientModel):
                                 "in this company.", ", ".join(related) or "-")}
         invoices._cfdi_register_complements([values["uuid"]])
         for invoice in invoices:
-            self.env["ir.attachment"].create({
-                "name": attachment.name or "%s.xml" % values["uuid"], "raw": data,
-                "mimetype": "application/xml", "res_model": "account.move",
-                "res_id": invoice.id})
+            self._attach_xml(invoice, attachment.name or "%s.xml" % values["uuid"], data)
         missing = set(related) - set(invoices.mapped("cfdi_uuid"))
         reason = _("Payment complement registered on %s.", ", ".join(invoices.mapped("name")))
         if missing:
             reason += " " + _("Unknown invoices: %s.", ", ".join(sorted(missing)))
         return {**base, "result": "matched", "move_id": invoices[:1].id, "reason": reason}
+
+    def _attach_xml(self, move, name, data):
+        return self.env["ir.attachment"].create({
+            "name": name, "raw": data, "mimetype": "application/xml",
+            "res_model": "account.move", "res_id": move.id,
+        })
 
     def _find_invoice(self, values):
         """The posted invoice of this company for this CFDI, or (False, why not)."""
@@ -225,13 +228,7 @@ class CollectionCfdiImport(models.TransientModel):
             elif code:
                 notes.append(_("Unknown %(field)s code %(code)s ignored.", field=field, code=code))
         if not move.cfdi_xml_attachment_id or move.cfdi_uuid != values["uuid"]:
-            xml = self.env["ir.attachment"].create({
-                "name": attachment.name or "%s.xml" % values["uuid"],
-                "raw": data,
-                "mimetype": "application/xml",
-                "res_model": "account.move",
-                "res_id": move.id,
-            })
+            xml = self._attach_xml(move, attachment.name or "%s.xml" % values["uuid"], data)
             vals["cfdi_xml_attachment_id"] = xml.id
         else:
             notes.append(_("Already imported."))

@@ -148,6 +148,10 @@ def test_pue_month_end():
     assert cfdi.pue_unpaid_due(D(2026, 12, 10), D(2027, 1, 2))
 
 
+def test_invalid_uuid_tokens():
+    assert cfdi.invalid_uuid_tokens("6f2b8a1e-1c2d-4e5f-8a9b-0c1d2e3f4a5b; x1,\n") == ["x1"]
+
+
 def test_split_uuids():
     text = "6f2b8a1e-1c2d-4e5f-8a9b-0c1d2e3f4a5b, junk\n6F2B8A1E-1C2D-4E5F-8A9B-0C1D2E3F4A5B"
     assert cfdi.split_uuids(text) == ["6F2B8A1E-1C2D-4E5F-8A9B-0C1D2E3F4A5B"]
@@ -194,7 +198,8 @@ def test_parse_payment_complement():
     assert payment["date"] == dt.datetime(2026, 1, 31, 12, 0)
     assert payment["amount"] == Decimal("400.00")
     assert payment["invoices"] == [VALUES["uuid"].upper()]
-    assert cfdi.cfdi_type(rep20([])) == "P"
+    assert cfdi.parse_document(rep20([]))["type"] == "P"
+    assert cfdi.parse_document(cfdi40())["type"] == "I"
     with pytest.raises(cfdi.CfdiError) as err:
         cfdi.parse_payment(rep20([]).replace(b"<pago20:Pago ", b"<pago20:Otro ").replace(
             b"</pago20:Pago>", b"</pago20:Otro>"))
