@@ -15,3 +15,6 @@ from . import collection_event_whatsapp
 from . import collection_match
 from . import account_bank_statement_line
 from . import account_journal
+from . import res_partner_cfdi
+from . import account_move_cfdi
+from . import collection_sat_service

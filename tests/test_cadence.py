@@ -187,8 +187,11 @@ class TestCadence(CollectionsCommon):
         self.assertEqual(self.sent(move), [(-3, "email"), (0, "email")])
 
     def test_first_invoice_of_new_customer_in_review(self):
-        newbie = self.env["res.partner"].create({"name": "Nuevo Cliente SA", "email": "n@example.mx",
-                                                 "is_company": True})
+        newbie = self.env["res.partner"].create({
+            "name": "Nuevo Cliente SA", "email": "n@example.mx", "is_company": True,
+            # complete CFDI data: only the missing review holds the first invoice
+            "vat": "AAA010101AA1", "cfdi_tax_regime": "601", "zip": "06600", "mobile": "+52 55 5555 0000",
+            "country_id": self.env.ref("base.mx").id})
         first = self.make_invoice("2026-12-10", partner=newbie)
         second = self.make_invoice("2026-12-10", partner=newbie)
         self.assertTrue(first.collection_first_invoice)
