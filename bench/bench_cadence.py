@@ -421,7 +421,25 @@ def run_ours(env, company, now, n_invoices):
     return result
 
 
-def run_oca(env, company, policy, run_day, n_invoices):
+def run_oca_emails(env, run):
+    """OCA's next step, for context: lines to send -> communications -> emails."""
+    import odoo.sql_db
+
+    # no PDF attached, as for ours
+    env.ref("account_credit_control.email_template_credit_control_base").report_template_ids = False
+    env.cr.commit()
+    env.invalidate_all()
+    q0, t0 = odoo.sql_db.sql_counter, time.monotonic()
+    run.set_to_ready_lines()
+    run.run_channel_action()
+    env.cr.commit()
+    comms = env["credit.control.communication"].search_count(
+        [("credit_control_line_ids.run_id", "=", run.id)])
+    return {"seconds": time.monotonic() - t0, "queries": odoo.sql_db.sql_counter - q0,
+            "communications": comms}
+
+
+def run_oca(env, company, policy, run_day, n_invoices, emails=False):
     import odoo.sql_db
 
     env.invalidate_all()
@@ -434,7 +452,7 @@ def run_oca(env, company, policy, run_day, n_invoices):
     queries = odoo.sql_db.sql_counter - q0
     by_level = dict(env["credit.control.line"]._read_group(
         [("run_id", "=", run.id)], ["level"], ["__count"]))
-    return {
+    res = {
         "seconds": seconds,
         "invoices_per_s": n_invoices / seconds,
         "queries": queries,
@@ -442,6 +460,10 @@ def run_oca(env, company, policy, run_day, n_invoices):
         "lines_generated": sum(by_level.values()),
         "lines_by_level": {str(k): v for k, v in sorted(by_level.items())},
     }
+    if emails:
+        log("timing OCA's emails of that run (context only)")
+        res["emails"] = run_oca_emails(env, run)
+    return res
 
 
 # --------------------------------------------------------------------------- report
@@ -478,7 +500,16 @@ def print_report(res):
           f"{oca['queries']} queries = {oca['queries_per_invoice']:.1f} per invoice")
     print(f"  lines generated {oca['lines_generated']} by level {oca['lines_by_level']} "
           f"(history seeded: {res['oca_seeded']} lines)")
+    if oca.get("emails"):
+        em = oca["emails"]
+        print(f"  + its emails (set_to_ready_lines + run_channel_action, no PDF): {em['seconds']:.1f}s, "
+              f"{em['queries']} queries, {em['communications']} communications "
+              f"-> generation + emails {oca['seconds'] + em['seconds']:.1f}s")
     print("-" * 78)
+    plan = ours["plan"] or {"seconds": 0}
+    print(f"context: our planning phase alone (due stage per invoice, contact log, tasks, "
+          f"alerts) {plan['seconds']:.1f}s vs OCA generation {oca['seconds']:.1f}s "
+          f"(ratio {oca['seconds'] / max(plan['seconds'], 1e-9):.2f})")
     ratio = oca["seconds"] / ours["seconds"]
     res["ratio"] = ratio
     print(f"ratio OCA time / our time = {ratio:.2f}  (target >= {TARGET_RATIO:.0f}: "
@@ -541,6 +572,8 @@ def main():
                         help="build the portfolio, time the runs, or both (default)")
     parser.add_argument("--profile", help="cProfile our run into this file (slower)")
     parser.add_argument("--skip-oca", action="store_true", help="time only our run")
+    parser.add_argument("--oca-emails", action="store_true",
+                        help="also time OCA's email step after its run generation (context)")
     parser.add_argument("odoo_args", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     if args.summary:
@@ -585,7 +618,7 @@ def main():
             return
         log("timing OCA account_credit_control run generation")
         oca_policy = env["credit.control.policy"].browse(meta["oca_policy_id"])
-        oca = run_oca(env, company, oca_policy, run_day, args.invoices)
+        oca = run_oca(env, company, oca_policy, run_day, args.invoices, emails=args.oca_emails)
         log(f"OCA: {oca['seconds']:.1f}s")
     res = dict(meta, **{
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
