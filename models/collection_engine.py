@@ -17,7 +17,7 @@ import time
 import uuid
 from collections import defaultdict
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError
@@ -326,7 +326,8 @@ class AccountMove(models.Model):
                    why=why,
                    amount=format_amount(self.env, self.amount_residual, self.currency_id),
                    date=format_date(self.env, self.invoice_date_due)))
-        self.sudo().message_post(body=_("Handed over to a person: %s", why))
+        # a log line in the chatter (nobody to notify: the to-do above does that)
+        self.sudo()._message_log(body=escape(_("Handed over to a person: %s", why)))
         event_vals.append(self._collection_event_vals(
             stage, "activity", now, state="sent", activity_id=activity.id,
             skip_reason=False if stage else why))
