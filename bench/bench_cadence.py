@@ -56,11 +56,16 @@ def log(msg):
 
 # --------------------------------------------------------------------------- portfolio
 def find_run_day(company):
-    """Latest day (today or before) whose 16:00 UTC is inside the contact window."""
+    """Latest day whose 16:00 UTC is inside the contact window and already past.
+
+    In the past, so that what the engine reschedules from the real clock (WhatsApp events
+    waiting for a provider: real now + 1 hour) is not due again at the run's ``now``.
+    """
     from odoo.addons.account_collections_mx.tools import contact_rules
 
     window = company._collection_contact_window()
-    day = dt.date.today()
+    utcnow = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    day = utcnow.date() if utcnow.time() >= dt.time(16, 0) else utcnow.date() - dt.timedelta(days=1)
     for _i in range(30):
         now = dt.datetime.combine(day, dt.time(16, 0))
         if contact_rules.next_contact_utc(window, now, "America/Mexico_City")[1] is None:
@@ -383,6 +388,7 @@ def run_ours(env, company, now, n_invoices):
     Move = env["account.move"].sudo()
     batch_size = Move._collection_batch_size()
     env.invalidate_all()
+    load0, cpu0 = os.getloadavg()[0], time.process_time()
     q0, t0 = odoo.sql_db.sql_counter, time.monotonic()
     calls = done = 0
     remaining = None
@@ -402,6 +408,8 @@ def run_ours(env, company, now, n_invoices):
     Event = [("company_id", "=", company.id)]
     result = {
         "seconds": seconds,
+        "python_cpu_seconds": time.process_time() - cpu0,
+        "load_before_after": [load0, os.getloadavg()[0]],
         "calls": calls,
         "items_done": done,
         "batch_size": batch_size,
@@ -443,6 +451,7 @@ def run_oca(env, company, policy, run_day, n_invoices, emails=False):
     import odoo.sql_db
 
     env.invalidate_all()
+    load0, cpu0 = os.getloadavg()[0], time.process_time()
     q0, t0 = odoo.sql_db.sql_counter, time.monotonic()
     run = env["credit.control.run"].with_company(company).create({
         "date": run_day, "company_id": company.id, "policy_ids": [(6, 0, policy.ids)]})
@@ -454,6 +463,8 @@ def run_oca(env, company, policy, run_day, n_invoices, emails=False):
         [("run_id", "=", run.id)], ["level"], ["__count"]))
     res = {
         "seconds": seconds,
+        "python_cpu_seconds": time.process_time() - cpu0,
+        "load_before_after": [load0, os.getloadavg()[0]],
         "invoices_per_s": n_invoices / seconds,
         "queries": queries,
         "queries_per_invoice": queries / n_invoices,
@@ -493,11 +504,16 @@ def print_report(res):
                   f"{st['queries_per_item']:.1f} queries/item, queries per batch median "
                   f"{st['queries_per_batch_median']:.0f} max {st['queries_per_batch_max']}, "
                   f"first/last batch {st['first_last_batch_seconds']}s")
+    print(f"  Python CPU {ours['python_cpu_seconds']:.1f}s, load average (1 min) before/after "
+          f"{ours['load_before_after'][0]:.1f}/{ours['load_before_after'][1]:.1f} on "
+          f"{os.cpu_count()} cores")
     print(f"  events {ours['events']}, emails queued {ours['emails_queued']}, "
           f"activities {ours['activities']}, handed to a person {ours['with_a_person']}")
     print(f"OCA account_credit_control {res['oca_version']} (credit.control.run.generate_credit_lines)")
     print(f"  time {oca['seconds']:.1f}s   {oca['invoices_per_s']:.0f} invoices/s   "
           f"{oca['queries']} queries = {oca['queries_per_invoice']:.1f} per invoice")
+    print(f"  Python CPU {oca['python_cpu_seconds']:.1f}s, load average (1 min) before/after "
+          f"{oca['load_before_after'][0]:.1f}/{oca['load_before_after'][1]:.1f}")
     print(f"  lines generated {oca['lines_generated']} by level {oca['lines_by_level']} "
           f"(history seeded: {res['oca_seeded']} lines)")
     if oca.get("emails"):
