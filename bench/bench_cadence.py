@@ -539,13 +539,19 @@ def print_report(res):
     print("=" * 78, flush=True)
 
 
+def cpu_ms(res, n):
+    cpu = res.get("python_cpu_seconds")
+    return "n/a" if cpu is None else f"{1000 * cpu / n:.1f}"
+
+
 def summary(paths):
     results = sorted((json.load(open(p)) for p in paths), key=lambda r: r["invoices"])
     print()
     print("=" * 78)
     print("Summary")
     print(f"{'invoices':>9} {'customers':>9} {'ours s':>8} {'inv/s':>7} {'q/inv':>6} "
-          f"{'q/batch plan':>12} {'q/batch dlv':>11} {'OCA s':>8} {'OCA q/inv':>9} {'ratio':>6}")
+          f"{'q/batch plan':>12} {'q/batch dlv':>11} {'OCA s':>8} {'OCA q/inv':>9} {'ratio':>6} "
+          f"{'py CPU ms/inv ours/OCA':>22}")
     for r in results:
         o = r["ours"]
         print(f"{r['invoices']:>9} {r['customers']:>9} {o['seconds']:>8.1f} "
@@ -553,7 +559,8 @@ def summary(paths):
               f"{(o['plan'] or {}).get('queries_per_batch_median', 0):>12.0f} "
               f"{(o['deliver'] or {}).get('queries_per_batch_median', 0):>11.0f} "
               f"{r['oca']['seconds']:>8.1f} {r['oca']['queries_per_invoice']:>9.1f} "
-              f"{r['oca']['seconds'] / o['seconds']:>6.2f}")
+              f"{r['oca']['seconds'] / o['seconds']:>6.2f} "
+              f"{cpu_ms(o, r['invoices']):>11}/{cpu_ms(r['oca'], r['invoices']):<10}")
     ok_ratio = all(r["oca"]["seconds"] / r["ours"]["seconds"] >= TARGET_RATIO for r in results)
     print(f"target ours >= {TARGET_RATIO:.0f}x faster than OCA at every size: {verdict(ok_ratio)}")
     if len(results) >= 2:
