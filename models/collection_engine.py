@@ -14,9 +14,10 @@ queued (mail.mail) in the same transaction as the event that records them.
 
 import logging
 import time
+import uuid
 from collections import defaultdict
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError
@@ -183,6 +184,7 @@ class AccountMove(models.Model):
                     [(m.id, m.amount_residual, m.invoice_date_due) for m in moves], credit[key])
 
         event_vals = []
+        stage_moves = defaultdict(list)  # written once per stage, not once per invoice
         for move in self:
             today = move._collection_local_today(now)
             due = move.invoice_date_due or move.invoice_date
@@ -217,9 +219,26 @@ class AccountMove(models.Model):
                                       "unapplied payments")))
             else:
                 move._collection_execute_stage(stage, now, event_vals)
-            move.sudo().collection_stage_id = stage
+            stage_moves[stage.id].append(move.id)
+        for stage_id, move_ids in stage_moves.items():
+            self.browse(move_ids)._collection_write({"collection_stage_id": stage_id})
         if event_vals:
             Event.create(event_vals)
+
+    def _collection_write(self, vals):
+        """Write collections-only fields (stage, hand-over, portal token) on invoices.
+
+        None of them touches the invoice's lines, so the synchronisation that
+        ``account.move.write`` runs for every written invoice (dynamic lines: taxes,
+        payment terms, balance check; dozens of queries per invoice) is skipped.
+        """
+        return self.sudo().with_context(skip_invoice_sync=True, check_move_validity=False).write(
+            vals)
+
+    def _collection_ensure_tokens(self):
+        """Portal tokens of the payment links, without a full invoice write per invoice."""
+        for move in self.sudo().filtered(lambda m: not m.access_token):
+            move._collection_write({"access_token": str(uuid.uuid4())})
 
     @api.model
     def _collection_stage_channels(self, stage):
@@ -298,7 +317,7 @@ class AccountMove(models.Model):
         self.ensure_one()
         if self.collection_human:
             return
-        self.sudo().collection_human = True
+        self._collection_write({"collection_human": True})
         self._collection_skip_scheduled(_("Handed over to a person"))
         activity = self._collection_schedule_activity(
             stage, summary=_("Call the customer about %s", self.name),
@@ -307,7 +326,8 @@ class AccountMove(models.Model):
                    why=why,
                    amount=format_amount(self.env, self.amount_residual, self.currency_id),
                    date=format_date(self.env, self.invoice_date_due)))
-        self.sudo().message_post(body=_("Handed over to a person: %s", why))
+        # a log line in the chatter (nobody to notify: the to-do above does that)
+        self.sudo()._message_log(body=escape(_("Handed over to a person: %s", why)))
         event_vals.append(self._collection_event_vals(
             stage, "activity", now, state="sent", activity_id=activity.id,
             skip_reason=False if stage else why))
@@ -355,6 +375,7 @@ class AccountMove(models.Model):
         """
         ids = self.env.context.get("collection_move_ids") or self.ids
         moves = self.browse(ids).sudo().sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+        moves._collection_ensure_tokens()
         today = fields.Date.context_today(self)
         lines = []
         for move in moves:

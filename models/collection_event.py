@@ -1,5 +1,7 @@
 from collections import defaultdict
 
+from markupsafe import escape
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.translate import LazyTranslate
@@ -255,10 +257,12 @@ class CollectionEvent(models.Model):
             force_send=False,
         )
         key = f"email-{message.id}"
-        for other in moves - move:
-            other.sudo().message_post(
-                body=_("Included in the reminder sent with %(move)s to %(email)s.",
-                       move=move.name, email=recipient.email))
+        others = (moves - move).sudo()
+        if others:
+            # one note per other invoice, logged in one go (no notification to send)
+            note = escape(_("Included in the reminder sent with %(move)s to %(email)s.",
+                            move=move.name, email=recipient.email))
+            others._message_log_batch(bodies=dict.fromkeys(others.ids, note))
         self._mark("sent", mail_message_id=message.id, group_key=key, done_at=now,
                    skip_reason=False, error=False)
 

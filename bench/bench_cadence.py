@@ -1,0 +1,693 @@
+"""Benchmark of one full collections run (issue #3), against OCA account_credit_control.
+
+Run by ``scripts/bench cadence`` (it creates the database, installs the addon and the
+OCA peer module, runs this script once per size, then drops everything).  By hand::
+
+    python bench/bench_cadence.py --odoo /path/to/odoo-18.0 --invoices 5000 --customers 1000 \
+        --json out.json -- -d DB --addons-path=... --db_user=...
+
+    python bench/bench_cadence.py --summary out-5000.json out-20000.json
+
+What it does, in one database that already has ``account_collections_mx`` and
+``account_credit_control`` installed:
+
+1. builds a portfolio: a Mexican company (l10n_mx chart, MXN), N customers, M posted
+   customer invoices (one line, IVA 16 %, real receivable lines): one invoice is created
+   and posted through the ORM, the others are SQL copies of it (other customer, dates,
+   number, amounts x an integer factor; checked balanced), because ORM creation runs at
+   ~45 invoices/s on 2 cores (25,000 invoices = 10 minutes); due dates are spread so that, on the run date,
+   every stage of the Standard policy is due for one fifth of the invoices (D-3, D0, D+3,
+   D+7, D+15), each invoice having done the stage before it (steady state, as on any
+   ordinary day: one stage per invoice, no catch-up);
+2. times ONE full collections run of ours (planning + delivery of the grouped emails,
+   ``account.move._collection_run(commit=True)``, called again while work remains, as the
+   cron does), counting SQL queries per invoice and per batch;
+3. on the same portfolio, in the same process, times OCA ``account_credit_control``'s run
+   generation (``credit.control.run.generate_credit_lines``) with an equivalent policy
+   (levels at 0, 3, 7 and 15 days, with the history of the earlier levels seeded, so that
+   it also has one level due per overdue invoice);
+4. prints the figures and the targets (met or not) and writes them as JSON.
+
+Invoice PDFs are NOT attached in the benchmark (company ``collection_attach_pdf=False``):
+rendering 5,000 PDFs measures wkhtmltopdf, not the engine.  The output says so.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import time
+
+STAGE_OFFSETS = (-3, 0, 3, 7, 15)
+# days past due of each group on the run date: [low, high], the stage of that offset is
+# due and the next one is not yet (D-3 group: due in 1 to 3 days)
+GROUP_OVERDUE = {-3: (-3, -1), 0: (0, 2), 3: (3, 6), 7: (7, 14), 15: (15, 59)}
+OCA_LEVELS = [(1, 0, "email"), (2, 3, "email"), (3, 7, "email"), (4, 15, "phone")]
+TARGET_RATIO = 3.0
+LINEAR_MIN = 0.75   # invoices/s at the large size >= 75 % of the small size's
+BOUND_GROWTH = 1.25  # queries per batch at the large size <= 125 % of the small size's
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# --------------------------------------------------------------------------- portfolio
+def find_run_day(company):
+    """Latest day whose 16:00 UTC is inside the contact window and already past.
+
+    In the past, so that what the engine reschedules from the real clock (WhatsApp events
+    waiting for a provider: real now + 1 hour) is not due again at the run's ``now``.
+    """
+    from odoo.addons.account_collections_mx.tools import contact_rules
+
+    window = company._collection_contact_window()
+    utcnow = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    day = utcnow.date() if utcnow.time() >= dt.time(16, 0) else utcnow.date() - dt.timedelta(days=1)
+    for _i in range(30):
+        now = dt.datetime.combine(day, dt.time(16, 0))
+        if contact_rules.next_contact_utc(window, now, "America/Mexico_City")[1] is None:
+            return day, now
+        day -= dt.timedelta(days=1)
+    raise RuntimeError("no contact day in the last 30 days")
+
+
+def build_company(env):
+    mx = env.ref("base.mx")
+    mxn = env.ref("base.MXN")
+    mxn.active = True
+    vals = {"name": "Bench Cobranza SA de CV", "country_id": mx.id, "currency_id": mxn.id}
+    if "iap_enrich_auto_done" in env["res.company"]._fields:
+        # partner_autocomplete would call its web service for a new company with an email
+        vals["iap_enrich_auto_done"] = True
+    company = env["res.company"].create(vals)
+    company.email = "cobranza@bench.example.mx"
+    env.user.company_ids |= company
+    env["account.chart.template"].try_loading("mx", company, install_demo=False)
+    company.partner_id.tz = "America/Mexico_City"
+    company.collection_attach_pdf = False
+    return company
+
+
+def build_portfolio(env, company, n_invoices, n_customers, run_day):
+    """Customers and posted invoices; returns {stage offset: invoice ids}."""
+    ctx = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True,
+           "mail_notrack": True, "allowed_company_ids": [company.id]}
+    env = env(context=ctx)
+    cr = env.cr
+    t0 = time.monotonic()
+    partners = env["res.partner"].create([{
+        "name": f"Cliente {i:05d} SA de CV",
+        "email": f"pagos{i:05d}@cliente.example.mx",
+        "is_company": True,
+        "tz": "America/Mexico_City",
+        "lang": "en_US",
+        "collection_first_invoice_reviewed": True,
+    } for i in range(n_customers)])
+    cr.commit()
+    log(f"{n_customers} customers in {time.monotonic() - t0:.1f}s")
+
+    journal = env["account.journal"].search(
+        [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
+    tax = company.account_sale_tax_id
+    groups = {offset: [] for offset in STAGE_OFFSETS}
+    specs = []
+    for i in range(n_invoices):
+        offset = STAGE_OFFSETS[i % len(STAGE_OFFSETS)]
+        # invoice i goes to customer (i // 5) % n: each customer gets one invoice per stage
+        partner = partners[(i // len(STAGE_OFFSETS)) % n_customers]
+        low, high = GROUP_OVERDUE[offset]
+        overdue = low + (i // len(STAGE_OFFSETS)) % (high - low + 1)
+        due = run_day - dt.timedelta(days=overdue)
+        specs.append((offset, partner.id, due, 500.0 + (i * 37) % 20000))
+
+    # 1. the reference invoice goes through the whole ORM (create + action_post)
+    Move = env["account.move"]
+    ref = Move.create({
+        "move_type": "out_invoice",
+        "journal_id": journal.id,
+        "partner_id": specs[0][1],
+        "invoice_date": specs[0][2] - dt.timedelta(days=30),
+        "invoice_date_due": specs[0][2],
+        "invoice_payment_term_id": False,
+        "invoice_line_ids": [(0, 0, {
+            "name": "Servicio de consultoría", "quantity": 1, "price_unit": 500.0,
+            "tax_ids": [(6, 0, tax.ids)],
+        })],
+    })
+    ref.action_post()
+    assert {line.display_type for line in ref.line_ids} == {"product", "tax", "payment_term"}
+    groups[specs[0][0]].append(ref.id)
+    cr.commit()
+    # 2. the others are SQL copies of it (ORM creation runs at ~45 invoices/s here, far
+    # too slow for 25,000): same lines, accounts, taxes and tags; only the customer, the
+    # dates, the number and the amounts (x an integer factor) differ.
+    t0 = time.monotonic()
+    ids = clone_invoices(env, ref, specs[1:])
+    for (offset, *_rest), move_id in zip(specs[1:], ids, strict=True):
+        groups[offset].append(move_id)
+    # stored computes that depend on the due date (next stage and date)
+    env.invalidate_all()
+    clones = Move.browse(ids)
+    for fname in ("collection_next_stage_id", "collection_next_date"):
+        env.add_to_compute(Move._fields[fname], clones)
+    clones.flush_recordset()
+    cr.commit()
+    env.invalidate_all()
+    log(f"  {len(ids)} invoices copied from {ref.name} in {time.monotonic() - t0:.1f}s")
+    return groups, partners
+
+
+def clone_invoices(env, ref, specs):
+    """Posted copies of the invoice ``ref``, one per (offset, partner id, due date, amount).
+
+    Amounts are ``ref``'s times an integer factor (amount / ref's untaxed amount, rounded),
+    so every line stays balanced and the taxes exact.  Checked afterwards in SQL.
+    """
+    cr = env.cr
+    n = len(specs)
+    cr.execute("SELECT nextval('account_move_id_seq') FROM generate_series(1, %s)", (n,))
+    move_ids = [r[0] for r in cr.fetchall()]
+    cr.execute("SELECT COALESCE(MAX(sequence_number), 0) FROM account_move WHERE journal_id = %s",
+               (ref.journal_id.id,))
+    first_number = cr.fetchone()[0] + 1
+    cr.execute("""CREATE TEMP TABLE bench_spec (move_id int, partner_id int, due date,
+                  factor int, number int) ON COMMIT DROP""")
+    rows = [(move_id, partner_id, due, max(round(amount / ref.amount_untaxed), 1),
+             first_number + i)
+            for i, ((_o, partner_id, due, amount), move_id) in enumerate(zip(specs, move_ids, strict=True))]
+    for start in range(0, n, 5000):
+        part = rows[start:start + 5000]
+        cr.execute("INSERT INTO bench_spec VALUES " + ",".join(["%s"] * len(part)), part)
+
+    def columns(table):
+        cr.execute("""SELECT column_name, data_type FROM information_schema.columns
+                       WHERE table_name = %s AND table_schema = 'public'""", (table,))
+        return dict(cr.fetchall())
+
+    def amount_cols(cols):
+        return {c for c, t in cols.items() if t == "numeric" and (
+            c.startswith("amount_") or c in ("balance", "debit", "credit", "price_unit",
+                                             "price_subtotal", "price_total", "tax_base_amount"))
+            and c not in ("amount_residual_currency_unsigned",)}
+
+    name = "('INV/' || to_char(s.due - 30, 'YYYY') || '/' || lpad(s.number::text, 5, '0'))"
+    move_cols = columns("account_move")
+    override = {
+        "id": "s.move_id", "name": name, "payment_reference": name,
+        "sequence_prefix": "('INV/' || to_char(s.due - 30, 'YYYY') || '/')",
+        "sequence_number": "s.number", "partner_id": "s.partner_id",
+        "commercial_partner_id": "s.partner_id", "partner_shipping_id": "s.partner_id",
+        "invoice_partner_display_name": "p.name", "date": "s.due - 30",
+        "invoice_date": "s.due - 30", "invoice_date_due": "s.due", "access_token": "NULL",
+        "create_date": "now()", "write_date": "now()",
+    }
+    override.update({c: f"m.{c} * s.factor" for c in amount_cols(move_cols)})
+    cols = list(move_cols)
+    cr.execute(
+        f"""INSERT INTO account_move ({", ".join(f'"{c}"' for c in cols)})
+            SELECT {", ".join(override.get(c, f'm."{c}"') for c in cols)}
+              FROM bench_spec s JOIN res_partner p ON p.id = s.partner_id,
+                   account_move m WHERE m.id = %s""", (ref.id,))
+    # lines: ids allocated first, to copy the taxes and tags relations
+    cr.execute("""CREATE TEMP TABLE bench_line ON COMMIT DROP AS
+                  SELECT nextval('account_move_line_id_seq')::int AS id, l.id AS src_id,
+                         s.move_id, s.partner_id, s.due, s.factor, s.number
+                    FROM bench_spec s, account_move_line l WHERE l.move_id = %s""", (ref.id,))
+    line_cols = columns("account_move_line")
+    override = {
+        "id": "b.id", "move_id": "b.move_id", "partner_id": "b.partner_id",
+        "move_name": name.replace("s.", "b."), "date": "b.due - 30", "invoice_date": "b.due - 30",
+        "date_maturity": "CASE WHEN l.date_maturity IS NULL THEN NULL ELSE b.due END",
+        "create_date": "now()", "write_date": "now()",
+    }
+    override.update({c: f"l.{c} * b.factor" for c in amount_cols(line_cols)})
+    cols = list(line_cols)
+    cr.execute(
+        f"""INSERT INTO account_move_line ({", ".join(f'"{c}"' for c in cols)})
+            SELECT {", ".join(override.get(c, f'l."{c}"') for c in cols)}
+              FROM bench_line b JOIN account_move_line l ON l.id = b.src_id""")
+    for table, col, other in (
+            ("account_move_line_account_tax_rel", "account_move_line_id", "account_tax_id"),
+            ("account_account_tag_account_move_line_rel", "account_move_line_id",
+             "account_account_tag_id")):
+        cr.execute(f"""INSERT INTO {table} ({col}, {other})
+                       SELECT b.id, r.{other} FROM bench_line b JOIN {table} r ON r.{col} = b.src_id""")
+    # checks: balanced, receivable residual = invoice residual, one receivable line each
+    cr.execute("""SELECT COUNT(*) FROM (
+                    SELECT m.id FROM account_move m JOIN account_move_line l ON l.move_id = m.id
+                     WHERE m.id = ANY(%s)
+                  GROUP BY m.id, m.amount_residual
+                    HAVING ROUND(SUM(l.balance), 2) != 0
+                        OR SUM(l.amount_residual) FILTER (WHERE l.display_type = 'payment_term')
+                           != m.amount_residual
+                        OR COUNT(*) FILTER (WHERE l.display_type = 'payment_term') != 1) bad""",
+               (move_ids,))
+    bad = cr.fetchone()[0]
+    assert not bad, f"{bad} copied invoices are inconsistent"
+    return move_ids
+
+
+def set_steady_state(env, company, groups):
+    """Each invoice has done the stage before the one due today (ordinary day)."""
+    policy = env["collection.policy"].search(
+        [("company_id", "=", company.id), ("code", "=", "standard")])
+    stages = {s.offset_days: s for s in policy.stage_ids}
+    assert sorted(stages) == list(STAGE_OFFSETS), sorted(stages)
+    previous = dict(zip(STAGE_OFFSETS[1:], STAGE_OFFSETS[:-1], strict=True))
+    Move = env["account.move"].sudo().with_context(
+        tracking_disable=True, skip_invoice_sync=True, check_move_validity=False)
+    for offset, ids in groups.items():
+        if offset not in previous:
+            continue
+        for start in range(0, len(ids), 2000):
+            Move.browse(ids[start:start + 2000]).write(
+                {"collection_stage_id": stages[previous[offset]].id})
+            env.cr.commit()
+            env.invalidate_all()
+    return policy, stages
+
+
+def setup_oca(env, company, groups, run_day):
+    """An OCA policy equivalent to ours, with the earlier levels already sent."""
+    receivable = env["account.account"].search([
+        ("company_ids", "in", company.id), ("account_type", "=", "asset_receivable")])
+    template = env.ref("account_credit_control.email_template_credit_control_base")
+    policy = env["credit.control.policy"].create({
+        "name": "Standard (bench)",
+        "company_id": company.id,
+        "account_ids": [(6, 0, receivable.ids)],
+        "level_ids": [(0, 0, {
+            "name": f"D+{delay}", "level": level, "computation_mode": "net_days",
+            "delay_days": delay, "channel": channel, "email_template_id": template.id,
+            "custom_text": f"Reminder D+{delay}", "custom_mail_text": f"<p>Reminder D+{delay}</p>",
+            "mail_show_invoice_detail": True,
+        }) for level, delay, channel in OCA_LEVELS],
+    })
+    company.credit_policy_id = policy
+    levels = {lv.level: lv for lv in policy.level_ids}
+    env.flush_all()
+    # history: D+3 invoices got level 1, D+7 ones level 2, D+15 ones level 3 (state sent)
+    history = {3: 1, 7: 2, 15: 3}
+    seeded = 0
+    for offset, level in history.items():
+        ids = groups[offset]
+        delay = OCA_LEVELS[level - 1][1]
+        env.cr.execute(
+            """INSERT INTO credit_control_line
+                 (date, date_due, date_sent, date_entry, state, channel, invoice_id, partner_id,
+                  commercial_partner_id, amount_due, balance_due, move_line_id, account_id,
+                  currency_id, company_id, policy_level_id, policy_id, level, manual_followup,
+                  create_uid, create_date, write_uid, write_date)
+               SELECT l.date_maturity + %s, l.date_maturity, l.date_maturity + %s, l.date, 'sent',
+                      'email', l.move_id, l.partner_id, l.partner_id, l.debit, l.amount_residual,
+                      l.id, l.account_id, l.currency_id, l.company_id, %s, %s, %s, false,
+                      1, now(), 1, now()
+                 FROM account_move_line l
+                WHERE l.move_id IN %s AND l.account_id IN %s AND l.debit > 0""",
+            (delay, delay, levels[level].id, policy.id, level, tuple(ids), tuple(receivable.ids)))
+        seeded += env.cr.rowcount
+    env.cr.commit()
+    return policy, seeded
+
+
+# --------------------------------------------------------------------------- measures
+class BatchProbe:
+    """Per-batch SQL query counts and times, by wrapping two engine methods."""
+
+    def __init__(self, env):
+        import odoo.sql_db
+
+        self.sql_db = odoo.sql_db
+        self.batches = []  # (phase, items, queries, seconds)
+        self._planned = None
+        cls = type(env["account.move"])
+        orig_plan, orig_commit = cls._collection_plan, cls._collection_commit
+        probe = self
+
+        def _collection_plan(self, now):
+            probe._planned = (probe._planned or 0) + len(self)
+            return orig_plan(self, now)
+
+        def _collection_commit(self, commit, done):
+            res = orig_commit(self, commit, done)
+            probe.mark(done)
+            return res
+
+        cls._collection_plan = _collection_plan
+        cls._collection_commit = _collection_commit
+        self.restore = lambda: (setattr(cls, "_collection_plan", orig_plan),
+                                setattr(cls, "_collection_commit", orig_commit))
+        self.reset()
+
+    def reset(self):
+        self._q = self.sql_db.sql_counter
+        self._t = time.monotonic()
+        self._done = 0
+
+    def mark(self, done):
+        q, t = self.sql_db.sql_counter, time.monotonic()
+        phase = "plan" if self._planned is not None else "deliver"
+        items = self._planned if phase == "plan" else done - self._done
+        self.batches.append((phase, items, q - self._q, t - self._t))
+        self._planned = None
+        self._q, self._t, self._done = q, t, done
+
+    def new_call(self):
+        self._done = 0
+        self._q = self.sql_db.sql_counter
+        self._t = time.monotonic()
+
+    def phase_stats(self, phase):
+        rows = [b for b in self.batches if b[0] == phase and b[1]]
+        if not rows:
+            return None
+        per_batch = [b[2] for b in rows]
+        return {
+            "batches": len(rows),
+            "items": sum(b[1] for b in rows),
+            "queries": sum(per_batch),
+            "queries_per_batch_median": statistics.median(per_batch),
+            "queries_per_batch_max": max(per_batch),
+            "queries_per_item": sum(per_batch) / max(sum(b[1] for b in rows), 1),
+            "seconds": sum(b[3] for b in rows),
+            "first_last_batch_seconds": [round(rows[0][3], 2), round(rows[-1][3], 2)],
+        }
+
+
+def count(env, model, domain):
+    return env[model].sudo().search_count(domain)
+
+
+def run_ours(env, company, now, n_invoices):
+    import odoo.sql_db
+
+    probe = BatchProbe(env)
+    Move = env["account.move"].sudo()
+    batch_size = Move._collection_batch_size()
+    env.invalidate_all()
+    load0, cpu0 = os.getloadavg()[0], time.process_time()
+    q0, t0 = odoo.sql_db.sql_counter, time.monotonic()
+    calls = done = 0
+    remaining = None
+    try:
+        while remaining is None or remaining:
+            probe.new_call()
+            call_done, remaining = Move._collection_run(commit=True, now=now)
+            env.cr.commit()
+            done += call_done
+            calls += 1
+            if calls > 50:
+                raise RuntimeError("the run does not converge")
+    finally:
+        probe.restore()
+    seconds = time.monotonic() - t0
+    queries = odoo.sql_db.sql_counter - q0
+    Event = [("company_id", "=", company.id)]
+    result = {
+        "seconds": seconds,
+        "python_cpu_seconds": time.process_time() - cpu0,
+        "load_before_after": [load0, os.getloadavg()[0]],
+        "calls": calls,
+        "items_done": done,
+        "batch_size": batch_size,
+        "invoices_per_s": n_invoices / seconds,
+        "queries": queries,
+        "queries_per_invoice": queries / n_invoices,
+        "plan": probe.phase_stats("plan"),
+        "deliver": probe.phase_stats("deliver"),
+        "events": {state: count(env, "collection.event", Event + [("state", "=", state)])
+                   for state in ("scheduled", "sent", "skipped", "failed")},
+        "emails_queued": count(env, "mail.mail", [("state", "=", "outgoing"),
+                                                  ("model", "=", "account.move")]),
+        "activities": count(env, "mail.activity", [("res_model", "=", "account.move")]),
+        "with_a_person": count(env, "account.move", [("company_id", "=", company.id),
+                                                     ("collection_state", "=", "human")]),
+    }
+    return result
+
+
+def run_oca_emails(env, run):
+    """OCA's next step, for context: lines to send -> communications -> emails."""
+    import odoo.sql_db
+
+    # no PDF attached, as for ours
+    env.ref("account_credit_control.email_template_credit_control_base").report_template_ids = False
+    env.cr.commit()
+    env.invalidate_all()
+    q0, t0 = odoo.sql_db.sql_counter, time.monotonic()
+    run.set_to_ready_lines()
+    run.run_channel_action()
+    env.cr.commit()
+    comms = env["credit.control.communication"].search_count(
+        [("credit_control_line_ids.run_id", "=", run.id)])
+    return {"seconds": time.monotonic() - t0, "queries": odoo.sql_db.sql_counter - q0,
+            "communications": comms}
+
+
+def run_oca(env, company, policy, run_day, n_invoices, emails=False):
+    import odoo.sql_db
+
+    env.invalidate_all()
+    load0, cpu0 = os.getloadavg()[0], time.process_time()
+    q0, t0 = odoo.sql_db.sql_counter, time.monotonic()
+    run = env["credit.control.run"].with_company(company).create({
+        "date": run_day, "company_id": company.id, "policy_ids": [(6, 0, policy.ids)]})
+    run.generate_credit_lines()
+    env.cr.commit()
+    seconds = time.monotonic() - t0
+    queries = odoo.sql_db.sql_counter - q0
+    by_level = dict(env["credit.control.line"]._read_group(
+        [("run_id", "=", run.id)], ["level"], ["__count"]))
+    res = {
+        "seconds": seconds,
+        "python_cpu_seconds": time.process_time() - cpu0,
+        "load_before_after": [load0, os.getloadavg()[0]],
+        "invoices_per_s": n_invoices / seconds,
+        "queries": queries,
+        "queries_per_invoice": queries / n_invoices,
+        "lines_generated": sum(by_level.values()),
+        "lines_by_level": {str(k): v for k, v in sorted(by_level.items())},
+    }
+    if emails:
+        log("timing OCA's emails of that run (context only)")
+        res["emails"] = run_oca_emails(env, run)
+    return res
+
+
+# --------------------------------------------------------------------------- report
+def verdict(ok):
+    return "MET" if ok else "NOT MET"
+
+
+def print_report(res):
+    ours, oca = res["ours"], res["oca"]
+    print()
+    print("=" * 78)
+    print(f"Collections run benchmark — {res['invoices']} open invoices over "
+          f"{res['customers']} customers")
+    print(f"  date {res['date']}  machine: {res['machine']}")
+    print(f"  run date {res['run_day']} (now = {res['now']} UTC), batch size {ours['batch_size']}")
+    print("  invoice PDF attachments: DISABLED for the benchmark (collection_attach_pdf=False)")
+    print(f"  portfolio built in {res['build_seconds']:.0f}s "
+          f"(invoices per stage due today: {res['groups']})")
+    print("-" * 78)
+    print(f"ours (account_collections_mx, planning + delivery, {ours['calls']} call(s))")
+    print(f"  time {ours['seconds']:.1f}s   {ours['invoices_per_s']:.0f} invoices/s   "
+          f"{ours['queries']} queries = {ours['queries_per_invoice']:.1f} per invoice")
+    for phase in ("plan", "deliver"):
+        st = ours[phase]
+        if st:
+            print(f"  {phase:8s} {st['batches']} batches, {st['items']} items, {st['seconds']:.1f}s, "
+                  f"{st['queries_per_item']:.1f} queries/item, queries per batch median "
+                  f"{st['queries_per_batch_median']:.0f} max {st['queries_per_batch_max']}, "
+                  f"first/last batch {st['first_last_batch_seconds']}s")
+    print(f"  Python CPU {ours['python_cpu_seconds']:.1f}s, load average (1 min) before/after "
+          f"{ours['load_before_after'][0]:.1f}/{ours['load_before_after'][1]:.1f} on "
+          f"{os.cpu_count()} cores")
+    print(f"  events {ours['events']}, emails queued {ours['emails_queued']}, "
+          f"activities {ours['activities']}, handed to a person {ours['with_a_person']}")
+    print(f"OCA account_credit_control {res['oca_version']} (credit.control.run.generate_credit_lines)")
+    print(f"  time {oca['seconds']:.1f}s   {oca['invoices_per_s']:.0f} invoices/s   "
+          f"{oca['queries']} queries = {oca['queries_per_invoice']:.1f} per invoice")
+    print(f"  Python CPU {oca['python_cpu_seconds']:.1f}s, load average (1 min) before/after "
+          f"{oca['load_before_after'][0]:.1f}/{oca['load_before_after'][1]:.1f}")
+    print(f"  lines generated {oca['lines_generated']} by level {oca['lines_by_level']} "
+          f"(history seeded: {res['oca_seeded']} lines)")
+    if oca.get("emails"):
+        em = oca["emails"]
+        print(f"  + its emails (set_to_ready_lines + run_channel_action, no PDF): {em['seconds']:.1f}s, "
+              f"{em['queries']} queries, {em['communications']} communications "
+              f"-> generation + emails {oca['seconds'] + em['seconds']:.1f}s")
+    print("-" * 78)
+    plan = ours["plan"] or {"seconds": 0}
+    print(f"context: our planning phase alone (due stage per invoice, contact log, tasks, "
+          f"alerts) {plan['seconds']:.1f}s vs OCA generation {oca['seconds']:.1f}s "
+          f"(ratio {oca['seconds'] / max(plan['seconds'], 1e-9):.2f})")
+    ratio = oca["seconds"] / ours["seconds"]
+    res["ratio"] = ratio
+    print(f"ratio OCA time / our time = {ratio:.2f}  (target >= {TARGET_RATIO:.0f}: "
+          f"{verdict(ratio >= TARGET_RATIO)})")
+    bounded = all(
+        ours[p] is None or ours[p]["queries_per_batch_max"] <= 2 * max(
+            ours[p]["queries_per_batch_median"], 1)
+        for p in ("plan", "deliver"))
+    res["bounded_within_run"] = bounded
+    print(f"queries per batch bounded within the run (max <= 2 x median): {verdict(bounded)}")
+    print("=" * 78, flush=True)
+
+
+def cpu_ms(res, n):
+    cpu = res.get("python_cpu_seconds")
+    return "n/a" if cpu is None else f"{1000 * cpu / n:.1f}"
+
+
+def summary(paths):
+    results = sorted((json.load(open(p)) for p in paths), key=lambda r: r["invoices"])
+    print()
+    print("=" * 78)
+    print("Summary")
+    print(f"{'invoices':>9} {'customers':>9} {'ours s':>8} {'inv/s':>7} {'q/inv':>6} "
+          f"{'q/batch plan':>12} {'q/batch dlv':>11} {'OCA s':>8} {'OCA q/inv':>9} {'ratio':>6} "
+          f"{'py CPU ms/inv ours/OCA':>22}")
+    for r in results:
+        o = r["ours"]
+        print(f"{r['invoices']:>9} {r['customers']:>9} {o['seconds']:>8.1f} "
+              f"{o['invoices_per_s']:>7.0f} {o['queries_per_invoice']:>6.1f} "
+              f"{(o['plan'] or {}).get('queries_per_batch_median', 0):>12.0f} "
+              f"{(o['deliver'] or {}).get('queries_per_batch_median', 0):>11.0f} "
+              f"{r['oca']['seconds']:>8.1f} {r['oca']['queries_per_invoice']:>9.1f} "
+              f"{r['oca']['seconds'] / o['seconds']:>6.2f} "
+              f"{cpu_ms(o, r['invoices']):>11}/{cpu_ms(r['oca'], r['invoices']):<10}")
+    ok_ratio = all(r["oca"]["seconds"] / r["ours"]["seconds"] >= TARGET_RATIO for r in results)
+    print(f"target ours >= {TARGET_RATIO:.0f}x faster than OCA at every size: {verdict(ok_ratio)}")
+    if len(results) >= 2:
+        small, large = results[0], results[-1]
+        lin = large["ours"]["invoices_per_s"] / small["ours"]["invoices_per_s"]
+        print(f"target near-linear {small['invoices']} -> {large['invoices']} (invoices/s kept at "
+              f">= {LINEAR_MIN:.0%}): {lin:.0%} {verdict(lin >= LINEAR_MIN)}")
+        grows = []
+        for phase in ("plan", "deliver"):
+            s, lg = small["ours"][phase], large["ours"][phase]
+            if s and lg:
+                g = lg["queries_per_batch_median"] / max(s["queries_per_batch_median"], 1)
+                grows.append(g)
+                print(f"  queries per {phase} batch {s['queries_per_batch_median']:.0f} -> "
+                      f"{lg['queries_per_batch_median']:.0f} ({g:.2f}x)")
+        ok_bound = all(g <= BOUND_GROWTH for g in grows) and all(
+            r.get("bounded_within_run") for r in results)
+        print(f"target queries per batch bounded (same per batch at every size, <= "
+              f"{BOUND_GROWTH:.2f}x; max <= 2 x median in each run): {verdict(ok_bound)}")
+    print("=" * 78)
+
+
+# --------------------------------------------------------------------------- main
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--odoo", help="Odoo 18.0 source tree")
+    parser.add_argument("--invoices", type=int, default=5000)
+    parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--summary", nargs="+", help="compare JSON results of several sizes")
+    parser.add_argument("--stage", choices=("all", "build", "run"), default="all",
+                        help="build the portfolio, time the runs, or both (default)")
+    parser.add_argument("--profile", help="cProfile our run into this file (slower)")
+    parser.add_argument("--skip-oca", action="store_true", help="time only our run")
+    parser.add_argument("--oca-emails", action="store_true",
+                        help="also time OCA's email step after its run generation (context)")
+    parser.add_argument("odoo_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    if args.summary:
+        summary(args.summary)
+        return
+    if args.odoo:
+        sys.path.insert(0, args.odoo)
+    import odoo
+    from odoo import SUPERUSER_ID, api
+
+    odoo_args = [a for a in args.odoo_args if a != "--"]
+    odoo.tools.config.parse_config(odoo_args, setup_logging=True)
+    db = odoo.tools.config["db_name"]
+    registry = odoo.modules.registry.Registry(db)
+    if args.stage in ("all", "build"):
+        build(registry, args)
+        if args.stage == "build":
+            return
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        meta = json.loads(env["ir.config_parameter"].get_param("bench.meta"))
+    company_id = meta["company_id"]
+    run_day = dt.date.fromisoformat(meta["run_day"])
+    now = dt.datetime.fromisoformat(meta["now"])
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [company_id]})
+        company = env["res.company"].browse(company_id)
+        log("timing our collections run")
+        if args.profile:
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            prof.enable()
+        ours = run_ours(env, company, now, args.invoices)
+        if args.profile:
+            prof.disable()
+            prof.dump_stats(args.profile)
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+        log(f"ours: {ours['seconds']:.1f}s")
+        if args.skip_oca:
+            return
+        log("timing OCA account_credit_control run generation")
+        oca_policy = env["credit.control.policy"].browse(meta["oca_policy_id"])
+        oca = run_oca(env, company, oca_policy, run_day, args.invoices, emails=args.oca_emails)
+        log(f"OCA: {oca['seconds']:.1f}s")
+    res = dict(meta, **{
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}",
+        "ours": ours, "oca": oca,
+    })
+    print_report(res)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(res, f, indent=1, default=str)
+
+
+def build(registry, args):
+    from odoo import SUPERUSER_ID, api
+
+    started = time.monotonic()
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        oca_version = env["ir.module.module"].search(
+            [("name", "=", "account_credit_control"), ("state", "=", "installed")]).latest_version
+        if not oca_version:
+            sys.exit("account_credit_control is not installed in this database")
+        log("building the Mexican company (l10n_mx chart)")
+        company = build_company(env)
+        cr.commit()
+        env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [company.id]})
+        run_day, now = find_run_day(company)
+        log(f"run date {run_day}, portfolio of {args.invoices} invoices / {args.customers} customers")
+        groups, _partners = build_portfolio(env, company, args.invoices, args.customers, run_day)
+        set_steady_state(env, company, groups)
+        oca_policy, seeded = setup_oca(env, company, groups, run_day)
+        meta = {
+            "invoices": args.invoices, "customers": args.customers, "company_id": company.id,
+            "run_day": str(run_day), "now": now.isoformat(), "oca_policy_id": oca_policy.id,
+            "groups": {f"D{o:+d}" if o else "D0": len(ids) for o, ids in groups.items()},
+            "oca_version": oca_version, "oca_seeded": seeded,
+            "build_seconds": time.monotonic() - started,
+        }
+        env["ir.config_parameter"].set_param("bench.meta", json.dumps(meta))
+        cr.commit()
+    # fresh statistics for the planner, as on a database in use
+    with registry.cursor() as cr:
+        cr._cnx.autocommit = True
+        cr.execute("VACUUM ANALYZE")
+    log(f"portfolio built in {time.monotonic() - started:.0f}s")
+
+
+if __name__ == "__main__":
+    main()
