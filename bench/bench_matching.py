@@ -220,6 +220,7 @@ def run_oca(company, lines, truth):
         })
     env.flush_all()
     env.invalidate_all()
+    log("OCA invoice matching")
     start = time.time()
     results = {}
     for line in lines:
@@ -254,6 +255,7 @@ def main():
         env.flush_all()
     elapsed = time.time() - start
     queries = env.cr.sql_log_count - queries_before
+    log(f"matching done in {elapsed:.1f}s")
     matches = env["collection.match"].search([("statement_line_id", "in", lines.ids)])
     sure = matches.filtered("sure")
     oca = run_oca(company, lines, truth) if "_apply_rules" in dir(env["account.reconcile.model"]) \
@@ -264,6 +266,7 @@ def main():
         import cProfile
         profiler = cProfile.Profile()
         profiler.enable()
+    log("reconciling the sure matches")
     start = time.time()
     for match in sure:
         match._approve_one(state="auto")
