@@ -5,3 +5,8 @@ from . import collection_policy_stage
 from . import collection_event
 from . import res_partner
 from . import account_move
+from . import collection_promise
+from . import collection_summary
+from . import collection_analysis
+from . import res_config_settings
+from . import report_statement_of_account
