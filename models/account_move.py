@@ -183,7 +183,11 @@ class AccountMove(models.Model):
                     _("The pause of %(move)s cannot end in the past (%(date)s).",
                       move=move.display_name, date=move.collection_pause_until))
 
-    # ------------------------------------------------------------------ promises to pay (#7)
+
+class AccountMovePromise(models.Model):
+    """Promises to pay (#7): an open promise holds the cadence of its invoices."""
+
+    _inherit = "account.move"
     collection_promise_until = fields.Date(
         string="Promise Hold Until", copy=False, readonly=True, index="btree_not_null",
         help="An open promise to pay holds the reminders of this invoice until this date "
