@@ -17,7 +17,7 @@ class CollectionPromise(models.Model):
 
     _name = "collection.promise"
     _description = "Promise to Pay"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "promised_date desc, id desc"
     _check_company_auto = True
 
@@ -78,7 +78,7 @@ class CollectionPromise(models.Model):
         promises = super().create(vals_list)
         promises._collection_apply_hold()
         for promise in promises:
-            promise.partner_id.commercial_partner_id.message_post(body=_(
+            promise.partner_id.commercial_partner_id.sudo().message_post(body=_(
                 "Promise to pay %(amount)s by %(date)s recorded.",
                 amount=promise._fmt(promise.amount), date=promise.promised_date))
         return promises
@@ -159,7 +159,7 @@ class CollectionPromise(models.Model):
         for promise in broken:
             promise._collection_broken_followup()
         for promise in kept:
-            promise.partner_id.commercial_partner_id.message_post(body=_(
+            promise.partner_id.commercial_partner_id.sudo().message_post(body=_(
                 "Promise to pay of %(date)s kept.", date=promise.promised_date))
         return kept, broken
 
@@ -169,7 +169,8 @@ class CollectionPromise(models.Model):
         user = partner._collection_responsible(self.move_ids[:1].collection_policy_id)
         summary_text = _("Broken promise to pay: %(amount)s by %(date)s",
                          amount=self._fmt(self.amount), date=self.promised_date)
-        partner.message_post(body=_("%(text)s. Automatic collections resume.", text=summary_text))
+        partner.sudo().message_post(body=_("%(text)s. Automatic collections resume.",
+                                           text=summary_text))
         self.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=summary_text,

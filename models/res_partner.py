@@ -143,7 +143,7 @@ class ResPartner(models.Model):
 
     # ------------------------------------------------------------------ rating, promises (#7)
     collection_avg_days_late = fields.Float(
-        string="Average Days Late", readonly=True, digits=(16, 1),
+        string="Average Days Late", readonly=True, digits=(16, 2),
         help="Last 12 months: payment date minus due date of the paid invoices, averaged "
         "weighted by amount (negative = pays early). Recomputed every night.")
     collection_rating = fields.Selection(

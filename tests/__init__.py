@@ -1,2 +1,3 @@
 from . import test_install
 from . import test_collection_summary
+from . import test_collection_promise
