@@ -243,7 +243,7 @@ class ResPartner(models.Model):
             return _("%s has no email address.", self.display_name)
         now = now or fields.Datetime.now()
         local = contact_rules.to_local(now, self.tz or company._collection_tz())
-        reason = company._collection_contact_window().non_contact_reason(local)
+        reason = company.sudo()._collection_contact_window().non_contact_reason(local)
         if reason:
             return _("Outside the contact window (%(reason)s): the statement of account of "
                      "%(partner)s cannot be sent now.", reason=_(reason),
@@ -284,7 +284,7 @@ class ResPartner(models.Model):
         for company in self.env["res.company"].search([("collection_statement_monthly", "=", True)]):
             local_now = contact_rules.to_local(now, company._collection_tz())
             month_start = local_now.date().replace(day=1)
-            if company._collection_contact_window().non_contact_reason(local_now):
+            if company.sudo()._collection_contact_window().non_contact_reason(local_now):
                 continue  # the cron runs again later inside the window
             self.env.cr.execute(
                 """
