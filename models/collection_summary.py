@@ -192,7 +192,8 @@ class CollectionSummary(models.Model):
         def fmt(amount):
             return formatLang(self.env, amount or 0.0, currency_obj=company.currency_id)
 
-        body = self.env["ir.qweb"]._render("account_collections_mx.collection_weekly_summary_body", {
+        template = "account_collections_mx.collection_weekly_summary_body"
+        body = self.env["ir.qweb"]._render(template, {
             "company": company,
             "data": data,
             "fmt": fmt,

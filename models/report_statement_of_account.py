@@ -38,9 +38,9 @@ class ReportStatementOfAccount(models.AbstractModel):
                 rows.append({
                     "date": line.date,
                     "name": line.move_id.name,
-                    "ref": line.move_id.ref or (line.move_id.payment_reference
-                                                if line.move_id.payment_reference != line.move_id.name
-                                                else ""),
+                    "ref": line.move_id.ref or (
+                        line.move_id.payment_reference
+                        if line.move_id.payment_reference != line.move_id.name else ""),
                     "type": line.move_id.move_type,
                     "due": due,
                     "days": max((date_to - due).days, 0),

@@ -1,7 +1,6 @@
 import datetime as dt
 
 from odoo import Command
-
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 D = dt.date

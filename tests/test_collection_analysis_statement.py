@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .collection_summary_common import D, CollectionSummaryCommon
+from .collection_summary_common import CollectionSummaryCommon, D
 
 
 @tagged("post_install", "-at_install")
@@ -86,7 +86,8 @@ class TestStatementOfAccount(CollectionSummaryCommon):
     def test_statement_many_lines(self):
         invoices = self.env["account.move"]
         for i in range(45):
-            invoices |= self._invoice(self.customer_a, 100 + i, D(2026, 1, 1) + dt.timedelta(days=2 * i))
+            invoices |= self._invoice(self.customer_a, 100 + i,
+                                      D(2026, 1, 1) + dt.timedelta(days=2 * i))
         refund = self._invoice(self.customer_a, 50, D(2026, 3, 1), move_type="out_refund")
         payment = self._pay(invoices[0], 100, D(2026, 3, 20))
         html = self._render(self.customer_a)
@@ -100,10 +101,11 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         self.assertIn("/my/invoices", html)
         total = sum(invoices[1:].mapped("amount_residual")) - 50
         self.assertEqual(total, 100 * 44 + sum(range(1, 45)) - 50)
-        self.assertIn("{:,.2f}".format(total), html)
+        self.assertIn(f"{total:,.2f}", html)
         self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
         action = self.customer_a.action_collection_print_statement()
-        self.assertEqual(action["report_name"], "account_collections_mx.report_statement_of_account")
+        self.assertEqual(action["report_name"],
+                         "account_collections_mx.report_statement_of_account")
 
     @freeze_time("2026-03-30 18:00:00")  # Monday 12:00 in Mexico City
     def test_send_now_and_contact_rules(self):

@@ -3,7 +3,7 @@ from freezegun import freeze_time
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .collection_summary_common import D, CollectionSummaryCommon
+from .collection_summary_common import CollectionSummaryCommon, D
 
 
 @tagged("post_install", "-at_install")
@@ -19,12 +19,12 @@ class TestCollectionPromise(CollectionSummaryCommon):
             company_id=cls.company.id)
         cls.customer_a.collection_responsible_id = cls.collector
 
-    def _promise(self, invoice, amount=600.0, promised=D(2026, 4, 1)):
+    def _promise(self, invoice, amount=600.0, promised=None):
         """Recorded by a Collections User through the wizard, on 2026-03-30."""
         wizard = self.env["collection.promise.wizard"].with_user(self.collector).with_context(
             allowed_company_ids=self.company.ids).create({
                 "partner_id": invoice.partner_id.id, "move_ids": [(6, 0, invoice.ids)],
-                "promised_date": promised})
+                "promised_date": promised or D(2026, 4, 1)})
         self.assertEqual(wizard.amount, invoice.amount_residual)
         wizard.amount = amount
         action = wizard.action_confirm()

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .collection_summary_common import D, CollectionSummaryCommon
+from .collection_summary_common import CollectionSummaryCommon, D
 
 
 @tagged("post_install", "-at_install")
@@ -96,8 +96,8 @@ class TestCollectionSummaryFigures(CollectionSummaryCommon):
         rows = {row["stage"]: row for row in self._data(today)["effectiveness"]}
         self.assertEqual((rows["D+3 Pending"]["sent"], rows["D+3 Pending"]["paid"]), (3, 1))
         self.assertAlmostEqual(rows["D+3 Pending"]["rate"], 0.3333)
-        self.assertEqual((rows["D+7 Firm"]["sent"], rows["D+7 Firm"]["paid"], rows["D+7 Firm"]["rate"]),
-                         (1, 1, 1.0))
+        firm = rows["D+7 Firm"]
+        self.assertEqual((firm["sent"], firm["paid"], firm["rate"]), (1, 1, 1.0))
 
     def test_waiting_counts_guarded(self):
         data = self._data(D(2026, 3, 30))

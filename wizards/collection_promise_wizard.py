@@ -6,7 +6,8 @@ class CollectionPromiseWizard(models.TransientModel):
     _name = "collection.promise.wizard"
     _description = "Record a Promise to Pay"
 
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one("res.company", required=True,
+                                 default=lambda self: self.env.company)
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
     move_ids = fields.Many2many(
         "account.move", string="Invoices",

@@ -1,7 +1,6 @@
 import datetime as dt
 
 import pytest
-
 from acmx_tools import summary
 
 D = dt.date
