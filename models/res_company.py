@@ -101,7 +101,7 @@ class ResCompany(models.Model):
         self.ensure_one()
         return self.partner_id.tz or contact_rules.DEFAULT_TZ
 
-    # ------------------------------------------------------------------ summary, promises, rating (#7)
+    # ---------------------------------------------------- summary, promises, rating (#7)
     collection_summary_user_ids = fields.Many2many(
         "res.users", "res_company_collection_summary_user_rel", "company_id", "user_id",
         string="Weekly Summary Recipients",

@@ -281,7 +281,8 @@ class ResPartner(models.Model):
         now = fields.Datetime.now()
         remaining = 0
         done = 0
-        for company in self.env["res.company"].search([("collection_statement_monthly", "=", True)]):
+        companies = self.env["res.company"].search([("collection_statement_monthly", "=", True)])
+        for company in companies:
             local_now = contact_rules.to_local(now, company._collection_tz())
             month_start = local_now.date().replace(day=1)
             if company.sudo()._collection_contact_window().non_contact_reason(local_now):
@@ -336,7 +337,8 @@ class ResPartner(models.Model):
               FROM account_move m
               JOIN res_partner p ON p.id = m.partner_id
              WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
-               AND (m.invoice_date >= %s OR m.payment_state NOT IN ('paid', 'in_payment', 'reversed'))
+               AND (m.invoice_date >= %s
+                    OR m.payment_state NOT IN ('paid', 'in_payment', 'reversed'))
             """, [since])
         rows = {}
         companies = {}
