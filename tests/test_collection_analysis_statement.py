@@ -145,3 +145,29 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         with freeze_time("2026-04-01 18:00:00"):
             self.env["res.partner"]._cron_collection_statements()
         self.assertEqual(self.customer_a.collection_statement_last_sent, D(2026, 4, 1))
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionSummaryAccess(CollectionSummaryCommon):
+    """Collections Users read the analysis and the summaries; they do not write summaries."""
+
+    def test_collector_rights(self):
+        from odoo.exceptions import AccessError
+        from odoo.tests import new_test_user
+
+        collector = new_test_user(
+            self.env, login="cobradora",
+            groups="base.group_user,account_collections_mx.group_collection_user",
+            company_id=self.company.id)
+        plain = new_test_user(self.env, login="nadie", groups="base.group_user",
+                              company_id=self.company.id)
+        self._invoice(self.customer_a, 100, D(2026, 3, 1))
+        summary = self.env["collection.summary"]._collection_build(self.company, D(2026, 3, 30))
+        self.assertEqual(summary.with_user(collector).read(["week"])[0]["week"], "2026-W14")
+        self.assertTrue(self.env["collection.analysis"].with_user(collector).search_count([]))
+        with self.assertRaises(AccessError):
+            summary.with_user(collector).unlink()
+        with self.assertRaises(AccessError):
+            self.env["collection.summary"].with_user(plain).search([])
+        with self.assertRaises(AccessError):
+            self.env["collection.promise"].with_user(plain).search([])
