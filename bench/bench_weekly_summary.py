@@ -70,34 +70,33 @@ def build(env):
                    [table])
         return [c for (c,) in cr.fetchall() if c not in skip]
 
-    move_cols = columns("account_move", {"id", "name", "ref"})
-    line_cols = columns("account_move_line", {"id", "move_id"})
+    move_cols = columns("account_move", {"id", "name", "ref", "partner_id", "commercial_partner_id",
+                                         "invoice_date_due"})
+    line_cols = columns("account_move_line", {"id", "move_id", "partner_id", "date",
+                                              "date_maturity"})
     copies = max(N_INVOICES // N_TEMPLATES - 1, 0)
     cols = ", ".join(f'"{c}"' for c in move_cols)
+    # customers and due dates spread over the portfolio (due from 400 days ago to in 30 days)
     cr.execute(f"""
-        INSERT INTO account_move ({cols}, name, ref)
+        INSERT INTO account_move ({cols}, name, ref, partner_id, commercial_partner_id,
+                                  invoice_date_due)
         SELECT {", ".join(f'm."{c}"' for c in move_cols)},
-               m.name || '/B' || g, 'bench:' || m.id || ':' || g
+               m.name || '/B' || g, 'bench:' || m.id || ':' || g,
+               p.id, p.id, CURRENT_DATE - (((m.id * 31 + g) * 7919) %% 430 - 30)
           FROM account_move m CROSS JOIN generate_series(1, %s) g
-         WHERE m.id = ANY(%s)""", [copies, templates.ids])
+          JOIN res_partner p ON p.id = (%s::int[])[1 + (m.id * 31 + g) %% %s]
+         WHERE m.id = ANY(%s)""", [copies, customers.ids, len(customers), templates.ids])
+    cr.execute("ANALYZE account_move")  # fresh statistics, else the join below crawls
     lcols = ", ".join(f'"{c}"' for c in line_cols)
     cr.execute(f"""
-        INSERT INTO account_move_line ({lcols}, move_id)
-        SELECT {", ".join(f'l."{c}"' for c in line_cols)}, nm.id
+        INSERT INTO account_move_line ({lcols}, move_id, partner_id, date, date_maturity)
+        SELECT {", ".join(f'l."{c}"' for c in line_cols)}, nm.id, nm.partner_id,
+               nm.invoice_date_due - 30,
+               CASE WHEN l.date_maturity IS NOT NULL THEN nm.invoice_date_due END
           FROM account_move nm
           JOIN account_move_line l ON l.move_id = split_part(nm.ref, ':', 2)::int
          WHERE nm.id > %s""", [max_before])
-    # spread customers and due dates over the portfolio
-    cr.execute("""
-        UPDATE account_move m SET partner_id = (%s::int[])[1 + m.id %% %s], ref = NULL,
-               invoice_date_due = CURRENT_DATE - ((m.id * 7919) %% 430 - 30)
-         WHERE m.id > %s""", [customers.ids, len(customers), max_before])
-    cr.execute("""
-        UPDATE account_move_line l
-           SET partner_id = m.partner_id, date_maturity = m.invoice_date_due,
-               date = m.invoice_date_due - 30
-          FROM account_move m
-         WHERE m.id = l.move_id AND m.id > %s""", [max_before])
+    cr.execute("UPDATE account_move SET ref = NULL WHERE id > %s", [max_before])
     cr.execute("ANALYZE account_move; ANALYZE account_move_line; ANALYZE res_partner")
     env.invalidate_all()
     cr.execute("SELECT COUNT(*) FROM account_move WHERE company_id = %s AND move_type = "
