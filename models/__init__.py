@@ -18,3 +18,7 @@ from . import account_journal
 from . import res_partner_cfdi
 from . import account_move_cfdi
 from . import collection_sat_service
+from . import collection_promise
+from . import collection_summary
+from . import collection_analysis
+from . import report_statement_of_account

@@ -1,8 +1,8 @@
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, modules
 from odoo.exceptions import ValidationError
 from odoo.tools.translate import LazyTranslate
 
-from ..tools import contact_rules
+from ..tools import contact_rules, summary
 
 _lt = LazyTranslate(__name__)
 WINDOW_ERRORS = {
@@ -211,3 +211,72 @@ class ResCompany(models.Model):
         help="Also reconcile automatically when the payer is known and exactly one of its "
         "open invoices has the amount paid, even without a reference.",
     )
+    # ---------------------------------------------------- summary, promises, rating (#7)
+    collection_summary_user_ids = fields.Many2many(
+        "res.users", "res_company_collection_summary_user_rel", "company_id", "user_id",
+        string="Weekly Summary Recipients",
+        help="Receive the weekly collections summary by email.")
+    collection_summary_weekday = fields.Selection(WEEKDAYS, string="Weekly Summary Day",
+                                                  default="0", required=True)
+    collection_summary_hour = fields.Float(string="Weekly Summary Hour", default=8.0,
+                                           help="Local hour in the company's time zone.")
+    collection_summary_last_week = fields.Char(
+        string="Last Weekly Summary", readonly=True, copy=False,
+        help="ISO week (e.g. 2026-W14) of the last summary sent: never twice the same week.")
+    collection_promise_grace_days = fields.Integer(
+        string="Promise Grace Days", default=2,
+        help="Days after the promised date the reminders stay on hold before the promise "
+        "counts as broken.")
+    collection_statement_monthly = fields.Boolean(
+        string="Monthly Statements of Account",
+        help="Email every customer with an open balance its statement of account once a month.")
+    collection_rating_watch_days = fields.Integer(
+        string="Watch After (Avg Days Late)", default=summary.WATCH_DAYS)
+    collection_rating_risky_days = fields.Integer(
+        string="Risky After (Avg Days Late)", default=summary.RISKY_DAYS)
+    collection_rating_risky_broken = fields.Integer(
+        string="Risky After (Broken Promises)", default=summary.RISKY_BROKEN,
+        help="Broken promises in 12 months that make a customer risky (0 = never).")
+    collection_good_policy_id = fields.Many2one(
+        "collection.policy", string="Policy for Good Payers", check_company=True,
+        help="Empty = the default policy.")
+    collection_watch_policy_id = fields.Many2one(
+        "collection.policy", string="Policy for Payers to Watch", check_company=True)
+    collection_risky_policy_id = fields.Many2one(
+        "collection.policy", string="Policy for Risky Payers", check_company=True)
+    collection_key_account_policy_id = fields.Many2one(
+        "collection.policy", string="Policy for Key Accounts", check_company=True,
+        help="Applied to customers tagged Key account (wins over the rating).")
+
+    @api.constrains("collection_summary_hour", "collection_promise_grace_days",
+                    "collection_rating_watch_days", "collection_rating_risky_days",
+                    "collection_rating_risky_broken")
+    def _check_collection_summary_settings(self):
+        for company in self:
+            if not 0 <= company.collection_summary_hour < 24:
+                raise ValidationError(_("The weekly summary hour must be between 00:00 and 23:59."))
+            if company.collection_promise_grace_days < 0:
+                raise ValidationError(_("The promise grace days cannot be negative."))
+            if company.collection_rating_risky_broken < 0 or \
+                    company.collection_rating_watch_days > company.collection_rating_risky_days:
+                raise ValidationError(_(
+                    "The 'watch' threshold must not exceed the 'risky' threshold, and the "
+                    "broken promises threshold cannot be negative."))
+
+    def _collection_send_weekly_summary(self, now=None):
+        """Cron: the weekly summary of each company, once per ISO week, at the first run at or
+        after the configured local weekday and hour."""
+        now = now or fields.Datetime.now()
+        companies = self or self.search([])
+        sent = self.env["collection.summary"]
+        for company in companies:
+            local_now = contact_rules.to_local(now, company._collection_tz())
+            if not summary.summary_due(local_now, int(company.collection_summary_weekday),
+                                       company.collection_summary_hour,
+                                       company.collection_summary_last_week):
+                continue
+            sent |= self.env["collection.summary"]._collection_build(company, local_now.date())
+            company.sudo().collection_summary_last_week = summary.iso_week(local_now.date())
+            if not modules.module.current_test:
+                self.env.cr.commit()  # this company's summary is out: never twice
+        return sent

@@ -99,3 +99,5 @@ class ResConfigSettings(models.TransientModel):
             "domain": [("company_id", "=", self.company_id.id)],
             "context": {"default_company_id": self.company_id.id},
         }
+
+

@@ -1,5 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo import _, api, fields, models, modules
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools import contact_rules, summary
 
 PAUSE_REASONS = [
     ("payment_plan", "Payment plan"),
@@ -160,3 +164,279 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {}
         return action
+
+    def _collection_pause_wizard_action(self, partner=False, moves=None):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Pause collections"),
+            "res_model": "collection.pause.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": self[:1].id if partner else False,
+                "default_move_ids": [(6, 0, moves.ids)] if moves else [],
+                "default_mode": "dispute" if moves else "pause",
+            },
+        }
+
+    # ------------------------------------------------------------------ rating, promises (#7)
+    collection_avg_days_late = fields.Float(
+        string="Average Days Late", readonly=True, digits=(16, 2),
+        help="Last 12 months: payment date minus due date of the paid invoices, averaged "
+        "weighted by amount (negative = pays early). Recomputed every night.")
+    collection_rating = fields.Selection(
+        [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")],
+        string="Payer Rating", default="good", readonly=True, index=True,
+        help="From the average days late and the broken promises of the last 12 months "
+        "(thresholds in the Accounting settings). Recomputed every night.")
+    collection_broken_promises = fields.Integer(
+        string="Broken Promises (12 Months)", readonly=True)
+    collection_policy_manual = fields.Boolean(
+        string="Policy Chosen by Hand",
+        help="Set when someone chose this customer's policy: the rating never replaces it.")
+    collection_overdue_amount = fields.Monetary(
+        string="Overdue Receivable", compute="_compute_collection_amounts",
+        currency_field="collection_currency_id")
+    collection_open_amount = fields.Monetary(
+        string="Open Receivable", compute="_compute_collection_amounts",
+        currency_field="collection_currency_id")
+    collection_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_collection_amounts")
+    collection_statement_opt_out = fields.Boolean(
+        string="No Monthly Statement",
+        help="This customer does not receive the monthly statement of account.")
+    collection_statement_last_sent = fields.Date(string="Last Statement Sent", readonly=True)
+    collection_promise_ids = fields.One2many("collection.promise", "partner_id",
+                                             string="Promises to Pay")
+
+    def _compute_collection_amounts(self):
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        partners = self.commercial_partner_id
+        groups = self.env["account.move.line"]._read_group(
+            [("partner_id", "child_of", partners.ids) if partners.ids else ("id", "=", 0),
+             ("company_id", "=", company.id),
+             ("account_id.account_type", "=", "asset_receivable"),
+             ("parent_state", "=", "posted"), ("reconciled", "=", False)],
+            ["partner_id", "date_maturity:day"], ["amount_residual:sum"])
+        open_amount, overdue = {}, {}
+        for partner, due, residual in groups:
+            key = partner.commercial_partner_id.id
+            open_amount[key] = open_amount.get(key, 0.0) + residual
+            if due and due < today:
+                overdue[key] = overdue.get(key, 0.0) + residual
+        for partner in self:
+            key = partner.commercial_partner_id.id
+            partner.collection_currency_id = company.currency_id
+            partner.collection_open_amount = open_amount.get(key, 0.0)
+            partner.collection_overdue_amount = overdue.get(key, 0.0)
+
+    def write(self, vals):
+        if "collection_policy_id" in vals and not self.env.context.get("collection_policy_auto"):
+            vals = dict(vals, collection_policy_manual=bool(vals["collection_policy_id"]))
+        return super().write(vals)
+
+    def _collection_promise_wizard_action(self, moves=None):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Record a promise to pay"),
+            "res_model": "collection.promise.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": self[:1].commercial_partner_id.id,
+                "default_move_ids": [(6, 0, moves.ids)] if moves else [],
+            },
+        }
+
+    def action_collection_promise(self):
+        self.ensure_one()
+        return self.commercial_partner_id._collection_promise_wizard_action()
+
+    def action_collection_print_statement(self):
+        return self.env.ref("account_collections_mx.action_report_statement_of_account") \
+            .report_action(self.commercial_partner_id)
+
+    def action_collection_send_statement(self):
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        reason = partner._collection_statement_block_reason(self.env.company)
+        if reason:
+            raise UserError(reason)
+        partner._collection_send_statement(self.env.company)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"type": "success", "message": _("Statement of account sent."),
+                       "next": {"type": "ir.actions.act_window_close"}},
+        }
+
+    # statements --------------------------------------------------------------------
+    def _collection_statement_block_reason(self, company, now=None):
+        """Why a statement cannot be emailed now (None when it can)."""
+        self.ensure_one()
+        if self.collection_do_not_contact:
+            return _("%s asked not to be contacted: no statement is sent.", self.display_name)
+        if not self.email:
+            return _("%s has no email address.", self.display_name)
+        now = now or fields.Datetime.now()
+        local = contact_rules.to_local(now, self.tz or company._collection_tz())
+        reason = company.sudo()._collection_contact_window().non_contact_reason(local)
+        if reason:
+            return _("Outside the contact window (%(reason)s): the statement of account of "
+                     "%(partner)s cannot be sent now.", reason=_(reason),
+                     partner=self.display_name)
+        return None
+
+    def _collection_send_statement(self, company):
+        """Email the statement (PDF) to the customer and log it in its chatter."""
+        report = self.env.ref("account_collections_mx.action_report_statement_of_account")
+        for partner in self:
+            lang = partner.lang or self.env.lang
+            ctx_report = report.with_context(lang=lang, allowed_company_ids=[company.id])
+            content, _type = ctx_report._render_qweb_pdf(report.report_name, partner.ids)
+            name = partner.with_context(lang=lang)._collection_statement_filename()
+            partner.with_context(lang=lang).message_post(
+                body=_("Statement of account of %(date)s sent to %(email)s.",
+                       date=fields.Date.context_today(partner), email=partner.email),
+                subject=_("Statement of account - %s", company.name),
+                attachments=[(name, content)],
+                partner_ids=partner.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+            partner.sudo().collection_statement_last_sent = fields.Date.context_today(partner)
+        return True
+
+    def _collection_statement_filename(self):
+        self.ensure_one()
+        return _("Statement of account - %s.pdf", self.display_name.replace("/", "-"))
+
+    @api.model
+    def _cron_collection_statements(self, batch_size=50):
+        """Monthly statements: companies that turned them on, customers with an open balance,
+        not opted out, not do-not-contact, not sent this month, inside the contact window."""
+        now = fields.Datetime.now()
+        remaining = 0
+        done = 0
+        companies = self.env["res.company"].search([("collection_statement_monthly", "=", True)])
+        for company in companies:
+            local_now = contact_rules.to_local(now, company._collection_tz())
+            month_start = local_now.date().replace(day=1)
+            if company.sudo()._collection_contact_window().non_contact_reason(local_now):
+                continue  # the cron runs again later inside the window
+            self.env.cr.execute(
+                """
+                SELECT DISTINCT p.commercial_partner_id
+                  FROM account_move_line l
+                  JOIN account_account a ON a.id = l.account_id
+                  JOIN res_partner p ON p.id = l.partner_id
+                 WHERE l.company_id = %s AND a.account_type = 'asset_receivable'
+                   AND l.parent_state = 'posted' AND NOT l.reconciled
+                   AND l.amount_residual != 0
+                """, [company.id])
+            candidates = self.browse([r[0] for r in self.env.cr.fetchall()])
+            todo = candidates.filtered(
+                lambda p, m=month_start: not p.collection_statement_opt_out
+                and not p.collection_do_not_contact and p.email
+                and (not p.collection_statement_last_sent or p.collection_statement_last_sent < m))
+            batch, rest = todo[:batch_size], todo[batch_size:]
+            for partner in batch.with_company(company):
+                if partner._collection_statement_block_reason(company, now):
+                    continue
+                partner._collection_send_statement(company)
+                done += 1
+            remaining += len(rest)
+            if not modules.module.current_test:
+                self.env.cr.commit()  # the sent statements are logged: never twice
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if remaining:
+            self.env.ref("account_collections_mx.ir_cron_collection_statements")._trigger()
+        return True
+
+    # rating ------------------------------------------------------------------------
+    @api.model
+    def _cron_collection_rating(self, batch_size=1000):
+        """Nightly: average days late, broken promises, rating and rating-based policy of
+        every customer invoiced in the last 12 months, in batches."""
+        today = fields.Date.context_today(self)
+        since = fields.Date.subtract(today, days=365)
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT p.commercial_partner_id, m.invoice_date_due, m.company_id,
+                   ABS(m.amount_total_signed),
+                   (SELECT MAX(pr.max_date)
+                      FROM account_move_line l
+                      JOIN account_account a ON a.id = l.account_id
+                           AND a.account_type = 'asset_receivable'
+                      JOIN account_partial_reconcile pr ON pr.debit_move_id = l.id
+                     WHERE l.move_id = m.id) AS paid
+              FROM account_move m
+              JOIN res_partner p ON p.id = m.partner_id
+             WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+               AND (m.invoice_date >= %s
+                    OR m.payment_state NOT IN ('paid', 'in_payment', 'reversed'))
+            """, [since])
+        rows = {}
+        companies = {}
+        for partner_id, due, company_id, amount, paid in self.env.cr.fetchall():
+            companies.setdefault(partner_id, company_id)
+            if paid and paid >= since:
+                rows.setdefault(partner_id, []).append((due, paid, amount))
+            else:
+                rows.setdefault(partner_id, [])
+        broken = dict(self.env["collection.promise"].sudo()._read_group(
+            [("state", "=", "broken"), ("closed_date", ">=", since)],
+            ["partner_id"], ["__count"]))
+        broken = {p.commercial_partner_id.id: n for p, n in broken.items()}
+        partner_ids = sorted(set(rows) | set(broken))
+        done = 0
+        for start in range(0, len(partner_ids), batch_size):
+            chunk = self.browse(partner_ids[start:start + batch_size])
+            for partner in chunk:
+                company = self.env["res.company"].browse(
+                    companies.get(partner.id) or self.env.company.id)
+                late = summary.average_days_late(rows.get(partner.id, []))
+                n_broken = broken.get(partner.id, 0)
+                rating = summary.rating(late, n_broken, company.collection_rating_watch_days,
+                                        company.collection_rating_risky_days,
+                                        company.collection_rating_risky_broken)
+                vals = {}
+                if partner.collection_avg_days_late != (late or 0.0):
+                    vals["collection_avg_days_late"] = late or 0.0
+                if partner.collection_rating != rating:
+                    vals["collection_rating"] = rating
+                if partner.collection_broken_promises != n_broken:
+                    vals["collection_broken_promises"] = n_broken
+                if vals:
+                    partner.write(vals)
+                partner._collection_apply_segment_policy(company)
+            done += len(chunk)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(partner_ids) - done)
+            if not modules.module.current_test:
+                self.env.cr.commit()  # ratings of finished batches are kept
+        return True
+
+    def _collection_segment_policy(self, company):
+        """The policy the customer's segment maps to (key account, else rating), or empty."""
+        self.ensure_one()
+        key_tag = self.env.ref("account_collections_mx.res_partner_category_key_account",
+                               raise_if_not_found=False)
+        if key_tag and key_tag in self.category_id and company.collection_key_account_policy_id:
+            return company.collection_key_account_policy_id
+        mapping = {
+            "good": company.collection_good_policy_id,
+            "watch": company.collection_watch_policy_id,
+            "risky": company.collection_risky_policy_id,
+        }
+        return mapping.get(self.collection_rating) or self.env["collection.policy"]
+
+    def _collection_apply_segment_policy(self, company):
+        for partner in self:
+            if partner.collection_policy_manual:
+                continue
+            policy = partner._collection_segment_policy(company)
+            if partner.collection_policy_id != policy:
+                partner.with_context(collection_policy_auto=True).write(
+                    {"collection_policy_id": policy.id})

@@ -8,3 +8,6 @@ from . import test_matching
 from . import test_cfdi_data
 from . import test_cfdi_sat
 from . import test_cfdi_complement
+from . import test_collection_summary
+from . import test_collection_promise
+from . import test_collection_analysis_statement

@@ -1,0 +1,92 @@
+from odoo import api, fields, models, tools
+
+from .account_move import COLLECTION_STATES
+
+AGING_BUCKETS = [
+    ("current", "Current"),
+    ("1_30", "1-30"),
+    ("31_60", "31-60"),
+    ("61_90", "61-90"),
+    ("90_plus", "90+"),
+]
+
+
+class CollectionAnalysis(models.Model):
+    """Open receivables, one row per open receivable journal item (an invoice with
+    installments has one row per installment), in company currency.
+
+    The aging bucket uses the same edges as ``tools/summary.aging_bucket`` on the
+    due date (or the accounting date when there is none), today in UTC.
+    """
+
+    _name = "collection.analysis"
+    _description = "Collections Analysis"
+    _auto = False
+    _order = "date_maturity, id"
+    _rec_name = "move_id"
+
+    move_id = fields.Many2one("account.move", string="Document", readonly=True)
+    move_type = fields.Selection(
+        [("out_invoice", "Invoice"), ("out_refund", "Credit Note"), ("entry", "Payment / Entry"),
+         ("in_invoice", "Vendor Bill"), ("in_refund", "Vendor Credit Note"),
+         ("out_receipt", "Sales Receipt"), ("in_receipt", "Purchase Receipt")],
+        string="Type", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    date = fields.Date(readonly=True)
+    date_maturity = fields.Date(string="Due Date", readonly=True)
+    days_overdue = fields.Integer(readonly=True, aggregator="max")
+    aging_bucket = fields.Selection(AGING_BUCKETS, readonly=True)
+    rating = fields.Selection(
+        [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")], string="Payer Rating",
+        readonly=True)
+    collection_state = fields.Selection(COLLECTION_STATES, string="Collection Status",
+                                        readonly=True)
+    stage_id = fields.Many2one("collection.policy.stage", string="Last Stage", readonly=True)
+    policy_id = fields.Many2one("collection.policy", string="Policy", readonly=True)
+    user_id = fields.Many2one("res.users", string="Collector", readonly=True)
+    amount_residual = fields.Monetary(string="Open Amount", readonly=True)
+    overdue_amount = fields.Monetary(readonly=True)
+
+    @api.model
+    def _today_sql(self):
+        return "(NOW() AT TIME ZONE 'UTC')::date"
+
+    def _query(self):
+        today = self._today_sql()
+        days = f"({today} - COALESCE(l.date_maturity, l.date))"
+        return f"""
+            SELECT l.id AS id,
+                   l.move_id AS move_id,
+                   m.move_type AS move_type,
+                   COALESCE(rp.commercial_partner_id, l.partner_id) AS partner_id,
+                   l.company_id AS company_id,
+                   l.company_currency_id AS currency_id,
+                   l.date AS date,
+                   COALESCE(l.date_maturity, l.date) AS date_maturity,
+                   GREATEST({days}, 0) AS days_overdue,
+                   CASE WHEN {days} <= 0 THEN 'current'
+                        WHEN {days} <= 30 THEN '1_30'
+                        WHEN {days} <= 60 THEN '31_60'
+                        WHEN {days} <= 90 THEN '61_90'
+                        ELSE '90_plus' END AS aging_bucket,
+                   COALESCE(cp.collection_rating, 'good') AS rating,
+                   m.collection_state AS collection_state,
+                   m.collection_stage_id AS stage_id,
+                   m.collection_policy_id AS policy_id,
+                   COALESCE(cp.collection_responsible_id, cp.user_id) AS user_id,
+                   l.amount_residual AS amount_residual,
+                   CASE WHEN {days} > 0 THEN l.amount_residual ELSE 0 END AS overdue_amount
+              FROM account_move_line l
+              JOIN account_account a ON a.id = l.account_id
+                   AND a.account_type = 'asset_receivable'
+              JOIN account_move m ON m.id = l.move_id
+              LEFT JOIN res_partner rp ON rp.id = l.partner_id
+              LEFT JOIN res_partner cp ON cp.id = COALESCE(rp.commercial_partner_id, l.partner_id)
+             WHERE l.parent_state = 'posted' AND NOT l.reconciled AND l.amount_residual != 0
+        """
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(f"CREATE OR REPLACE VIEW {self._table} AS ({self._query()})")

@@ -1,0 +1,199 @@
+from odoo import _, api, fields, models, modules
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools import summary
+
+PROMISE_STATES = [
+    ("open", "Open"),
+    ("kept", "Kept"),
+    ("broken", "Broken"),
+    ("cancelled", "Cancelled"),
+]
+
+
+class CollectionPromise(models.Model):
+    """A customer's promise to pay: holds the cadence of its invoices until the
+    promised date plus the company's grace, then is kept or broken."""
+
+    _name = "collection.promise"
+    _description = "Promise to Pay"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "promised_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name")
+    company_id = fields.Many2one("res.company", required=True, index=True,
+                                 default=lambda self: self.env.company)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True,
+                                 tracking=True, check_company=True,
+                                 domain="[('is_company', '=', True)]")
+    move_ids = fields.Many2many(
+        "account.move", "collection_promise_move_rel", "promise_id", "move_id",
+        string="Invoices", check_company=True,
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
+               "('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount = fields.Monetary(string="Promised Amount", required=True, tracking=True,
+                             help="In the company's currency.")
+    promised_date = fields.Date(required=True, tracking=True)
+    promise_date = fields.Date(string="Recorded On", required=True, readonly=True,
+                               default=fields.Date.context_today,
+                               help="Payments reconciled from this day on count for the promise.")
+    deadline = fields.Date(compute="_compute_deadline", store=True,
+                           help="Promised date plus the company's grace days.")
+    state = fields.Selection(PROMISE_STATES, required=True, default="open", index=True,
+                             tracking=True, readonly=True)
+    note = fields.Text()
+    user_id = fields.Many2one("res.users", string="Recorded By", default=lambda self: self.env.user,
+                              readonly=True)
+    amount_received = fields.Monetary(string="Received", readonly=True)
+    closed_date = fields.Date(readonly=True)
+
+    @api.depends("partner_id", "promised_date", "amount")
+    def _compute_name(self):
+        for promise in self:
+            promise.name = _("%(partner)s, %(date)s", partner=promise.partner_id.display_name or "",
+                             date=promise.promised_date or "")
+
+    @api.depends("promised_date", "company_id.collection_promise_grace_days")
+    def _compute_deadline(self):
+        for promise in self:
+            promise.deadline = promise.promised_date and fields.Date.add(
+                promise.promised_date, days=promise.company_id.collection_promise_grace_days)
+
+    @api.constrains("amount", "promised_date", "move_ids", "partner_id")
+    def _check_promise(self):
+        for promise in self:
+            if promise.amount <= 0:
+                raise ValidationError(_("The promised amount must be positive."))
+            if promise.state == "open" and promise.promised_date < promise.promise_date:
+                raise ValidationError(_("The promised date cannot be before today."))
+            partner = promise.partner_id.commercial_partner_id
+            if promise.move_ids.partner_id.commercial_partner_id - partner:
+                raise ValidationError(_("The promised invoices must belong to %s.",
+                                        partner.display_name))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        promises = super().create(vals_list)
+        promises._collection_apply_hold()
+        for promise in promises:
+            promise.partner_id.commercial_partner_id.sudo().message_post(body=_(
+                "Promise to pay %(amount)s by %(date)s recorded.",
+                amount=promise._fmt(promise.amount), date=promise.promised_date))
+        return promises
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"move_ids", "state", "promised_date", "company_id"} & set(vals):
+            self._collection_apply_hold()
+        return res
+
+    def _fmt(self, amount):
+        from odoo.tools.misc import formatLang
+        return formatLang(self.env, amount, currency_obj=self.company_id.currency_id)
+
+    def _collection_apply_hold(self, extra_moves=None):
+        """Each invoice is held until the latest deadline of its open promises."""
+        moves = self.move_ids | (extra_moves or self.env["account.move"])
+        if not moves:
+            return
+        open_promises = self.sudo().search([("move_ids", "in", moves.ids), ("state", "=", "open")])
+        until = {}
+        for promise in open_promises:
+            for move in promise.move_ids:
+                until[move.id] = max(until.get(move.id) or promise.deadline, promise.deadline)
+        for move in moves.sudo():
+            value = until.get(move.id, False)
+            if move.collection_promise_until != value:
+                move.collection_promise_until = value
+
+    def action_cancel(self):
+        for promise in self:
+            if promise.state != "open":
+                raise UserError(_("Only open promises can be cancelled."))
+        moves = self.move_ids
+        self.write({"state": "cancelled", "closed_date": fields.Date.context_today(self)})
+        self._collection_apply_hold(moves)
+        return True
+
+    # ------------------------------------------------------------------ follow-up
+    def _collection_received(self):
+        """Amount reconciled on the promised invoices from the recording day up to the
+        deadline (company currency), per promise, in one query."""
+        if not self:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT pm.promise_id, COALESCE(SUM(pr.amount), 0)
+              FROM collection_promise p
+              JOIN collection_promise_move_rel pm ON pm.promise_id = p.id
+              JOIN account_move_line l ON l.move_id = pm.move_id
+              JOIN account_account a ON a.id = l.account_id
+                   AND a.account_type = 'asset_receivable'
+              JOIN account_partial_reconcile pr ON pr.debit_move_id = l.id
+             WHERE p.id = ANY(%s)
+               AND pr.max_date >= p.promise_date AND pr.max_date <= p.deadline
+             GROUP BY pm.promise_id
+            """,
+            [self.ids],
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _collection_check(self, today=None):
+        """Mark open promises kept or broken; returns (kept, broken)."""
+        today = today or fields.Date.context_today(self)
+        received = self._collection_received()
+        kept = broken = self.browse()
+        for promise in self.filtered(lambda p: p.state == "open"):
+            amount = received.get(promise.id, 0.0)
+            outcome = summary.promise_outcome(promise.amount, amount, promise.deadline, today,
+                                              promise.company_id.collection_tolerance)
+            if outcome == "kept":
+                kept |= promise
+            elif outcome == "broken":
+                broken |= promise
+            if outcome:
+                promise.write({"state": outcome, "amount_received": amount, "closed_date": today})
+        for promise in broken:
+            promise._collection_broken_followup()
+        for promise in kept:
+            promise.partner_id.commercial_partner_id.sudo().message_post(body=_(
+                "Promise to pay of %(date)s kept.", date=promise.promised_date))
+        return kept, broken
+
+    def _collection_broken_followup(self):
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id
+        user = partner._collection_responsible(self.move_ids[:1].collection_policy_id)
+        summary_text = _("Broken promise to pay: %(amount)s by %(date)s",
+                         amount=self._fmt(self.amount), date=self.promised_date)
+        partner.sudo().message_post(body=_("%(text)s. Automatic collections resume.",
+                                           text=summary_text))
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary_text,
+            note=_("%(partner)s did not pay %(amount)s promised for %(date)s (received "
+                   "%(received)s). Call the customer.",
+                   partner=partner.display_name, amount=self._fmt(self.amount),
+                   date=self.promised_date, received=self._fmt(self.amount_received)),
+            user_id=(user or self.user_id or self.env.user).id,
+        )
+
+    @api.model
+    def _cron_collection_promises(self, batch_size=500):
+        """Daily: close the promises whose amount arrived or whose deadline passed."""
+        promises = self.search([("state", "=", "open")], order="id")
+        done = 0
+        for start in range(0, len(promises), batch_size):
+            batch = promises[start:start + batch_size]
+            for company in batch.company_id:
+                mine = batch.filtered(lambda p, c=company: p.company_id == c)
+                today = fields.Date.context_today(mine.with_context(tz=company._collection_tz()))
+                mine._collection_check(today)
+            done += len(batch)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(promises) - done)
+            if not modules.module.current_test:
+                self.env.cr.commit()  # keep closed promises if a later batch fails
+        return True

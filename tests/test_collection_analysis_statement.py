@@ -1,0 +1,173 @@
+import datetime as dt
+
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .collection_summary_common import CollectionSummaryCommon, D
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionAnalysis(CollectionSummaryCommon):
+    """The analysis totals equal the open receivable computed from the journal items."""
+
+    def test_totals_per_bucket_equal_journal_items(self):
+        self.env.cr.execute("SELECT (NOW() AT TIME ZONE 'UTC')::date")
+        today = self.env.cr.fetchone()[0]
+        for i, days in enumerate([-5, 0, 1, 30, 31, 60, 61, 90, 91, 200]):
+            self._invoice(self.customer_a if i % 2 else self.customer_b, 100 * (i + 1),
+                          today - dt.timedelta(days=days))
+        partly = self._invoice(self.customer_a, 999, today - dt.timedelta(days=45))
+        self._pay(partly, 333, today)
+        self._invoice(self.customer_b, 77, today - dt.timedelta(days=10), move_type="out_refund")
+        self.env.flush_all()
+
+        # independent computation from account.move.line
+        expected = {}
+        lines = self.env["account.move.line"].search([
+            ("company_id", "=", self.company.id),
+            ("account_id.account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"), ("reconciled", "=", False)])
+        for line in lines:
+            days = (today - (line.date_maturity or line.date)).days
+            bucket = ("current" if days <= 0 else "1_30" if days <= 30 else "31_60" if days <= 60
+                      else "61_90" if days <= 90 else "90_plus")
+            expected[bucket] = expected.get(bucket, 0.0) + line.amount_residual
+        self.assertEqual(set(expected), {"current", "1_30", "31_60", "61_90", "90_plus"})
+
+        groups = self.env["collection.analysis"]._read_group(
+            [("company_id", "=", self.company.id)], ["aging_bucket"], ["amount_residual:sum"])
+        self.assertEqual(len(groups), 5)
+        for bucket, total in groups:
+            self.assertAlmostEqual(total, expected[bucket], places=2, msg=bucket)
+        # per customer: Odoo's own receivable figure (partner credit)
+        for partner in (self.customer_a, self.customer_b):
+            [[total]] = self.env["collection.analysis"]._read_group(
+                [("company_id", "=", self.company.id), ("partner_id", "=", partner.id)],
+                [], ["amount_residual:sum"])
+            self.assertAlmostEqual(total, partner.with_company(self.company).credit, places=2)
+        # hand check of two edges: 30 days is 1-30, 31 is 31-60 (invoices 4 and 5)
+        rows = self.env["collection.analysis"].search([("partner_id", "=", self.customer_a.id),
+                                                        ("amount_residual", "=", 400)])
+        self.assertEqual(rows.aging_bucket, "1_30")
+        rows = self.env["collection.analysis"].search([("partner_id", "=", self.customer_b.id),
+                                                        ("amount_residual", "=", 500)])
+        self.assertEqual(rows.aging_bucket, "31_60")
+
+    def test_views_load(self):
+        for model in ("collection.analysis", "collection.event"):
+            for view_type in ("pivot", "graph"):
+                # sudo: the contact log's access rights come with the cadence engine (#3)
+                self.env[model].sudo().get_view(view_type=view_type)
+        self.env.ref("account_collections_mx.collection_analysis_action")
+        self.env.ref("account_collections_mx.collection_event_analysis_action")
+
+
+@tagged("post_install", "-at_install")
+class TestStatementOfAccount(CollectionSummaryCommon):
+    """The statement renders for a customer with many lines; sent through the contact rules."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.partner_id.tz = "America/Mexico_City"
+        bank = cls.env["res.bank"].create({"name": "BBVA México"})
+        cls.env["res.partner.bank"].create({
+            "partner_id": cls.company.partner_id.id, "bank_id": bank.id,
+            "acc_number": "0123456789", "l10n_mx_edi_clabe": "012180001234567897"})
+
+    def _render(self, partners):
+        html, _type = self.env["ir.actions.report"]._render_qweb_html(
+            "account_collections_mx.action_report_statement_of_account", partners.ids)
+        return html.decode()
+
+    @freeze_time("2026-03-30 18:00:00")
+    def test_statement_many_lines(self):
+        invoices = self.env["account.move"]
+        for i in range(45):
+            invoices |= self._invoice(self.customer_a, 100 + i,
+                                      D(2026, 1, 1) + dt.timedelta(days=2 * i))
+        refund = self._invoice(self.customer_a, 50, D(2026, 3, 1), move_type="out_refund")
+        payment = self._pay(invoices[0], 100, D(2026, 3, 20))
+        html = self._render(self.customer_a)
+        self.assertIn("Statement of Account", html)
+        for invoice in invoices[1:]:
+            self.assertIn(invoice.name, html)
+        self.assertNotIn(">%s<" % invoices[0].name, html)  # paid: not an open item
+        self.assertIn(refund.name, html)
+        self.assertIn(">%s<" % payment.name, html)  # payment of the period
+        self.assertIn("012180001234567897", html)
+        self.assertIn("/my/invoices", html)
+        total = sum(invoices[1:].mapped("amount_residual")) - 50
+        self.assertEqual(total, 100 * 44 + sum(range(1, 45)) - 50)
+        self.assertIn(f"{total:,.2f}", html)
+        self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
+        action = self.customer_a.action_collection_print_statement()
+        self.assertEqual(action["report_name"],
+                         "account_collections_mx.report_statement_of_account")
+
+    @freeze_time("2026-03-30 18:00:00")  # Monday 12:00 in Mexico City
+    def test_send_now_and_contact_rules(self):
+        self._invoice(self.customer_a, 1000, D(2026, 3, 1))
+        self.customer_a.action_collection_send_statement()
+        message = self.customer_a.message_ids[:1]
+        self.assertIn("Statement of account", message.body)
+        self.assertEqual(len(message.attachment_ids), 1)
+        self.assertIn(self.customer_a, message.partner_ids)
+        self.assertEqual(self.customer_a.collection_statement_last_sent, D(2026, 3, 30))
+        self.customer_b.collection_do_not_contact = True
+        with self.assertRaises(UserError):
+            self.customer_b.action_collection_send_statement()
+
+    def test_send_now_outside_window(self):
+        self._invoice(self.customer_a, 1000, D(2026, 3, 1))
+        with freeze_time("2026-03-29 18:00:00"), self.assertRaises(UserError):  # Sunday
+            self.customer_a.action_collection_send_statement()
+        with freeze_time("2026-03-16 18:00:00"), self.assertRaises(UserError):  # holiday
+            self.customer_a.action_collection_send_statement()
+
+    def test_monthly_cron(self):
+        self.company.collection_statement_monthly = True
+        with freeze_time("2026-03-02 18:00:00"):
+            self._invoice(self.customer_a, 1000, D(2026, 3, 1))
+            self._invoice(self.customer_b, 1000, D(2026, 3, 1))
+        self.customer_b.collection_statement_opt_out = True
+        count = len(self.customer_a.message_ids)
+        with freeze_time("2026-03-29 18:00:00"):  # Sunday: waits
+            self.env["res.partner"]._cron_collection_statements()
+        self.assertEqual(len(self.customer_a.message_ids), count)
+        with freeze_time("2026-03-30 18:00:00"):
+            self.env["res.partner"]._cron_collection_statements()
+            self.env["res.partner"]._cron_collection_statements()  # never twice a month
+        self.assertEqual(len(self.customer_a.message_ids), count + 1)
+        self.assertFalse(self.customer_b.collection_statement_last_sent)
+        with freeze_time("2026-04-01 18:00:00"):
+            self.env["res.partner"]._cron_collection_statements()
+        self.assertEqual(self.customer_a.collection_statement_last_sent, D(2026, 4, 1))
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionSummaryAccess(CollectionSummaryCommon):
+    """Collections Users read the analysis and the summaries; they do not write summaries."""
+
+    def test_collector_rights(self):
+        from odoo.exceptions import AccessError
+        from odoo.tests import new_test_user
+
+        collector = new_test_user(
+            self.env, login="cobradora",
+            groups="base.group_user,account_collections_mx.group_collection_user",
+            company_id=self.company.id)
+        plain = new_test_user(self.env, login="nadie", groups="base.group_user",
+                              company_id=self.company.id)
+        self._invoice(self.customer_a, 100, D(2026, 3, 1))
+        summary = self.env["collection.summary"]._collection_build(self.company, D(2026, 3, 30))
+        self.assertEqual(summary.with_user(collector).read(["week"])[0]["week"], "2026-W14")
+        self.assertTrue(self.env["collection.analysis"].with_user(collector).search_count([]))
+        with self.assertRaises(AccessError):
+            summary.with_user(collector).unlink()
+        with self.assertRaises(AccessError):
+            self.env["collection.summary"].with_user(plain).search([])
+        with self.assertRaises(AccessError):
+            self.env["collection.promise"].with_user(plain).search([])

@@ -1,0 +1,190 @@
+from freezegun import freeze_time
+
+from odoo.exceptions import ValidationError
+from odoo.tests import new_test_user, tagged
+
+from .collection_summary_common import CollectionSummaryCommon, D
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionPromise(CollectionSummaryCommon):
+    """Promises hold the cadence until promised date + grace, then kept or broken."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.collector = new_test_user(
+            cls.env, login="cobrador",
+            groups="base.group_user,account_collections_mx.group_collection_user",
+            company_id=cls.company.id)
+        cls.customer_a.collection_responsible_id = cls.collector
+
+    def _promise(self, invoice, amount=600.0, promised=None):
+        """Recorded by a Collections User through the wizard, on 2026-03-30."""
+        wizard = self.env["collection.promise.wizard"].with_user(self.collector).with_context(
+            allowed_company_ids=self.company.ids).create({
+                "partner_id": invoice.partner_id.id, "move_ids": [(6, 0, invoice.ids)],
+                "promised_date": promised or D(2026, 4, 1)})
+        self.assertEqual(wizard.amount, invoice.amount_residual)
+        wizard.amount = amount
+        action = wizard.action_confirm()
+        return self.env["collection.promise"].browse(action["res_id"])
+
+    def _check(self, day):
+        with freeze_time(f"{day} 18:00:00"):
+            self.env["collection.promise"]._cron_collection_promises()
+
+    @freeze_time("2026-03-30 18:00:00")
+    def _setup_invoice(self):
+        invoice = self._invoice(self.customer_a, 1000, D(2026, 3, 20))
+        self.assertEqual(invoice.collection_state, "active")
+        promise = self._promise(invoice)
+        return invoice, promise
+
+    def test_promise_holds_cadence(self):
+        invoice, promise = self._setup_invoice()
+        self.assertEqual(promise.state, "open")
+        self.assertEqual(promise.deadline, D(2026, 4, 3))  # promised Apr 1 + 2 days of grace
+        self.assertEqual(invoice.collection_promise_until, D(2026, 4, 3))
+        self.assertEqual(invoice.collection_state, "paused")
+        self.assertEqual(invoice.collection_promise_ids, promise)
+
+    def test_kept_when_paid_on_the_last_day(self):
+        invoice, promise = self._setup_invoice()
+        self._pay(invoice, 600, D(2026, 4, 3))
+        self._check("2026-04-03")
+        self.assertEqual(promise.state, "kept")
+        self.assertEqual(promise.amount_received, 600)
+        self.assertFalse(invoice.collection_promise_until)
+        self.assertEqual(invoice.collection_state, "active")  # 400 still due: cadence resumes
+
+    def test_still_open_on_the_deadline_then_broken(self):
+        invoice, promise = self._setup_invoice()
+        self._check("2026-04-03")
+        self.assertEqual(promise.state, "open")
+        self.assertEqual(invoice.collection_state, "paused")
+        self._check("2026-04-04")
+        self.assertEqual(promise.state, "broken")
+        self.assertFalse(invoice.collection_promise_until)
+        self.assertEqual(invoice.collection_state, "active")
+        activity = promise.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.collector)
+        self.assertIn("Broken promise", activity.summary)
+
+    def test_payment_after_the_deadline_does_not_count(self):
+        invoice, promise = self._setup_invoice()
+        self._pay(invoice, 600, D(2026, 4, 4))
+        self._check("2026-04-04")
+        self.assertEqual(promise.state, "broken")
+
+    def test_partial_payment_is_not_enough(self):
+        invoice, promise = self._setup_invoice()
+        self._pay(invoice, 500, D(2026, 4, 2))
+        self._check("2026-04-04")
+        self.assertEqual(promise.state, "broken")
+        self.assertEqual(promise.amount_received, 500)
+
+    def test_cancel_releases_hold(self):
+        invoice, promise = self._setup_invoice()
+        promise.with_user(self.collector).action_cancel()
+        self.assertEqual(promise.state, "cancelled")
+        self.assertEqual(invoice.collection_state, "active")
+
+    @freeze_time("2026-03-30 18:00:00")
+    def test_bad_input(self):
+        invoice = self._invoice(self.customer_a, 1000, D(2026, 3, 20))
+        with self.assertRaises(ValidationError):
+            self.env["collection.promise"].create({
+                "partner_id": self.customer_a.id, "move_ids": [(6, 0, invoice.ids)],
+                "amount": 0, "promised_date": D(2026, 4, 1)})
+        with self.assertRaises(ValidationError):
+            self.env["collection.promise"].create({
+                "partner_id": self.customer_b.id, "move_ids": [(6, 0, invoice.ids)],
+                "amount": 10, "promised_date": D(2026, 4, 1)})
+        with self.assertRaises(ValidationError):
+            self.env["collection.promise"].create({
+                "partner_id": self.customer_a.id, "move_ids": [(6, 0, invoice.ids)],
+                "amount": 10, "promised_date": D(2026, 3, 29)})
+
+    def test_multi_company_rule(self):
+        other = self.env["res.company"].create({"name": "Otra Empresa"})
+        promise = self.env["collection.promise"].sudo().create({
+            "company_id": other.id, "partner_id": self.customer_b.id, "amount": 10,
+            "promised_date": "2099-01-01"})
+        visible = self.env["collection.promise"].with_user(self.collector).search([])
+        self.assertNotIn(promise, visible)
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionRating(CollectionSummaryCommon):
+    """Average days late weighted by amount, thresholds, broken promises, segment policies."""
+
+    @freeze_time("2026-03-30 18:00:00")
+    def test_rating_and_segment_policies(self):
+        c = self.env["res.partner"].create({"name": "Cliente Gamma", "is_company": True})
+        d = self.env["res.partner"].create({"name": "Cliente Delta", "is_company": True})
+        # A: 1000 paid 10 days late, 3000 one day early -> (10000 - 3000) / 4000 = 1.75
+        inv = self._invoice(self.customer_a, 1000, D(2026, 1, 1), invoice_date=D(2025, 12, 1))
+        self._pay(inv, 1000, D(2026, 1, 11))
+        inv = self._invoice(self.customer_a, 3000, D(2026, 2, 1), invoice_date=D(2026, 1, 1))
+        self._pay(inv, 3000, D(2026, 1, 31))
+        # B: 20 days late exactly -> watch (risky is above 20)
+        inv = self._invoice(self.customer_b, 1000, D(2026, 2, 1), invoice_date=D(2026, 1, 1))
+        self._pay(inv, 1000, D(2026, 2, 21))
+        # C: 21 days late -> risky
+        inv = self._invoice(c, 1000, D(2026, 2, 1), invoice_date=D(2026, 1, 1))
+        self._pay(inv, 1000, D(2026, 2, 22))
+        # D: on time but one broken promise -> watch; its policy was chosen by hand
+        inv = self._invoice(d, 1000, D(2026, 2, 1), invoice_date=D(2026, 1, 1))
+        self._pay(inv, 1000, D(2026, 2, 1))
+        promise = self.env["collection.promise"].create({
+            "partner_id": d.id, "amount": 10, "promised_date": D(2026, 3, 30)})
+        promise.write({"state": "broken", "closed_date": D(2026, 3, 1)})
+        manual = self.policy.sudo().copy({"name": "Manual"})
+        d.collection_policy_id = manual
+        self.assertTrue(d.collection_policy_manual)
+
+        watch = self.policy.sudo().copy({"name": "Watch"})
+        risky = self.policy.sudo().copy({"name": "Repeat late payers"})
+        key = self.policy.sudo().copy({"name": "Key accounts"})
+        self.company.write({"collection_watch_policy_id": watch.id,
+                            "collection_risky_policy_id": risky.id,
+                            "collection_key_account_policy_id": key.id})
+        self.customer_a.category_id = self.env.ref(
+            "account_collections_mx.res_partner_category_key_account")
+
+        self.env["res.partner"]._cron_collection_rating()
+        self.assertAlmostEqual(self.customer_a.collection_avg_days_late, 1.75, places=2)
+        self.assertEqual(self.customer_a.collection_rating, "good")
+        self.assertEqual(self.customer_b.collection_avg_days_late, 20)
+        self.assertEqual(self.customer_b.collection_rating, "watch")
+        self.assertEqual(c.collection_rating, "risky")
+        self.assertEqual(d.collection_rating, "watch")
+        self.assertEqual(d.collection_broken_promises, 1)
+        # policies: key account tag wins, rating mapping, manual choice kept
+        self.assertEqual(self.customer_a.collection_policy_id, key)
+        self.assertEqual(self.customer_b.collection_policy_id, watch)
+        self.assertEqual(c.collection_policy_id, risky)
+        self.assertFalse(c.collection_policy_manual)
+        self.assertEqual(d.collection_policy_id, manual)
+        # a customer getting better goes back to the default policy
+        self.company.collection_rating_risky_days = 30
+        self.company.collection_rating_watch_days = 25
+        self.env["res.partner"]._cron_collection_rating()
+        self.assertEqual(c.collection_rating, "good")
+        self.assertFalse(c.collection_policy_id)
+
+    def test_thresholds_validated(self):
+        with self.assertRaises(ValidationError):
+            self.company.write({"collection_rating_watch_days": 30,
+                                "collection_rating_risky_days": 10})
+
+    @freeze_time("2026-03-30 18:00:00")
+    def test_open_and_overdue_amounts(self):
+        self._invoice(self.customer_a, 1000, D(2026, 3, 20))
+        self._invoice(self.customer_a, 500, D(2026, 4, 20))
+        self._invoice(self.customer_a, 100, D(2026, 3, 30), move_type="out_refund")
+        partner = self.customer_a.with_company(self.company)
+        self.assertEqual(partner.collection_open_amount, 1400)
+        self.assertEqual(partner.collection_overdue_amount, 1000)

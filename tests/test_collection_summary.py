@@ -1,0 +1,168 @@
+import datetime as dt
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .collection_summary_common import CollectionSummaryCommon, D
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionSummaryFigures(CollectionSummaryCommon):
+    """Every figure of the weekly summary compared with hand-computed values."""
+
+    def _data(self, today):
+        return self.env["collection.summary"]._collection_data(self.company, today)
+
+    @freeze_time("2026-03-30")
+    def test_aging_buckets_edges_and_multi_overdue(self):
+        today = D(2026, 3, 30)
+        a = self.customer_a
+        for amount, due in [(100, today), (200, D(2026, 3, 29)), (400, D(2026, 2, 28)),
+                            (800, D(2026, 2, 27)), (1600, D(2025, 12, 30)),
+                            (3200, D(2025, 12, 29))]:
+            self._invoice(a, amount, due)
+        self._invoice(a, 50, today, move_type="out_refund")
+        self._invoice(self.customer_b, 70, D(2026, 3, 1))
+        data = self._data(today)
+        self.assertEqual(data["aging"], {
+            "current": 50.0,  # 100 due today - 50 credit note
+            "1_30": 670.0,    # 1 day (200), 30 days (400), 29 days (customer B, 70)
+            "31_60": 800.0,   # 31 days
+            "61_90": 1600.0,  # 90 days
+            "90_plus": 3200.0,  # 91 days
+        })
+        self.assertEqual(data["total"], 6320.0)
+        self.assertEqual(data["overdue"], 6270.0)
+        # customer A has 5 overdue invoices, customer B only one
+        self.assertEqual(data["multi_overdue"], ["Cliente Alfa"])
+        self.assertEqual([row["name"] for row in data["top"]], ["Cliente Alfa", "Cliente Beta"])
+        self.assertEqual(data["top"][0]["overdue"], 6200.0)
+        self.assertEqual(data["top"][0]["invoices"], 5)
+        self.assertIn("(5)", data["top"][0]["states"])
+
+    @freeze_time("2026-03-30")
+    def test_dso_countback_over_several_periods(self):
+        today = D(2026, 3, 30)
+        self._invoice(self.customer_a, 1000, D(2026, 4, 19), invoice_date=D(2026, 3, 20))
+        self._invoice(self.customer_a, 2000, D(2026, 3, 15), invoice_date=D(2026, 2, 15))
+        old = self._invoice(self.customer_b, 3000, D(2026, 1, 15), invoice_date=D(2025, 12, 15))
+        self._pay(old, 2500, D(2026, 3, 25))
+        data = self._data(today)
+        # balance 3500; sales by 30-day period back from Mar 30: 1000 | 2000 | 0 | 3000
+        # 1000 -> 30 d, 2000 -> 60 d, nothing -> 90 d, 500/3000 of 30 d -> 95 d
+        self.assertEqual(data["dso"], 95.0)
+        trend = dict(data["trend"])
+        self.assertEqual(len(data["trend"]), 8)
+        self.assertEqual(data["trend"][-1][0], today)
+        # Mar 23, before the payment: balance 6000 = 1000 + 2000 + 0 + 3000 -> 120 days
+        self.assertEqual(trend[D(2026, 3, 23)], 120.0)
+        # Mar 16: balance 5000; periods back from Mar 16: 2000 (Feb 15, 29 days) | 0 | 0 |
+        # 3000 (Dec 15, 91 days) -> 30 + 30 + 30 + 30 = 120 days
+        self.assertEqual(trend[D(2026, 3, 16)], 120.0)
+        # Feb 9: balance 3000 (Dec 15 only, 56 days: 2nd period) -> 30 + 30 = 60 days
+        self.assertEqual(trend[D(2026, 2, 9)], 60.0)
+
+    @freeze_time("2026-03-30")
+    def test_projection_weighted_by_rating(self):
+        today = D(2026, 3, 30)
+        self.customer_b.collection_rating = "risky"
+        self._invoice(self.customer_a, 100, today)  # good: 90
+        self._invoice(self.customer_b, 1000, D(2026, 4, 2))  # risky: 300
+        self._invoice(self.customer_b, 5000, D(2026, 4, 6))  # day 8: not in the week
+        promised = self._invoice(self.customer_a, 3200, D(2025, 12, 29))
+        self.env["collection.promise"].create({
+            "partner_id": self.customer_a.id, "move_ids": [(6, 0, promised.ids)],
+            "amount": 500, "promised_date": D(2026, 4, 1)})  # good: 450
+        projection = self._data(today)["projection"]
+        self.assertEqual(projection, {"due": 1100.0, "promised": 500.0, "expected": 840.0})
+
+    @freeze_time("2026-03-30 15:00")
+    def test_reminder_effectiveness_per_stage(self):
+        today = D(2026, 3, 30)
+        paid_fast = self._invoice(self.customer_a, 100, D(2026, 3, 1))
+        paid_late = self._invoice(self.customer_a, 200, D(2026, 3, 1))
+        unpaid = self._invoice(self.customer_b, 300, D(2026, 3, 1))
+        Event = self.env["collection.event"].sudo()
+        for move, stage, sent in [(paid_fast, self.stage_3, "2026-03-04 15:00"),
+                                  (paid_late, self.stage_3, "2026-03-04 15:00"),
+                                  (unpaid, self.stage_3, "2026-03-04 15:00"),
+                                  (paid_late, self.stage_7, "2026-03-08 15:00")]:
+            Event.create({"move_id": move.id, "partner_id": move.partner_id.id,
+                          "stage_id": stage.id, "channel": "email", "state": "sent",
+                          "scheduled_at": sent, "done_at": sent})
+        self._pay(paid_fast, 100, D(2026, 3, 11))  # 7 days after D+3: counts
+        self._pay(paid_late, 200, D(2026, 3, 12))  # 8 days after D+3, 4 after D+7
+        rows = {row["stage"]: row for row in self._data(today)["effectiveness"]}
+        self.assertEqual((rows["D+3 Pending"]["sent"], rows["D+3 Pending"]["paid"]), (3, 1))
+        self.assertAlmostEqual(rows["D+3 Pending"]["rate"], 0.3333)
+        firm = rows["D+7 Firm"]
+        self.assertEqual((firm["sent"], firm["paid"], firm["rate"]), (1, 1, 1.0))
+
+    def test_waiting_counts_guarded(self):
+        data = self._data(D(2026, 3, 30))
+        if "collection.match" in self.env:
+            self.assertIsInstance(data["review"], int)
+        else:
+            self.assertIsNone(data["review"])
+
+
+@tagged("post_install", "-at_install")
+class TestWeeklySummarySending(CollectionSummaryCommon):
+    """Sent once per week per company, at the first run after Monday 08:00 local time."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.partner_id.tz = "America/Mexico_City"  # UTC-6, no DST
+        cls.boss = cls.env["res.users"].create({
+            "name": "Directora", "login": "directora", "email": "directora@example.com",
+            "company_id": cls.company.id, "company_ids": [(6, 0, cls.company.ids)]})
+        cls.company.collection_summary_user_ids = cls.boss
+        cls.company_2 = cls.company_data_2["company"] if hasattr(cls, "company_data_2") else None
+
+    def _run(self, when):
+        with freeze_time(when):
+            return self.company._collection_send_weekly_summary(
+                now=dt.datetime.fromisoformat(when))
+
+    def test_once_per_week(self):
+        self._invoice(self.customer_a, 1234.5, D(2026, 3, 1))
+        Summary = self.env["collection.summary"]
+        self.assertFalse(self._run("2026-03-30 13:59:00"))  # Monday 07:59 in Mexico City
+        sent = self._run("2026-03-30 14:00:00")  # Monday 08:00
+        self.assertEqual(len(sent), 1)
+        self.assertEqual(sent.week, "2026-W14")
+        self.assertEqual(sent.total_receivable, 1234.5)
+        self.assertTrue(sent.mail_id)
+        self.assertIn("directora@example.com", sent.mail_id.email_to)
+        self.assertIn("1,234.50", sent.mail_id.body_html)
+        self.assertIn("Top 10 overdue accounts", str(sent.body_html))
+        # hourly runs the same week: nothing more
+        self.assertFalse(self._run("2026-03-30 15:00:00"))
+        self.assertFalse(self._run("2026-04-05 23:00:00"))
+        self.assertEqual(Summary.search_count([("company_id", "=", self.company.id)]), 1)
+        # next week, the cron was down on Monday: sent at the first run after
+        sent = self._run("2026-04-07 03:00:00")
+        self.assertEqual(sent.week, "2026-W15")
+        self.assertEqual(Summary.search_count([("company_id", "=", self.company.id)]), 2)
+
+    def test_configured_day_and_hour(self):
+        self.company.write({"collection_summary_weekday": "2", "collection_summary_hour": 17.5})
+        self.assertFalse(self._run("2026-04-01 23:29:00"))  # Wed 17:29 local
+        self.assertTrue(self._run("2026-04-01 23:30:00"))
+
+    def test_one_per_company(self):
+        other = self.env["res.company"].create({"name": "Otra Empresa"})
+        with freeze_time("2026-03-30 14:00:00"):
+            sent = (self.company | other)._collection_send_weekly_summary(
+                now=dt.datetime(2026, 3, 30, 14, 0))
+            self.assertEqual(sent.company_id, self.company | other)
+            again = (self.company | other)._collection_send_weekly_summary(
+                now=dt.datetime(2026, 3, 30, 18, 0))
+        self.assertFalse(again)
+
+    def test_cron_record(self):
+        cron = self.env.ref("account_collections_mx.ir_cron_collection_weekly_summary")
+        self.assertEqual(cron.model_id.model, "res.company")
+        self.assertIn("_collection_send_weekly_summary", cron.code)
