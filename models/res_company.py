@@ -17,6 +17,12 @@ WINDOW_ERRORS = {
 
 
 
+WEEKDAYS = [
+    ("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursday"),
+    ("4", "Friday"), ("5", "Saturday"), ("6", "Sunday"),
+]
+
+
 class ResCompany(models.Model):
     _inherit = "res.company"
 

@@ -1,7 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo import _, api, fields, models, modules
-from odoo.exceptions import UserError, ValidationError
+from odoo import modules
 
 from ..tools import contact_rules, summary
 
