@@ -19,10 +19,10 @@ class CollectionSummaryCommon(AccountTestInvoicingCommon):
         cls.bank_account = cls.company_data["default_journal_bank"].default_account_id
         cls.customer_a = cls.env["res.partner"].create({
             "name": "Cliente Alfa", "is_company": True, "email": "alfa@example.com",
-            "property_account_receivable_id": cls.receivable.id})
+            "property_account_receivable_id": cls.receivable.id, "collection_first_invoice_reviewed": True})
         cls.customer_b = cls.env["res.partner"].create({
             "name": "Cliente Beta", "is_company": True, "email": "beta@example.com",
-            "property_account_receivable_id": cls.receivable.id})
+            "property_account_receivable_id": cls.receivable.id, "collection_first_invoice_reviewed": True})
         template = cls.env["mail.template"].sudo().create({
             "name": "Reminder test", "model_id": cls.env.ref("account.model_account_move").id,
             "subject": "Reminder", "body_html": "<p>Please pay</p>"})
