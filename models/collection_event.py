@@ -265,13 +265,3 @@ class CollectionEvent(models.Model):
             others._message_log_batch(bodies=dict.fromkeys(others.ids, note))
         self._mark("sent", mail_message_id=message.id, group_key=key, done_at=now,
                    skip_reason=False, error=False)
-
-    def _collection_deliver_whatsapp(self):
-        """WhatsApp delivery of one group; replaced by the WhatsApp channel.
-
-        Without a provider the events wait, with the reason, and nothing is lost.
-        """
-        self.sudo().write({
-            "skip_reason": _("Waiting: no WhatsApp provider is configured"),
-            "scheduled_at": fields.Datetime.add(fields.Datetime.now(), hours=1),
-        })
