@@ -44,7 +44,10 @@
         "views/res_partner_rating_views.xml",
         "views/res_config_settings_summary_views.xml",
     ],
-    "demo": ["demo/collections_demo.xml"],
+    "demo": [
+        "demo/collections_demo.xml",
+        "demo/collections_demo_story.xml",
+    ],
     "assets": {
         "web.assets_tests": ["account_collections_mx/static/tests/tours/**/*"],
     },

@@ -25,7 +25,6 @@ import time
 from collections import Counter
 
 from odoo import Command, fields
-
 from odoo.addons.account_collections_mx.tools import matching
 
 N_LINES = int(os.environ.get("BENCH_LINES", 5000))

@@ -1,9 +1,10 @@
 import datetime as dt
 
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools.misc import formatLang
 
-from ..tools import summary
+from ..tools import contact_rules, summary
 
 RECEIVABLE_LINES = """
     FROM account_move_line l
@@ -183,7 +184,7 @@ class CollectionSummary(models.Model):
 
     # ------------------------------------------------------------------ build / send
     @api.model
-    def _collection_build(self, company, today):
+    def _collection_build(self, company, today, send=True):
         lang = company.partner_id.lang or self.env.lang or "en_US"
         self = self.sudo().with_context(lang=lang)
         data = self._collection_data(company, today)
@@ -221,7 +222,7 @@ class CollectionSummary(models.Model):
         else:
             record = self.create(vals)
         emails = [u.email_formatted for u in company.collection_summary_user_ids if u.email]
-        if emails:
+        if send and emails:
             record.mail_id = self.env["mail.mail"].create({
                 "subject": record.name,
                 "body_html": body,
@@ -237,3 +238,31 @@ class CollectionSummary(models.Model):
         for record in self:
             self._collection_build(record.company_id, record.date)
         return True
+
+    @api.model
+    def _collection_build_now(self, company_ids=None, send=False):
+        """This week's summary of these companies (default: the current one), built now.
+
+        Nothing is emailed unless ``send``: the weekly cron does that on its day and hour.
+        """
+        companies = self.env["res.company"].browse(company_ids) if company_ids else self.env.company
+        records = self.browse()
+        for company in companies:
+            today = contact_rules.to_local(fields.Datetime.now(), company._collection_tz()).date()
+            records |= self._collection_build(company, today, send=send)
+        return records
+
+    @api.model
+    def action_collection_build_now(self):
+        """Button of the list: prepare (or refresh) this week's summary without waiting."""
+        if not self.env.user.has_group("account_collections_mx.group_collection_manager"):
+            raise AccessError(_("Only collections managers can prepare the weekly summary."))
+        record = self._collection_build_now()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": record.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }

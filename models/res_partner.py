@@ -1,6 +1,5 @@
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
-from odoo import modules
 
 from ..tools import contact_rules, summary
 
@@ -230,6 +229,13 @@ class ResPartner(models.Model):
             partner.collection_open_amount = open_amount.get(key, 0.0)
             partner.collection_overdue_amount = overdue.get(key, 0.0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.context.get("collection_policy_auto"):
+            vals_list = [dict(vals, collection_policy_manual=True)
+                         if vals.get("collection_policy_id") else vals for vals in vals_list]
+        return super().create(vals_list)
+
     def write(self, vals):
         if "collection_policy_id" in vals and not self.env.context.get("collection_policy_auto"):
             vals = dict(vals, collection_policy_manual=bool(vals["collection_policy_id"]))
@@ -413,7 +419,8 @@ class ResPartner(models.Model):
                 partner._collection_apply_segment_policy(company)
             done += len(chunk)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(partner_ids) - done)
-            if not modules.module.current_test:
+            # never while installing (demo data calls it) nor in tests
+            if not modules.module.current_test and self.env.registry.ready:
                 self.env.cr.commit()  # ratings of finished batches are kept
         return True
 

@@ -175,6 +175,22 @@ class TestCollectionRating(CollectionSummaryCommon):
         self.assertEqual(c.collection_rating, "good")
         self.assertFalse(c.collection_policy_id)
 
+    @freeze_time("2026-03-30 18:00:00")
+    def test_policy_chosen_at_creation_is_manual(self):
+        """A customer created with a policy (import, demo data, form) keeps it: the rating
+        never replaces a policy somebody chose."""
+        manual = self.policy.sudo().copy({"name": "Chosen"})
+        e = self.env["res.partner"].create({"name": "Cliente Epsilon", "is_company": True,
+                                            "collection_policy_id": manual.id})
+        self.assertTrue(e.collection_policy_manual)
+        inv = self._invoice(e, 1000, D(2026, 2, 1), invoice_date=D(2026, 1, 1))
+        self._pay(inv, 1000, D(2026, 3, 15))
+        risky = self.policy.sudo().copy({"name": "Repeat late payers"})
+        self.company.collection_risky_policy_id = risky
+        self.env["res.partner"]._cron_collection_rating()
+        self.assertEqual(e.collection_rating, "risky")
+        self.assertEqual(e.collection_policy_id, manual)
+
     def test_thresholds_validated(self):
         with self.assertRaises(ValidationError):
             self.company.write({"collection_rating_watch_days": 30,

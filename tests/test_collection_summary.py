@@ -166,3 +166,37 @@ class TestWeeklySummarySending(CollectionSummaryCommon):
         cron = self.env.ref("account_collections_mx.ir_cron_collection_weekly_summary")
         self.assertEqual(cron.model_id.model, "res.company")
         self.assertIn("_collection_send_weekly_summary", cron.code)
+
+
+@tagged("post_install", "-at_install")
+class TestWeeklySummaryNow(CollectionSummaryCommon):
+    """Managers prepare this week's summary from the list without waiting for Monday."""
+
+    @freeze_time("2026-03-31 18:00:00")
+    def test_prepare_now(self):
+        from odoo.exceptions import AccessError
+        from odoo.tests import new_test_user
+
+        self._invoice(self.customer_a, 1000, D(2026, 3, 20))
+        self.company.collection_summary_user_ids = self.env.user
+        manager = new_test_user(
+            self.env, "summary_manager", company_id=self.company.id,
+            groups="account.group_account_invoice,account_collections_mx.group_collection_manager")
+        user = new_test_user(
+            self.env, "summary_user", company_id=self.company.id,
+            groups="account.group_account_invoice,account_collections_mx.group_collection_user")
+        Summary = self.env["collection.summary"]
+        with self.assertRaises(AccessError):
+            Summary.with_user(user).action_collection_build_now()
+        action = Summary.with_user(manager).with_company(self.company).action_collection_build_now()
+        record = Summary.browse(action["res_id"])
+        self.assertEqual(record.company_id, self.company)
+        self.assertEqual(record.week, "2026-W14")
+        self.assertEqual(record.total_receivable, 1000.0)
+        self.assertFalse(record.mail_id, "preparing the summary by hand emails nobody")
+        # again the same week: the same record, refreshed, never a second one
+        self._invoice(self.customer_b, 500, D(2026, 3, 25))
+        again = Summary.with_user(manager).with_company(self.company).action_collection_build_now()
+        self.assertEqual(again["res_id"], record.id)
+        self.assertEqual(record.total_receivable, 1500.0)
+        self.assertEqual(Summary.search_count([("company_id", "=", self.company.id)]), 1)
