@@ -101,6 +101,17 @@ class ResCompany(models.Model):
             if company.collection_human_after_days < 1:
                 raise ValidationError(_("The hand-over threshold must be at least one day."))
 
+    @api.constrains("collection_writeoff_account_id")
+    def _check_collection_writeoff_account(self):
+        for company in self:
+            account = company.collection_writeoff_account_id
+            if account and (account.deprecated or account.account_type in (
+                    "asset_receivable", "liability_payable", "asset_cash",
+                    "liability_credit_card", "off_balance")):
+                raise ValidationError(_(
+                    "The payment difference account %s cannot be a receivable, payable, bank, "
+                    "cash, credit card, off-balance or deprecated account.", account.display_name))
+
     def _collection_weekdays(self):
         self.ensure_one()
         raw = (self.collection_window_weekdays or "").replace(" ", "")
@@ -201,6 +212,8 @@ class ResCompany(models.Model):
         "account.account",
         string="Payment Difference Account",
         check_company=True,
+        domain="[('account_type', 'not in', ('asset_receivable', 'liability_payable', 'asset_cash', "
+               "'liability_credit_card', 'off_balance')), ('deprecated', '=', False)]",
         help="Short payments within the collections tolerance are written off to this "
         "account when a bank line is reconciled from the review tray. Empty: the difference "
         "stays open on the invoice.",

@@ -106,3 +106,12 @@ class TestSettings(CollectionsCommon):
             Settings.create(dict.fromkeys(Settings._CONTACT_DAY_FIELDS, False)).execute()
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
             self.env["res.config.settings"].create({"collection_min_gap_days": -1}).execute()
+        receivable = self.company_data["default_account_receivable"]
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            self.env["res.config.settings"].create(
+                {"collection_writeoff_account_id": receivable.id}).execute()
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            self.env["res.config.settings"].create({"collection_tolerance": -1.0}).execute()
+        expense = self.company_data["default_account_expense"]
+        self.env["res.config.settings"].create({"collection_writeoff_account_id": expense.id}).execute()
+        self.assertEqual(self.company.collection_writeoff_account_id, expense)
