@@ -15,16 +15,20 @@ from playwright.sync_api import sync_playwright
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 OUT = ROOT / "static" / "description" / "screenshots"
 
-# (file name, xml id of the record or None, url template, text of a tab to click or None)
+# (file name, xml id of the record or None, url template, what to click: the name of a
+#  notebook page, "@row" for the first row of a list, or None)
 SHOTS = [
     ("invoice_form", "account_collections_mx.demo_inv_esp_p7",
-     "/odoo/action-account.action_move_out_invoice_type/{id}", "Collections"),
+     "/odoo/action-account.action_move_out_invoice_type/{id}", "collections"),
     ("partner_tab", "account_collections_mx.demo_partner_bajio",
-     "/odoo/action-base.action_partner_form/{id}", "Collections"),
+     "/odoo/action-base.action_partner_form/{id}", "collections"),
     ("invoices_to_collect", None, "/odoo/action-account_collections_mx.account_move_collection_action", None),
     ("contact_log", None, "/odoo/action-account_collections_mx.collection_event_action", None),
     ("review_tray", None, "/odoo/action-account_collections_mx.collection_match_action", None),
-    ("weekly_summary", None, "/odoo/action-account_collections_mx.collection_summary_action", None),
+    ("review_tray_line", "account_collections_mx.demo_stl_multi",
+     "/odoo/action-account_collections_mx.collection_match_action/{match}", None),
+    ("weekly_summary", None, "/odoo/action-account_collections_mx.collection_summary_action", "@row"),
+    ("analysis", None, "/odoo/action-account_collections_mx.collection_analysis_action", None),
 ]
 
 
@@ -60,11 +64,19 @@ def main():
                     print(f"skip {name}: no {xmlid}")
                     continue
                 record_id = found[0]["res_id"]
+            match_id = None
+            if "{match}" in url:  # the review-tray suggestion of a bank line
+                found = models.execute_kw(args.db, uid, args.password, "collection.match", "search",
+                                          [[("statement_line_id", "=", record_id)]], {"limit": 1})
+                match_id = found and found[0]
             try:
-                page.goto(args.url + url.format(id=record_id))
+                page.goto(args.url + url.format(id=record_id, match=match_id))
                 page.wait_for_selector(".o_action_manager .o_view_controller", timeout=15000)
-                if tab:
-                    page.click(f".o_notebook .nav-link:text('{tab}')")
+                if tab == "@row":
+                    page.click(".o_data_row .o_data_cell >> nth=0")
+                    page.wait_for_selector(".o_form_view", timeout=15000)
+                elif tab:
+                    page.click(f".o_notebook .nav-link[name='{tab}']")  # the page's name: any language
                 page.wait_for_timeout(1200)
                 page.screenshot(path=str(OUT / f"{name}.png"))
                 print(f"wrote {name}.png")
