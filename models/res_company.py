@@ -269,6 +269,20 @@ class ResCompany(models.Model):
                     "The 'watch' threshold must not exceed the 'risky' threshold, and the "
                     "broken promises threshold cannot be negative."))
 
+    @api.constrains("collection_good_policy_id", "collection_watch_policy_id",
+                    "collection_risky_policy_id", "collection_key_account_policy_id")
+    def _check_collection_segment_policies(self):
+        for company in self:
+            policies = (company.collection_good_policy_id | company.collection_watch_policy_id
+                        | company.collection_risky_policy_id
+                        | company.collection_key_account_policy_id).sudo()
+            other = policies.filtered(lambda p, c=company: p.company_id != c)
+            if other:
+                raise ValidationError(_(
+                    "The policies applied by payer rating must belong to %(company)s "
+                    "(%(policies)s do not).", company=company.display_name,
+                    policies=", ".join(other.mapped("display_name"))))
+
     def _collection_send_weekly_summary(self, now=None):
         """Cron: the weekly summary of each company, once per ISO week, at the first run at or
         after the configured local weekday and hour."""

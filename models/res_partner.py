@@ -10,6 +10,9 @@ PAUSE_REASONS = [
     ("other", "Other"),
 ]
 
+#: where an unfinished nightly rating pass goes on (id of the last customer rated)
+RATING_CURSOR_PARAM = "account_collections_mx.rating_cursor"
+
 #: collection settings live on the commercial entity and are shown on its contacts
 COLLECTION_COMMERCIAL_FIELDS = [
     "collection_policy_id",
@@ -20,6 +23,13 @@ COLLECTION_COMMERCIAL_FIELDS = [
     "collection_do_not_contact",
     "collection_responsible_id",
     "collection_first_invoice_reviewed",
+    # payment behaviour (#7)
+    "collection_policy_manual",
+    "collection_statement_opt_out",
+    "collection_statement_last_sent",
+    "collection_rating",
+    "collection_avg_days_late",
+    "collection_broken_promises",
 ]
 
 
@@ -229,10 +239,22 @@ class ResPartner(models.Model):
             partner.collection_open_amount = open_amount.get(key, 0.0)
             partner.collection_overdue_amount = overdue.get(key, 0.0)
 
-    def write(self, vals):
-        if "collection_policy_id" in vals and not self.env.context.get("collection_policy_auto"):
+    @api.model
+    def _collection_policy_manual_vals(self, vals):
+        """A policy written by someone (not by the rating) is a manual choice the nightly
+        rating never replaces; an explicit ``collection_policy_manual`` (e.g. the
+        commercial entity's value synced to its contacts) is kept as given."""
+        if "collection_policy_id" in vals and "collection_policy_manual" not in vals \
+                and not self.env.context.get("collection_policy_auto"):
             vals = dict(vals, collection_policy_manual=bool(vals["collection_policy_id"]))
-        return super().write(vals)
+        return vals
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._collection_policy_manual_vals(v) for v in vals_list])
+
+    def write(self, vals):
+        return super().write(self._collection_policy_manual_vals(vals))
 
     def _collection_promise_wizard_action(self, moves=None):
         return {
@@ -380,27 +402,40 @@ class ResPartner(models.Model):
 
     # rating ------------------------------------------------------------------------
     @api.model
-    def _cron_collection_rating(self, batch_size=1000):
+    def _cron_collection_rating(self, batch_size=1000, max_batches=20):
         """Nightly: average days late, broken promises, rating and rating-based policy of
-        every customer invoiced in the last 12 months, in batches."""
+        every customer invoiced in the last 12 months (or with open invoices).
+
+        In batches of customers (by id): each batch is committed outside tests; after
+        ``max_batches`` the pass stops, keeps its place (system parameter
+        ``account_collections_mx.rating_cursor``) and the cron triggers itself again to go
+        on from there.  A pass that ends clears the place: the next run starts over.
+
+        :return: the number of customers left for the next call
+        """
+        Param = self.env["ir.config_parameter"].sudo()
+        cursor = int(Param.get_param(RATING_CURSOR_PARAM) or 0)
         today = fields.Date.context_today(self)
         since = fields.Date.subtract(today, days=365)
         self.env.flush_all()
+        # newest invoice first: its company is the customer's company for the mapping
         self.env.cr.execute(
             """
             SELECT p.commercial_partner_id, m.invoice_date_due, m.company_id,
                    ABS(m.amount_total_signed),
-                   (SELECT MAX(pr.max_date)
-                      FROM account_move_line l
-                      JOIN account_account a ON a.id = l.account_id
-                           AND a.account_type = 'asset_receivable'
-                      JOIN account_partial_reconcile pr ON pr.debit_move_id = l.id
-                     WHERE l.move_id = m.id) AS paid
+                   CASE WHEN m.payment_state IN ('paid', 'in_payment') THEN (
+                       SELECT MAX(pr.max_date)
+                         FROM account_move_line l
+                         JOIN account_account a ON a.id = l.account_id
+                              AND a.account_type = 'asset_receivable'
+                         JOIN account_partial_reconcile pr ON pr.debit_move_id = l.id
+                        WHERE l.move_id = m.id) END AS paid
               FROM account_move m
               JOIN res_partner p ON p.id = m.partner_id
              WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
                AND (m.invoice_date >= %s
                     OR m.payment_state NOT IN ('paid', 'in_payment', 'reversed'))
+          ORDER BY m.invoice_date DESC, m.id DESC
             """, [since])
         rows = {}
         companies = {}
@@ -414,12 +449,15 @@ class ResPartner(models.Model):
             [("state", "=", "broken"), ("closed_date", ">=", since)],
             ["partner_id"], ["__count"]))
         broken = {p.commercial_partner_id.id: n for p, n in broken.items()}
-        partner_ids = sorted(set(rows) | set(broken))
+        todo = self.browse([p for p in sorted(set(rows) | set(broken)) if p > cursor])
+        Company = self.env["res.company"]
         done = 0
-        for start in range(0, len(partner_ids), batch_size):
-            chunk = self.browse(partner_ids[start:start + batch_size])
+        for batch_number, start in enumerate(range(0, len(todo), batch_size)):
+            if batch_number >= max_batches:
+                break
+            chunk = todo[start:start + batch_size]
             for partner in chunk:
-                company = self.env["res.company"].browse(
+                company = partner.company_id or Company.browse(
                     companies.get(partner.id) or self.env.company.id)
                 late = summary.average_days_late(rows.get(partner.id, []))
                 n_broken = broken.get(partner.id, 0)
@@ -437,10 +475,16 @@ class ResPartner(models.Model):
                     partner.write(vals)
                 partner._collection_apply_segment_policy(company)
             done += len(chunk)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(partner_ids) - done)
+            remaining = len(todo) - done
+            Param.set_param(RATING_CURSOR_PARAM, chunk[-1].id if remaining else "")
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
             if not modules.module.current_test:
                 self.env.cr.commit()  # ratings of finished batches are kept
-        return True
+        if done < len(todo):
+            self.env.ref("account_collections_mx.ir_cron_collection_rating")._trigger()
+        elif cursor:
+            Param.set_param(RATING_CURSOR_PARAM, "")
+        return len(todo) - done
 
     def _collection_segment_policy(self, company):
         """The policy the customer's segment maps to (key account, else rating), or empty."""

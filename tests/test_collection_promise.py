@@ -1,3 +1,5 @@
+import datetime as dt
+
 from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
@@ -174,6 +176,91 @@ class TestCollectionRating(CollectionSummaryCommon):
         self.env["res.partner"]._cron_collection_rating()
         self.assertEqual(c.collection_rating, "good")
         self.assertFalse(c.collection_policy_id)
+
+    def _late_payer(self, name, days_late):
+        """A customer whose only invoice (1,000 due 2026-02-01) was paid ``days_late`` late."""
+        partner = self.env["res.partner"].create({
+            "name": name, "is_company": True, "collection_first_invoice_reviewed": True})
+        invoice = self._invoice(partner, 1000, D(2026, 2, 1), invoice_date=D(2026, 1, 1))
+        self._pay(invoice, 1000, D(2026, 2, 1) + dt.timedelta(days=days_late))
+        return partner
+
+    @freeze_time("2026-03-30 18:00:00")
+    def test_manual_policy_never_overwritten(self):
+        risky = self.policy.sudo().copy({"name": "Repeat late payers"})
+        manual = self.policy.sudo().copy({"name": "Chosen by hand"})
+        self.company.collection_risky_policy_id = risky
+        # chosen by hand when the customer is created
+        created = self.env["res.partner"].create({
+            "name": "Cliente Zeta", "is_company": True, "collection_policy_id": manual.id})
+        self.assertTrue(created.collection_policy_manual)
+        invoice = self._invoice(created, 1000, D(2026, 2, 1), invoice_date=D(2026, 1, 1))
+        self._pay(invoice, 1000, D(2026, 3, 28))  # 55 days late
+        auto = self._late_payer("Cliente Eta", 30)
+        contact = self.env["res.partner"].create({"name": "Luis", "parent_id": auto.id})
+        self.env["res.partner"]._cron_collection_rating()
+        self.assertEqual(created.collection_rating, "risky")
+        self.assertEqual(created.collection_policy_id, manual)
+        self.assertEqual(auto.collection_policy_id, risky)
+        self.assertFalse(auto.collection_policy_manual)
+        # the contact shows its company's values; syncing other fields keeps the flag
+        self.assertEqual(contact.collection_policy_id, risky)
+        self.assertFalse(contact.collection_policy_manual)
+        auto.collection_statement_opt_out = True
+        self.assertFalse(contact.collection_policy_manual)
+        self.assertTrue(contact.collection_statement_opt_out)
+        # someone chooses a policy: kept by the next nights, on the contact too
+        auto.collection_policy_id = manual
+        self.assertTrue(auto.collection_policy_manual)
+        self.assertTrue(contact.collection_policy_manual)
+        self.env["res.partner"]._cron_collection_rating()
+        self.assertEqual(auto.collection_policy_id, manual)
+        # clearing it hands the customer back to its rating
+        auto.collection_policy_id = False
+        self.assertFalse(auto.collection_policy_manual)
+        self.env["res.partner"]._cron_collection_rating()
+        self.assertEqual(auto.collection_policy_id, risky)
+
+    def test_segment_policies_of_the_same_company(self):
+        other = self.env["res.company"].create({"name": "Otra Empresa"})
+        foreign = self.env["collection.policy"].sudo().search(
+            [("company_id", "=", other.id)], limit=1)
+        self.assertTrue(foreign)
+        for field in ("collection_good_policy_id", "collection_watch_policy_id",
+                      "collection_risky_policy_id", "collection_key_account_policy_id"):
+            with self.assertRaises(ValidationError), self.env.cr.savepoint():
+                self.company.write({field: foreign.id})
+        settings = self.env["res.config.settings"].with_company(self.company).create({})
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            settings.collection_risky_policy_id = foreign  # related: written to the company
+            settings.flush_recordset()
+
+    @freeze_time("2026-03-30 18:00:00")
+    def test_rating_in_batches_goes_on_where_it_stopped(self):
+        risky = self.policy.sudo().copy({"name": "Repeat late payers"})
+        self.company.collection_risky_policy_id = risky
+        payers = [self._late_payer(f"Cliente {i}", 25 + i) for i in range(3)]
+        Partner = self.env["res.partner"]
+        cron = self.env.ref("account_collections_mx.ir_cron_collection_rating")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        self.assertEqual(Partner._cron_collection_rating(batch_size=1, max_batches=2), 1)
+        self.assertEqual([p.collection_rating for p in payers], ["risky", "risky", "good"])
+        self.assertEqual(payers[1].collection_policy_id, risky)
+        self.assertFalse(payers[2].collection_policy_id)
+        self.assertGreater(self.env["ir.cron.trigger"].search_count(
+            [("cron_id", "=", cron.id), ("id", "not in", triggers.ids)]), 0)
+        self.assertEqual(Partner._cron_collection_rating(batch_size=1, max_batches=2), 0)
+        self.assertEqual(payers[2].collection_rating, "risky")
+        self.assertAlmostEqual(payers[2].collection_avg_days_late, 27)
+        self.assertEqual(payers[2].collection_policy_id, risky)
+        self.assertFalse(self.env["ir.config_parameter"].sudo().get_param(
+            "account_collections_mx.rating_cursor"))
+        # the next pass starts over (a changed threshold applies to every customer)
+        self.company.write({"collection_rating_risky_days": 30,
+                            "collection_rating_watch_days": 25})
+        Partner._cron_collection_rating()
+        self.assertEqual([p.collection_rating for p in payers], ["good", "watch", "watch"])
+        self.assertFalse(payers[0].collection_policy_id)
 
     def test_thresholds_validated(self):
         with self.assertRaises(ValidationError):
