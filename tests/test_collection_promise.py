@@ -2,6 +2,7 @@ import datetime as dt
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -86,6 +87,67 @@ class TestCollectionPromise(CollectionSummaryCommon):
         self._check("2026-04-04")
         self.assertEqual(promise.state, "broken")
         self.assertEqual(promise.amount_received, 500)
+
+    def _run(self, when):
+        with freeze_time(when):
+            self.env["account.move"]._collection_run(now=fields.Datetime.to_datetime(when))
+
+    def _stages_logged(self, invoice):
+        events = invoice.collection_event_ids.filtered(lambda e: e.channel == "email")
+        return sorted((e.stage_id.offset_days, e.state) for e in events)
+
+    def test_broken_promise_resumes_where_it_was(self):
+        """D+3 sent, promise on D+5 holds D+7; broken on Apr 4: D+7 goes once, D+3 never
+        again, no burst."""
+        self.customer_a.collection_policy_id = self.policy
+        with freeze_time("2026-03-20 18:00:00"):
+            invoice = self._invoice(self.customer_a, 1000, D(2026, 3, 20))
+        self._run("2026-03-23 18:00:00")  # D+3, Monday 12:00 in Mexico City
+        self.assertEqual(self._stages_logged(invoice), [(3, "sent")])
+        with freeze_time("2026-03-25 18:00:00"):
+            promise = self._promise(invoice)  # Apr 1, held until Apr 3
+        for day in ("2026-03-27", "2026-03-30", "2026-04-03"):  # D+7 due, but held
+            self._run(f"{day} 18:00:00")
+            self._check(day)
+        self.assertEqual(invoice.collection_stage_id, self.stage_3)
+        self.assertEqual(self._stages_logged(invoice), [(3, "sent")])
+        self._check("2026-04-04")
+        self.assertEqual(promise.state, "broken")
+        self._run("2026-04-06 18:00:00")  # Monday
+        self._run("2026-04-07 18:00:00")
+        self.assertEqual(invoice.collection_stage_id, self.stage_7)
+        self.assertEqual(self._stages_logged(invoice), [(3, "sent"), (7, "sent")])
+
+    def test_grace_setting(self):
+        self.company.collection_promise_grace_days = 0
+        invoice, promise = self._setup_invoice()
+        self.assertEqual(promise.deadline, D(2026, 4, 1))
+        self.assertEqual(invoice.collection_promise_until, D(2026, 4, 1))
+        self._check("2026-04-01")
+        self.assertEqual(promise.state, "open")
+        self._check("2026-04-02")
+        self.assertEqual(promise.state, "broken")
+        self.assertEqual(invoice.collection_state, "active")
+
+    def test_grace_change_moves_the_hold(self):
+        invoice, promise = self._setup_invoice()
+        self.company.collection_promise_grace_days = 5
+        self.assertEqual(promise.deadline, D(2026, 4, 6))
+        self._check("2026-04-04")  # the nightly check also refreshes the hold
+        self.assertEqual(promise.state, "open")
+        self.assertEqual(invoice.collection_promise_until, D(2026, 4, 6))
+        self.assertEqual(invoice.collection_state, "paused")
+
+    def test_payment_before_the_promise_does_not_count(self):
+        with freeze_time("2026-03-29 18:00:00"):
+            invoice = self._invoice(self.customer_a, 1000, D(2026, 3, 20))
+            self._pay(invoice, 300, D(2026, 3, 29))
+        with freeze_time("2026-03-30 18:00:00"):
+            promise = self._promise(invoice, amount=600)
+        self._pay(invoice, 500, D(2026, 4, 1))
+        self._check("2026-04-04")
+        self.assertEqual(promise.state, "broken")
+        self.assertEqual(promise.amount_received, 500)  # not the 300 of Mar 29
 
     def test_cancel_releases_hold(self):
         invoice, promise = self._setup_invoice()
@@ -204,6 +266,11 @@ class TestCollectionRating(CollectionSummaryCommon):
         self.assertEqual(auto.collection_policy_id, risky)
         self.assertFalse(auto.collection_policy_manual)
         # the contact shows its company's values; syncing other fields keeps the flag
+        self.assertEqual(contact.collection_rating, "risky")
+        self.assertEqual(contact.collection_avg_days_late, 30)
+        later = self.env["res.partner"].create({"name": "Marta", "parent_id": auto.id})
+        self.assertEqual((later.collection_rating, later.collection_avg_days_late),
+                         ("risky", 30))
         self.assertEqual(contact.collection_policy_id, risky)
         self.assertFalse(contact.collection_policy_manual)
         auto.collection_statement_opt_out = True
