@@ -281,6 +281,8 @@ class ResPartner(models.Model):
         """Email the statement now, or queue it for the next time the contact rules allow
         (the statements cron sends it then) and say when."""
         self.ensure_one()
+        if not self.env.user.has_group("account_collections_mx.group_collection_user"):
+            raise UserError(_("Only Collections Users can send statements of account."))
         partner = self.commercial_partner_id
         company = self.env.company
         if partner.collection_do_not_contact:
@@ -342,7 +344,8 @@ class ResPartner(models.Model):
         lang = partner.lang or self.env.lang
         ctx_report = report.with_context(lang=lang, allowed_company_ids=[company.id])
         content, _type = ctx_report._render_qweb_pdf(report.report_name, partner.ids)
-        partner = partner.with_context(lang=lang)
+        # posted as the engine: who may send was checked before (contact log, rules)
+        partner = partner.sudo().with_context(lang=lang)
         name = partner._collection_statement_filename()
         today = fields.Date.context_today(partner)
         message = partner.message_post(

@@ -4,7 +4,7 @@ import psycopg2
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .collection_summary_common import CollectionSummaryCommon, D
@@ -49,6 +49,10 @@ class TestCollectionAnalysis(CollectionSummaryCommon):
                 [("company_id", "=", self.company.id), ("partner_id", "=", partner.id)],
                 [], ["amount_residual:sum"])
             self.assertAlmostEqual(total, partner.with_company(self.company).credit, places=2)
+        # in total: the balance Odoo shows for the receivable account (trial balance)
+        [[grand_total]] = self.env["collection.analysis"]._read_group(
+            [("company_id", "=", self.company.id)], [], ["amount_residual:sum"])
+        self.assertAlmostEqual(grand_total, self.receivable.current_balance, places=2)
         # hand check of two edges: 30 days is 1-30, 31 is 31-60 (invoices 4 and 5)
         rows = self.env["collection.analysis"].search([("partner_id", "=", self.customer_a.id),
                                                         ("amount_residual", "=", 400)])
@@ -179,6 +183,30 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         self.assertEqual(event.done_at, dt.datetime(2026, 3, 30, 14, 0))
         self.assertEqual(len(self.customer_a.message_ids), count + 1)
         self.assertEqual(event.mail_message_id, self.customer_a.message_ids[:1])
+
+    @freeze_time("2026-03-29 18:00:00")  # Sunday
+    def test_print_always_and_who_may_send(self):
+        self._invoice(self.customer_a, 1000, D(2026, 3, 1))
+        self.customer_a.collection_do_not_contact = True
+        self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
+        action = self.customer_a.action_collection_print_statement()
+        self.assertEqual(action["report_name"],
+                         "account_collections_mx.report_statement_of_account")
+        self.assertIn("Cliente Alfa", self._render(self.customer_a))
+        self.customer_a.collection_do_not_contact = False
+        clerk = new_test_user(self.env, login="factura", groups="account.group_account_invoice",
+                              company_id=self.company.id)
+        with self.assertRaises(UserError):
+            self.customer_a.with_user(clerk).action_collection_send_statement()
+        collector = new_test_user(
+            self.env, login="cobra", company_id=self.company.id,
+            groups="base.group_user,account_collections_mx.group_collection_user")
+        action = self.customer_a.with_user(collector).action_collection_send_statement()
+        self.assertEqual(action["params"]["type"], "info")  # Sunday: queued for Monday
+        self.assertEqual(self._statements(self.customer_a).state, "scheduled")
+        with freeze_time("2026-03-30 15:00:00"):
+            self.env["res.partner"]._cron_collection_statements()
+        self.assertEqual(self._statements(self.customer_a).state, "sent")
 
     def test_send_now_on_holiday_and_non_contact_day(self):
         self._invoice(self.customer_a, 1000, D(2026, 3, 1))
