@@ -290,6 +290,13 @@ class TestCollectionRating(CollectionSummaryCommon):
 
     def test_segment_policies_of_the_same_company(self):
         other = self.env["res.company"].create({"name": "Otra Empresa"})
+        # a new company starts with the mapping of the issue
+        policies = self.env["collection.policy"].sudo().search([("company_id", "=", other.id)])
+        self.assertEqual(other.collection_risky_policy_id.code, "late_payers")
+        self.assertEqual(other.collection_key_account_policy_id.code, "key_accounts")
+        self.assertEqual(other.collection_risky_policy_id.company_id, other)
+        self.assertFalse(other.collection_good_policy_id)
+        self.assertEqual(len(policies), 3)
         foreign = self.env["collection.policy"].sudo().search(
             [("company_id", "=", other.id)], limit=1)
         self.assertTrue(foreign)
