@@ -196,6 +196,7 @@ class CollectionEvent(models.Model):
             batches += 1
             self.env["ir.cron"]._notify_progress(
                 done=done, remaining=self._collection_statement_due_count(now))
-            if not modules.module.current_test:
+            # never while installing nor in tests
+            if not modules.module.current_test and self.env.registry.ready:
                 self.env.cr.commit()  # sent statements are logged: never sent twice
         return done, self._collection_statement_due_count(now)

@@ -239,22 +239,20 @@ class ResPartner(models.Model):
             partner.collection_open_amount = open_amount.get(key, 0.0)
             partner.collection_overdue_amount = overdue.get(key, 0.0)
 
-    @api.model
-    def _collection_policy_manual_vals(self, vals):
-        """A policy written by someone (not by the rating) is a manual choice the nightly
-        rating never replaces; an explicit ``collection_policy_manual`` (e.g. the
-        commercial entity's value synced to its contacts) is kept as given."""
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.context.get("collection_policy_auto"):
+            vals_list = [dict(vals, collection_policy_manual=True)
+                         if vals.get("collection_policy_id") else vals for vals in vals_list]
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # a policy written by someone (not by the rating) is a manual choice the rating never
+        # replaces; an explicit flag (the commercial entity's, synced to its contacts) is kept
         if "collection_policy_id" in vals and "collection_policy_manual" not in vals \
                 and not self.env.context.get("collection_policy_auto"):
             vals = dict(vals, collection_policy_manual=bool(vals["collection_policy_id"]))
-        return vals
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        return super().create([self._collection_policy_manual_vals(v) for v in vals_list])
-
-    def write(self, vals):
-        return super().write(self._collection_policy_manual_vals(vals))
+        return super().write(vals)
 
     def _collection_promise_wizard_action(self, moves=None):
         return {
@@ -481,7 +479,8 @@ class ResPartner(models.Model):
             remaining = len(todo) - done
             Param.set_param(RATING_CURSOR_PARAM, chunk[-1].id if remaining else "")
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if not modules.module.current_test:
+            # never while installing (demo data calls it) nor in tests
+            if not modules.module.current_test and self.env.registry.ready:
                 self.env.cr.commit()  # ratings of finished batches are kept
         if done < len(todo):
             self.env.ref("account_collections_mx.ir_cron_collection_rating")._trigger()

@@ -239,6 +239,20 @@ class TestCollectionRating(CollectionSummaryCommon):
         self.assertEqual(c.collection_rating, "good")
         self.assertFalse(c.collection_policy_id)
 
+    def test_thresholds_validated(self):
+        with self.assertRaises(ValidationError):
+            self.company.write({"collection_rating_watch_days": 30,
+                                "collection_rating_risky_days": 10})
+
+    @freeze_time("2026-03-30 18:00:00")
+    def test_open_and_overdue_amounts(self):
+        self._invoice(self.customer_a, 1000, D(2026, 3, 20))
+        self._invoice(self.customer_a, 500, D(2026, 4, 20))
+        self._invoice(self.customer_a, 100, D(2026, 3, 30), move_type="out_refund")
+        partner = self.customer_a.with_company(self.company)
+        self.assertEqual(partner.collection_open_amount, 1400)
+        self.assertEqual(partner.collection_overdue_amount, 1000)
+
     def _late_payer(self, name, days_late):
         """A customer whose only invoice (1,000 due 2026-02-01) was paid ``days_late`` late."""
         partner = self.env["res.partner"].create({
@@ -335,17 +349,3 @@ class TestCollectionRating(CollectionSummaryCommon):
         Partner._cron_collection_rating()
         self.assertEqual([p.collection_rating for p in payers], ["good", "watch", "watch"])
         self.assertFalse(payers[0].collection_policy_id)
-
-    def test_thresholds_validated(self):
-        with self.assertRaises(ValidationError):
-            self.company.write({"collection_rating_watch_days": 30,
-                                "collection_rating_risky_days": 10})
-
-    @freeze_time("2026-03-30 18:00:00")
-    def test_open_and_overdue_amounts(self):
-        self._invoice(self.customer_a, 1000, D(2026, 3, 20))
-        self._invoice(self.customer_a, 500, D(2026, 4, 20))
-        self._invoice(self.customer_a, 100, D(2026, 3, 30), move_type="out_refund")
-        partner = self.customer_a.with_company(self.company)
-        self.assertEqual(partner.collection_open_amount, 1400)
-        self.assertEqual(partner.collection_overdue_amount, 1000)
