@@ -171,9 +171,18 @@ class CollectionEvent(models.Model):
 
     @api.model
     def _collection_statement_due(self, now, limit=None):
-        return self.sudo().search([
-            ("channel", "=", STATEMENT), ("state", "=", "scheduled"), ("scheduled_at", "<=", now),
-        ], order="scheduled_at, id", limit=limit)
+        """Next statements due, locked (SKIP LOCKED): a run started by hand while the cron
+        runs never sends the same statement twice."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT id FROM collection_event
+                WHERE channel = 'statement' AND state = 'scheduled' AND scheduled_at <= %s
+             ORDER BY scheduled_at, id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED""",
+            (now, limit or None),
+        )
+        events = self.sudo().browse([r[0] for r in self.env.cr.fetchall()])
+        events.invalidate_recordset()  # another run may have sent them meanwhile
+        return events.filtered(lambda e: e.state == "scheduled")
 
     @api.model
     def _collection_statement_due_count(self, now):

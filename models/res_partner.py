@@ -385,7 +385,7 @@ class ResPartner(models.Model):
         return partners.filtered(lambda p: not p.collection_statement_opt_out)
 
     @api.model
-    def _cron_collection_statements(self, batch_size=50):
+    def _cron_collection_statements(self, batch_size=50, max_batches=10):
         """Statements cron: queue this month's statements of the companies that send them
         (one per customer and month, in the contact log), then deliver the statements due
         now through the contact rules, in batches."""
@@ -395,7 +395,8 @@ class ResPartner(models.Model):
             period = contact_rules.to_local(now, company._collection_tz()).strftime("%Y-%m")
             Event._collection_statement_queue(
                 self._collection_statement_candidates(company), company, period, now)
-        done, remaining = Event._collection_statement_run(now, batch_size=batch_size)
+        done, remaining = Event._collection_statement_run(now, batch_size=batch_size,
+                                                          max_batches=max_batches)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if remaining:
             self.env.ref("account_collections_mx.ir_cron_collection_statements")._trigger()

@@ -273,6 +273,26 @@ class TestStatementOfAccount(CollectionSummaryCommon):
             self.customer_a.action_collection_send_statement()
         self.assertEqual(self._statements(self.customer_a).mapped("state"), ["sent"] * 3)
 
+    def test_monthly_cron_in_batches(self):
+        self.company.collection_statement_monthly = True
+        customers = self.customer_a | self.customer_b | self.env["res.partner"].create({
+            "name": "Cliente Gamma", "is_company": True, "email": "gamma@example.com",
+            "collection_first_invoice_reviewed": True})
+        with freeze_time("2026-03-02 18:00:00"):
+            for customer in customers:
+                self._invoice(customer, 1000, D(2026, 3, 1))
+        cron = self.env.ref("account_collections_mx.ir_cron_collection_statements")
+        Trigger = self.env["ir.cron.trigger"]
+        before = Trigger.search([("cron_id", "=", cron.id)])
+        with freeze_time("2026-03-30 18:00:00"):
+            self.env["res.partner"]._cron_collection_statements(batch_size=1, max_batches=2)
+            events = self.env["collection.event"].search([("channel", "=", "statement")])
+            self.assertEqual(sorted(events.mapped("state")), ["scheduled", "sent", "sent"])
+            self.assertTrue(Trigger.search([("cron_id", "=", cron.id), ("id", "not in", before.ids)]))
+            self.env["res.partner"]._cron_collection_statements(batch_size=1, max_batches=2)
+        self.assertEqual(events.mapped("state"), ["sent"] * 3)
+        self.assertEqual(events.partner_id, customers)
+
     @mute_logger("odoo.sql_db")
     def test_statement_log_constraints(self):
         Event = self.env["collection.event"].sudo().with_context(collection_engine=True)
