@@ -109,7 +109,8 @@ class CollectionEvent(models.Model):
         """When a waiting statement goes, in the user's time zone (else the customer's)."""
         self.ensure_one()
         tz = self.env.user.tz or self.partner_id.tz or self.company_id._collection_tz()
-        return format_datetime(self.env, self.scheduled_at, tz=tz, dt_format="short")
+        return "%s (%s)" % (format_datetime(self.env, self.scheduled_at, tz=tz, dt_format="short"),
+                            tz)
 
     # ------------------------------------------------------------------ delivery
     def _collection_statement_block(self, now):

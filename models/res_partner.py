@@ -2,6 +2,7 @@ from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import contact_rules, summary
+from .collection_event import WAIT_REASONS
 
 PAUSE_REASONS = [
     ("payment_plan", "Payment plan"),
@@ -313,9 +314,12 @@ class ResPartner(models.Model):
             return self._collection_notify(
                 _("Statement of account sent to %s.", partner.email), "success")
         if event.state == "scheduled":
+            why = company.sudo()._collection_contact_window().non_contact_reason(
+                contact_rules.to_local(now, partner.tz or company._collection_tz()))
             return self._collection_notify(_(
-                "%(reason)s: the statement of account of %(partner)s is queued and goes on "
-                "%(when)s.", reason=event.skip_reason, partner=partner.display_name,
+                "Outside the contact window (%(reason)s): the statement of account of "
+                "%(partner)s is queued and goes on %(when)s.",
+                reason=WAIT_REASONS.get(why, why), partner=partner.display_name,
                 when=event._collection_statement_when()), "info")
         return self._collection_notify(_(
             "The statement of account of %(partner)s was not sent: %(reason)s",

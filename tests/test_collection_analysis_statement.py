@@ -160,7 +160,8 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         with freeze_time("2026-03-29 18:00:00"):  # Sunday 12:00 in Mexico City
             action = self.customer_a.action_collection_send_statement()
             self.assertEqual(action["params"]["type"], "info")
-            self.assertIn("non-contact weekday", action["params"]["message"])
+            self.assertIn("Outside the contact window (non-contact weekday)",
+                          action["params"]["message"])
             event = self._statements(self.customer_a)
             self.assertRecordValues(event, [{
                 "state": "scheduled", "statement_period": "2026-03-29",
