@@ -3,8 +3,9 @@ import datetime as dt
 import psycopg2
 from freezegun import freeze_time
 
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .collection_summary_common import CollectionSummaryCommon, D
@@ -333,3 +334,56 @@ class TestCollectionSummaryAccess(CollectionSummaryCommon):
             self.env["collection.summary"].with_user(plain).search([])
         with self.assertRaises(AccessError):
             self.env["collection.promise"].with_user(plain).search([])
+
+
+@tagged("post_install", "-at_install")
+class TestStatementConcurrency(TransactionCase):
+    """Two statement runs at the same time (two transactions) never send one statement
+    twice.  The data is committed (both transactions must see it) and removed at the end."""
+
+    def test_two_concurrent_runs_send_once(self):
+        now = dt.datetime(2026, 12, 7, 15, 0)  # Monday 09:00 in Mexico City
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            partner = env["res.partner"].create({
+                "name": "Statement Concurrency", "email": "sc@example.mx", "is_company": True,
+                "tz": "America/Mexico_City"})
+            event = env["collection.event"]._collection_statement_queue(
+                partner, company, "2026-12", now)
+            partner_id, event_id = partner.id, event.id
+            cr.commit()
+        try:
+            with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+                env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+                env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+                due_a = env_a["collection.event"]._collection_statement_due(now)
+                self.assertIn(event_id, due_a.ids)
+                # run B, at the same time, skips the statement run A holds
+                self.assertNotIn(event_id, env_b["collection.event"]._collection_statement_due(now).ids)
+                env_b["collection.event"]._collection_statement_run(now)
+                self.assertEqual(env_b["collection.event"].browse(event_id).state, "scheduled")
+                cr_b.commit()
+                due_a.filtered(lambda e: e.id == event_id)._collection_statement_deliver(now)
+                cr_a.commit()
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                # a later run finds it sent; the database refuses a second live one
+                env["collection.event"]._collection_statement_run(now)
+                events = env["collection.event"].search([
+                    ("partner_id", "=", partner_id), ("channel", "=", "statement")])
+                self.assertEqual(events.ids, [event_id])
+                self.assertEqual(events.state, "sent")
+                self.assertEqual(len(env["mail.message"].search([
+                    ("model", "=", "res.partner"), ("res_id", "=", partner_id),
+                    ("attachment_ids", "!=", False)])), 1)
+                cr.rollback()
+        finally:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["collection.event"].with_context(collection_event_force_unlink=True).search(
+                    [("partner_id", "=", partner_id)]).unlink()
+                env["mail.message"].search([("model", "=", "res.partner"),
+                                            ("res_id", "=", partner_id)]).unlink()
+                env["res.partner"].browse(partner_id).unlink()
+                cr.commit()
