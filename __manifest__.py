@@ -43,6 +43,7 @@
         "views/collection_analysis_views.xml",
         "views/res_partner_rating_views.xml",
         "views/res_config_settings_summary_views.xml",
+        "views/collection_event_statement_views.xml",
     ],
     "demo": [
         "demo/collections_demo.xml",

@@ -12,6 +12,7 @@ from . import collection_whatsapp_provider
 from . import collection_whatsapp_rule
 from . import collection_whatsapp_message
 from . import collection_event_whatsapp
+from . import collection_event_statement
 from . import collection_match
 from . import account_bank_statement_line
 from . import account_journal

@@ -59,11 +59,13 @@ class CollectionEvent(models.Model):
     _rec_name = "move_id"
     _check_company_auto = True
 
-    move_id = fields.Many2one("account.move", string="Invoice", required=True, index=True,
+    # required for every channel but the statements of account (collection_event_statement.py)
+    move_id = fields.Many2one("account.move", string="Invoice", index=True,
                               ondelete="cascade", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True,
                                  readonly=True)
-    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
+    company_id = fields.Many2one("res.company", compute="_compute_company_id", store=True,
+                                 index=True, precompute=True, readonly=False)
     stage_id = fields.Many2one("collection.policy.stage", string="Stage", index=True,
                                ondelete="restrict", readonly=True)
     channel = fields.Selection(EVENT_CHANNELS, required=True, readonly=True)
@@ -84,6 +86,12 @@ class CollectionEvent(models.Model):
     amount_residual = fields.Monetary(related="move_id.amount_residual", string="Amount Due")
     currency_id = fields.Many2one(related="move_id.currency_id")
     invoice_date_due = fields.Date(related="move_id.invoice_date_due")
+
+    @api.depends("move_id.company_id")
+    def _compute_company_id(self):
+        # the invoice's company; a statement of account (no invoice) is created with its own
+        for event in self:
+            event.company_id = event.move_id.company_id or event.company_id
 
     def init(self):
         # The database itself refuses a second live event for the same invoice, stage and

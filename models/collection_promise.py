@@ -192,6 +192,8 @@ class CollectionPromise(models.Model):
                 mine = batch.filtered(lambda p, c=company: p.company_id == c)
                 today = fields.Date.context_today(mine.with_context(tz=company._collection_tz()))
                 mine._collection_check(today)
+            # the grace setting may have changed since the promise was recorded
+            batch.filtered(lambda p: p.state == "open")._collection_apply_hold()
             done += len(batch)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(promises) - done)
             if not modules.module.current_test:

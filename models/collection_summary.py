@@ -198,7 +198,9 @@ class CollectionSummary(models.Model):
             "company": company,
             "data": data,
             "fmt": fmt,
-            "bucket_labels": summary.BUCKET_LABELS,
+            "bucket_labels": {
+                "current": _("Current"), "1_30": _("1-30 days"), "31_60": _("31-60 days"),
+                "61_90": _("61-90 days"), "90_plus": _("Over 90 days")},
             "buckets": summary.BUCKETS,
             "rating_labels": dict(self.env["res.partner"]._fields["collection_rating"]
                                   ._description_selection(self.env)),

@@ -188,8 +188,9 @@ class ResCompany(models.Model):
             if Policy.with_context(active_test=False).search_count(
                     [("company_id", "=", company.id)], limit=1):
                 continue
+            mine = Policy
             for code, name, is_default, stages in company._collection_default_policy_specs():
-                created |= Policy.create({
+                mine |= Policy.create({
                     "name": name,
                     "company_id": company.id,
                     "is_default": is_default,
@@ -203,10 +204,26 @@ class ResCompany(models.Model):
                     }) for (seq, sname, offset, channel, tone, template, activity, alert,
                             ignore_gap, wa) in stages],
                 })
+            created |= mine
+            company._collection_default_segment_policies(mine)
         if created:
             # invoices posted before the company had policies join the default cadence
             self.env["account.move"]._collection_replan_policies(created)
         return created
+
+    def _collection_default_segment_policies(self, policies):
+        """Start with the mapping of the issue: key accounts -> *Key accounts*, risky payers
+        -> *Repeat late payers* (editable in the settings)."""
+        self.ensure_one()
+        by_code = {p.code: p for p in policies}
+        vals = {}
+        if not self.collection_key_account_policy_id and by_code.get("key_accounts"):
+            vals["collection_key_account_policy_id"] = by_code["key_accounts"].id
+        if not self.collection_risky_policy_id and by_code.get("late_payers"):
+            vals["collection_risky_policy_id"] = by_code["late_payers"].id
+        if vals:
+            self.sudo().write(vals)
+
     # ------------------------------------------------------------------ bank matching (#4)
     collection_writeoff_account_id = fields.Many2one(
         "account.account",
@@ -281,6 +298,20 @@ class ResCompany(models.Model):
                 raise ValidationError(_(
                     "The 'watch' threshold must not exceed the 'risky' threshold, and the "
                     "broken promises threshold cannot be negative."))
+
+    @api.constrains("collection_good_policy_id", "collection_watch_policy_id",
+                    "collection_risky_policy_id", "collection_key_account_policy_id")
+    def _check_collection_segment_policies(self):
+        for company in self:
+            policies = (company.collection_good_policy_id | company.collection_watch_policy_id
+                        | company.collection_risky_policy_id
+                        | company.collection_key_account_policy_id).sudo()
+            other = policies.filtered(lambda p, c=company: p.company_id != c)
+            if other:
+                raise ValidationError(_(
+                    "The policies applied by payer rating must belong to %(company)s "
+                    "(%(policies)s do not).", company=company.display_name,
+                    policies=", ".join(other.mapped("display_name"))))
 
     def _collection_send_weekly_summary(self, now=None):
         """Cron: the weekly summary of each company, once per ISO week, at the first run at or

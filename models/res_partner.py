@@ -2,6 +2,7 @@ from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import contact_rules, summary
+from .collection_event import WAIT_REASONS
 
 PAUSE_REASONS = [
     ("payment_plan", "Payment plan"),
@@ -9,6 +10,9 @@ PAUSE_REASONS = [
     ("key_account", "Key account"),
     ("other", "Other"),
 ]
+
+#: where an unfinished nightly rating pass goes on (id of the last customer rated)
+RATING_CURSOR_PARAM = "account_collections_mx.rating_cursor"
 
 #: collection settings live on the commercial entity and are shown on its contacts
 COLLECTION_COMMERCIAL_FIELDS = [
@@ -20,6 +24,13 @@ COLLECTION_COMMERCIAL_FIELDS = [
     "collection_do_not_contact",
     "collection_responsible_id",
     "collection_first_invoice_reviewed",
+    # payment behaviour (#7)
+    "collection_policy_manual",
+    "collection_statement_opt_out",
+    "collection_statement_last_sent",
+    "collection_rating",
+    "collection_avg_days_late",
+    "collection_broken_promises",
 ]
 
 
@@ -237,7 +248,10 @@ class ResPartner(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if "collection_policy_id" in vals and not self.env.context.get("collection_policy_auto"):
+        # a policy written by someone (not by the rating) is a manual choice the rating never
+        # replaces; an explicit flag (the commercial entity's, synced to its contacts) is kept
+        if "collection_policy_id" in vals and "collection_policy_manual" not in vals \
+                and not self.env.context.get("collection_policy_auto"):
             vals = dict(vals, collection_policy_manual=bool(vals["collection_policy_id"]))
         return super().write(vals)
 
@@ -263,97 +277,130 @@ class ResPartner(models.Model):
             .report_action(self.commercial_partner_id)
 
     def action_collection_send_statement(self):
+        """Email the statement now, or queue it for the next time the contact rules allow
+        (the statements cron sends it then) and say when."""
         self.ensure_one()
+        if not self.env.user.has_group("account_collections_mx.group_collection_user"):
+            raise UserError(_("Only Collections Users can send statements of account."))
         partner = self.commercial_partner_id
-        reason = partner._collection_statement_block_reason(self.env.company)
-        if reason:
-            raise UserError(reason)
-        partner._collection_send_statement(self.env.company)
+        company = self.env.company
+        if partner.collection_do_not_contact:
+            raise UserError(_("%s asked not to be contacted: no statement is sent.",
+                              partner.display_name))
+        if not partner.email:
+            raise UserError(_("%s has no email address.", partner.display_name))
+        now = fields.Datetime.now()
+        Event = self.env["collection.event"]
+        period = contact_rules.to_local(now, partner.tz or company._collection_tz()).date()
+        period = period.isoformat()  # one statement by hand per customer and day
+        event = Event.sudo().search([
+            ("channel", "=", "statement"), ("company_id", "=", company.id),
+            ("partner_id", "=", partner.id), ("statement_period", "=", period),
+            ("state", "!=", "failed")], limit=1)
+        if event.state == "scheduled":
+            return self._collection_notify(_(
+                "The statement of account of %(partner)s is already queued: it goes on "
+                "%(when)s.", partner=partner.display_name,
+                when=event._collection_statement_when()), "info")
+        if event:
+            return self._collection_notify(_(
+                "A statement of account was already sent to %(partner)s today (see the "
+                "contact log); you can still print it.", partner=partner.display_name),
+                "warning")
+        event = Event._collection_statement_queue_one(partner, company, period, now,
+                                                      retry_failed=True)
+        event._collection_statement_deliver(now)
+        if event.state == "sent":
+            return self._collection_notify(
+                _("Statement of account sent to %s.", partner.email), "success")
+        if event.state == "scheduled":
+            why = company.sudo()._collection_contact_window().non_contact_reason(
+                contact_rules.to_local(now, partner.tz or company._collection_tz()))
+            return self._collection_notify(_(
+                "Outside the contact window (%(reason)s): the statement of account of "
+                "%(partner)s is queued and goes on %(when)s.",
+                reason=WAIT_REASONS.get(why, why), partner=partner.display_name,
+                when=event._collection_statement_when()), "info")
+        return self._collection_notify(_(
+            "The statement of account of %(partner)s was not sent: %(reason)s",
+            partner=partner.display_name, reason=event.skip_reason or event.error), "danger")
+
+    def _collection_notify(self, message, kind):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"type": "success", "message": _("Statement of account sent."),
+            "params": {"type": kind, "message": message, "sticky": kind != "success",
                        "next": {"type": "ir.actions.act_window_close"}},
         }
 
     # statements --------------------------------------------------------------------
-    def _collection_statement_block_reason(self, company, now=None):
-        """Why a statement cannot be emailed now (None when it can)."""
-        self.ensure_one()
-        if self.collection_do_not_contact:
-            return _("%s asked not to be contacted: no statement is sent.", self.display_name)
-        if not self.email:
-            return _("%s has no email address.", self.display_name)
-        now = now or fields.Datetime.now()
-        local = contact_rules.to_local(now, self.tz or company._collection_tz())
-        reason = company.sudo()._collection_contact_window().non_contact_reason(local)
-        if reason:
-            return _("Outside the contact window (%(reason)s): the statement of account of "
-                     "%(partner)s cannot be sent now.", reason=_(reason),
-                     partner=self.display_name)
-        return None
-
     def _collection_send_statement(self, company):
-        """Email the statement (PDF) to the customer and log it in its chatter."""
+        """Email the statement (PDF) to the customer, posted in its chatter.
+
+        Only through ``collection.event`` (contact log and contact rules).
+        :return: the posted message
+        """
+        self.ensure_one()
+        partner = self
         report = self.env.ref("account_collections_mx.action_report_statement_of_account")
-        for partner in self:
-            lang = partner.lang or self.env.lang
-            ctx_report = report.with_context(lang=lang, allowed_company_ids=[company.id])
-            content, _type = ctx_report._render_qweb_pdf(report.report_name, partner.ids)
-            name = partner.with_context(lang=lang)._collection_statement_filename()
-            partner.with_context(lang=lang).message_post(
-                body=_("Statement of account of %(date)s sent to %(email)s.",
-                       date=fields.Date.context_today(partner), email=partner.email),
-                subject=_("Statement of account - %s", company.name),
-                attachments=[(name, content)],
-                partner_ids=partner.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-            )
-            partner.sudo().collection_statement_last_sent = fields.Date.context_today(partner)
-        return True
+        lang = partner.lang or self.env.lang
+        ctx_report = report.with_context(lang=lang, allowed_company_ids=[company.id])
+        content, _type = ctx_report._render_qweb_pdf(report.report_name, partner.ids)
+        # posted as the engine: who may send was checked before (contact log, rules)
+        partner = partner.sudo().with_context(lang=lang)
+        name = partner._collection_statement_filename()
+        today = fields.Date.context_today(partner)
+        message = partner.message_post(
+            body=_("Statement of account of %(date)s sent to %(email)s.",
+                   date=today, email=partner.email),
+            subject=_("Statement of account - %s", company.name),
+            attachments=[(name, content)],
+            partner_ids=partner.ids,
+            # from the company when it has an address (the cron has no real user)
+            author_id=company.partner_id.id if company.email else None,
+            email_from=company.email_formatted or None,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            force_send=False,  # queued (mail.mail) in the transaction that logs the event
+        )
+        partner.sudo().collection_statement_last_sent = today
+        return message
 
     def _collection_statement_filename(self):
         self.ensure_one()
         return _("Statement of account - %s.pdf", self.display_name.replace("/", "-"))
 
     @api.model
-    def _cron_collection_statements(self, batch_size=50):
-        """Monthly statements: companies that turned them on, customers with an open balance,
-        not opted out, not do-not-contact, not sent this month, inside the contact window."""
+    def _collection_statement_candidates(self, company):
+        """Customers of ``company`` with an open receivable balance that take the monthly
+        statement (the delivery applies the other contact rules and logs them)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT p.commercial_partner_id
+              FROM account_move_line l
+              JOIN account_account a ON a.id = l.account_id
+              JOIN res_partner p ON p.id = l.partner_id
+             WHERE l.company_id = %s AND a.account_type = 'asset_receivable'
+               AND l.parent_state = 'posted' AND NOT l.reconciled
+               AND l.amount_residual != 0
+            """, [company.id])
+        partners = self.browse([r[0] for r in self.env.cr.fetchall()])
+        return partners.filtered(lambda p: not p.collection_statement_opt_out)
+
+    @api.model
+    def _cron_collection_statements(self, batch_size=50, max_batches=10):
+        """Statements cron: queue this month's statements of the companies that send them
+        (one per customer and month, in the contact log), then deliver the statements due
+        now through the contact rules, in batches."""
         now = fields.Datetime.now()
-        remaining = 0
-        done = 0
-        companies = self.env["res.company"].search([("collection_statement_monthly", "=", True)])
-        for company in companies:
-            local_now = contact_rules.to_local(now, company._collection_tz())
-            month_start = local_now.date().replace(day=1)
-            if company.sudo()._collection_contact_window().non_contact_reason(local_now):
-                continue  # the cron runs again later inside the window
-            self.env.cr.execute(
-                """
-                SELECT DISTINCT p.commercial_partner_id
-                  FROM account_move_line l
-                  JOIN account_account a ON a.id = l.account_id
-                  JOIN res_partner p ON p.id = l.partner_id
-                 WHERE l.company_id = %s AND a.account_type = 'asset_receivable'
-                   AND l.parent_state = 'posted' AND NOT l.reconciled
-                   AND l.amount_residual != 0
-                """, [company.id])
-            candidates = self.browse([r[0] for r in self.env.cr.fetchall()])
-            todo = candidates.filtered(
-                lambda p, m=month_start: not p.collection_statement_opt_out
-                and not p.collection_do_not_contact and p.email
-                and (not p.collection_statement_last_sent or p.collection_statement_last_sent < m))
-            batch, rest = todo[:batch_size], todo[batch_size:]
-            for partner in batch.with_company(company):
-                if partner._collection_statement_block_reason(company, now):
-                    continue
-                partner._collection_send_statement(company)
-                done += 1
-            remaining += len(rest)
-            if not modules.module.current_test:
-                self.env.cr.commit()  # the sent statements are logged: never twice
+        Event = self.env["collection.event"]
+        for company in self.env["res.company"].search([("collection_statement_monthly", "=", True)]):
+            period = contact_rules.to_local(now, company._collection_tz()).strftime("%Y-%m")
+            Event._collection_statement_queue(
+                self._collection_statement_candidates(company), company, period, now)
+        done, remaining = Event._collection_statement_run(now, batch_size=batch_size,
+                                                          max_batches=max_batches)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if remaining:
             self.env.ref("account_collections_mx.ir_cron_collection_statements")._trigger()
@@ -361,27 +408,40 @@ class ResPartner(models.Model):
 
     # rating ------------------------------------------------------------------------
     @api.model
-    def _cron_collection_rating(self, batch_size=1000):
+    def _cron_collection_rating(self, batch_size=1000, max_batches=20):
         """Nightly: average days late, broken promises, rating and rating-based policy of
-        every customer invoiced in the last 12 months, in batches."""
+        every customer invoiced in the last 12 months (or with open invoices).
+
+        In batches of customers (by id): each batch is committed outside tests; after
+        ``max_batches`` the pass stops, keeps its place (system parameter
+        ``account_collections_mx.rating_cursor``) and the cron triggers itself again to go
+        on from there.  A pass that ends clears the place: the next run starts over.
+
+        :return: the number of customers left for the next call
+        """
+        Param = self.env["ir.config_parameter"].sudo()
+        cursor = int(Param.get_param(RATING_CURSOR_PARAM) or 0)
         today = fields.Date.context_today(self)
         since = fields.Date.subtract(today, days=365)
         self.env.flush_all()
+        # newest invoice first: its company is the customer's company for the mapping
         self.env.cr.execute(
             """
             SELECT p.commercial_partner_id, m.invoice_date_due, m.company_id,
                    ABS(m.amount_total_signed),
-                   (SELECT MAX(pr.max_date)
-                      FROM account_move_line l
-                      JOIN account_account a ON a.id = l.account_id
-                           AND a.account_type = 'asset_receivable'
-                      JOIN account_partial_reconcile pr ON pr.debit_move_id = l.id
-                     WHERE l.move_id = m.id) AS paid
+                   CASE WHEN m.payment_state IN ('paid', 'in_payment') THEN (
+                       SELECT MAX(pr.max_date)
+                         FROM account_move_line l
+                         JOIN account_account a ON a.id = l.account_id
+                              AND a.account_type = 'asset_receivable'
+                         JOIN account_partial_reconcile pr ON pr.debit_move_id = l.id
+                        WHERE l.move_id = m.id) END AS paid
               FROM account_move m
               JOIN res_partner p ON p.id = m.partner_id
              WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
                AND (m.invoice_date >= %s
                     OR m.payment_state NOT IN ('paid', 'in_payment', 'reversed'))
+          ORDER BY m.invoice_date DESC, m.id DESC
             """, [since])
         rows = {}
         companies = {}
@@ -395,12 +455,15 @@ class ResPartner(models.Model):
             [("state", "=", "broken"), ("closed_date", ">=", since)],
             ["partner_id"], ["__count"]))
         broken = {p.commercial_partner_id.id: n for p, n in broken.items()}
-        partner_ids = sorted(set(rows) | set(broken))
+        todo = self.browse([p for p in sorted(set(rows) | set(broken)) if p > cursor])
+        Company = self.env["res.company"]
         done = 0
-        for start in range(0, len(partner_ids), batch_size):
-            chunk = self.browse(partner_ids[start:start + batch_size])
+        for batch_number, start in enumerate(range(0, len(todo), batch_size)):
+            if batch_number >= max_batches:
+                break
+            chunk = todo[start:start + batch_size]
             for partner in chunk:
-                company = self.env["res.company"].browse(
+                company = partner.company_id or Company.browse(
                     companies.get(partner.id) or self.env.company.id)
                 late = summary.average_days_late(rows.get(partner.id, []))
                 n_broken = broken.get(partner.id, 0)
@@ -418,11 +481,17 @@ class ResPartner(models.Model):
                     partner.write(vals)
                 partner._collection_apply_segment_policy(company)
             done += len(chunk)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(partner_ids) - done)
+            remaining = len(todo) - done
+            Param.set_param(RATING_CURSOR_PARAM, chunk[-1].id if remaining else "")
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
             # never while installing (demo data calls it) nor in tests
             if not modules.module.current_test and self.env.registry.ready:
                 self.env.cr.commit()  # ratings of finished batches are kept
-        return True
+        if done < len(todo):
+            self.env.ref("account_collections_mx.ir_cron_collection_rating")._trigger()
+        elif cursor:
+            Param.set_param(RATING_CURSOR_PARAM, "")
+        return len(todo) - done
 
     def _collection_segment_policy(self, company):
         """The policy the customer's segment maps to (key account, else rating), or empty."""

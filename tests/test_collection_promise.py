@@ -1,5 +1,8 @@
+import datetime as dt
+
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -84,6 +87,67 @@ class TestCollectionPromise(CollectionSummaryCommon):
         self._check("2026-04-04")
         self.assertEqual(promise.state, "broken")
         self.assertEqual(promise.amount_received, 500)
+
+    def _run(self, when):
+        with freeze_time(when):
+            self.env["account.move"]._collection_run(now=fields.Datetime.to_datetime(when))
+
+    def _stages_logged(self, invoice):
+        events = invoice.collection_event_ids.filtered(lambda e: e.channel == "email")
+        return sorted((e.stage_id.offset_days, e.state) for e in events)
+
+    def test_broken_promise_resumes_where_it_was(self):
+        """D+3 sent, promise on D+5 holds D+7; broken on Apr 4: D+7 goes once, D+3 never
+        again, no burst."""
+        self.customer_a.collection_policy_id = self.policy
+        with freeze_time("2026-03-20 18:00:00"):
+            invoice = self._invoice(self.customer_a, 1000, D(2026, 3, 20))
+        self._run("2026-03-23 18:00:00")  # D+3, Monday 12:00 in Mexico City
+        self.assertEqual(self._stages_logged(invoice), [(3, "sent")])
+        with freeze_time("2026-03-25 18:00:00"):
+            promise = self._promise(invoice)  # Apr 1, held until Apr 3
+        for day in ("2026-03-27", "2026-03-30", "2026-04-03"):  # D+7 due, but held
+            self._run(f"{day} 18:00:00")
+            self._check(day)
+        self.assertEqual(invoice.collection_stage_id, self.stage_3)
+        self.assertEqual(self._stages_logged(invoice), [(3, "sent")])
+        self._check("2026-04-04")
+        self.assertEqual(promise.state, "broken")
+        self._run("2026-04-06 18:00:00")  # Monday
+        self._run("2026-04-07 18:00:00")
+        self.assertEqual(invoice.collection_stage_id, self.stage_7)
+        self.assertEqual(self._stages_logged(invoice), [(3, "sent"), (7, "sent")])
+
+    def test_grace_setting(self):
+        self.company.collection_promise_grace_days = 0
+        invoice, promise = self._setup_invoice()
+        self.assertEqual(promise.deadline, D(2026, 4, 1))
+        self.assertEqual(invoice.collection_promise_until, D(2026, 4, 1))
+        self._check("2026-04-01")
+        self.assertEqual(promise.state, "open")
+        self._check("2026-04-02")
+        self.assertEqual(promise.state, "broken")
+        self.assertEqual(invoice.collection_state, "active")
+
+    def test_grace_change_moves_the_hold(self):
+        invoice, promise = self._setup_invoice()
+        self.company.collection_promise_grace_days = 5
+        self.assertEqual(promise.deadline, D(2026, 4, 6))
+        self._check("2026-04-04")  # the nightly check also refreshes the hold
+        self.assertEqual(promise.state, "open")
+        self.assertEqual(invoice.collection_promise_until, D(2026, 4, 6))
+        self.assertEqual(invoice.collection_state, "paused")
+
+    def test_payment_before_the_promise_does_not_count(self):
+        with freeze_time("2026-03-29 18:00:00"):
+            invoice = self._invoice(self.customer_a, 1000, D(2026, 3, 20))
+            self._pay(invoice, 300, D(2026, 3, 29))
+        with freeze_time("2026-03-30 18:00:00"):
+            promise = self._promise(invoice, amount=600)
+        self._pay(invoice, 500, D(2026, 4, 1))
+        self._check("2026-04-04")
+        self.assertEqual(promise.state, "broken")
+        self.assertEqual(promise.amount_received, 500)  # not the 300 of Mar 29
 
     def test_cancel_releases_hold(self):
         invoice, promise = self._setup_invoice()
@@ -204,3 +268,100 @@ class TestCollectionRating(CollectionSummaryCommon):
         partner = self.customer_a.with_company(self.company)
         self.assertEqual(partner.collection_open_amount, 1400)
         self.assertEqual(partner.collection_overdue_amount, 1000)
+
+    def _late_payer(self, name, days_late):
+        """A customer whose only invoice (1,000 due 2026-02-01) was paid ``days_late`` late."""
+        partner = self.env["res.partner"].create({
+            "name": name, "is_company": True, "collection_first_invoice_reviewed": True})
+        invoice = self._invoice(partner, 1000, D(2026, 2, 1), invoice_date=D(2026, 1, 1))
+        self._pay(invoice, 1000, D(2026, 2, 1) + dt.timedelta(days=days_late))
+        return partner
+
+    @freeze_time("2026-03-30 18:00:00")
+    def test_manual_policy_never_overwritten(self):
+        risky = self.policy.sudo().copy({"name": "Repeat late payers"})
+        manual = self.policy.sudo().copy({"name": "Chosen by hand"})
+        self.company.collection_risky_policy_id = risky
+        # chosen by hand when the customer is created
+        created = self.env["res.partner"].create({
+            "name": "Cliente Zeta", "is_company": True, "collection_policy_id": manual.id})
+        self.assertTrue(created.collection_policy_manual)
+        invoice = self._invoice(created, 1000, D(2026, 2, 1), invoice_date=D(2026, 1, 1))
+        self._pay(invoice, 1000, D(2026, 3, 28))  # 55 days late
+        auto = self._late_payer("Cliente Eta", 30)
+        contact = self.env["res.partner"].create({"name": "Luis", "parent_id": auto.id})
+        self.env["res.partner"]._cron_collection_rating()
+        self.assertEqual(created.collection_rating, "risky")
+        self.assertEqual(created.collection_policy_id, manual)
+        self.assertEqual(auto.collection_policy_id, risky)
+        self.assertFalse(auto.collection_policy_manual)
+        # the contact shows its company's values; syncing other fields keeps the flag
+        self.assertEqual(contact.collection_rating, "risky")
+        self.assertEqual(contact.collection_avg_days_late, 30)
+        later = self.env["res.partner"].create({"name": "Marta", "parent_id": auto.id})
+        self.assertEqual((later.collection_rating, later.collection_avg_days_late),
+                         ("risky", 30))
+        self.assertEqual(contact.collection_policy_id, risky)
+        self.assertFalse(contact.collection_policy_manual)
+        auto.collection_statement_opt_out = True
+        self.assertFalse(contact.collection_policy_manual)
+        self.assertTrue(contact.collection_statement_opt_out)
+        # someone chooses a policy: kept by the next nights, on the contact too
+        auto.collection_policy_id = manual
+        self.assertTrue(auto.collection_policy_manual)
+        self.assertTrue(contact.collection_policy_manual)
+        self.env["res.partner"]._cron_collection_rating()
+        self.assertEqual(auto.collection_policy_id, manual)
+        # clearing it hands the customer back to its rating
+        auto.collection_policy_id = False
+        self.assertFalse(auto.collection_policy_manual)
+        self.env["res.partner"]._cron_collection_rating()
+        self.assertEqual(auto.collection_policy_id, risky)
+
+    def test_segment_policies_of_the_same_company(self):
+        other = self.env["res.company"].create({"name": "Otra Empresa"})
+        # a new company starts with the mapping of the issue
+        policies = self.env["collection.policy"].sudo().search([("company_id", "=", other.id)])
+        self.assertEqual(other.collection_risky_policy_id.code, "late_payers")
+        self.assertEqual(other.collection_key_account_policy_id.code, "key_accounts")
+        self.assertEqual(other.collection_risky_policy_id.company_id, other)
+        self.assertFalse(other.collection_good_policy_id)
+        self.assertEqual(len(policies), 3)
+        foreign = self.env["collection.policy"].sudo().search(
+            [("company_id", "=", other.id)], limit=1)
+        self.assertTrue(foreign)
+        for field in ("collection_good_policy_id", "collection_watch_policy_id",
+                      "collection_risky_policy_id", "collection_key_account_policy_id"):
+            with self.assertRaises(ValidationError), self.env.cr.savepoint():
+                self.company.write({field: foreign.id})
+        settings = self.env["res.config.settings"].with_company(self.company).create({})
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            settings.collection_risky_policy_id = foreign  # related: written to the company
+            settings.flush_recordset()
+
+    @freeze_time("2026-03-30 18:00:00")
+    def test_rating_in_batches_goes_on_where_it_stopped(self):
+        risky = self.policy.sudo().copy({"name": "Repeat late payers"})
+        self.company.collection_risky_policy_id = risky
+        payers = [self._late_payer(f"Cliente {i}", 25 + i) for i in range(3)]
+        Partner = self.env["res.partner"]
+        cron = self.env.ref("account_collections_mx.ir_cron_collection_rating")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        self.assertEqual(Partner._cron_collection_rating(batch_size=1, max_batches=2), 1)
+        self.assertEqual([p.collection_rating for p in payers], ["risky", "risky", "good"])
+        self.assertEqual(payers[1].collection_policy_id, risky)
+        self.assertFalse(payers[2].collection_policy_id)
+        self.assertGreater(self.env["ir.cron.trigger"].search_count(
+            [("cron_id", "=", cron.id), ("id", "not in", triggers.ids)]), 0)
+        self.assertEqual(Partner._cron_collection_rating(batch_size=1, max_batches=2), 0)
+        self.assertEqual(payers[2].collection_rating, "risky")
+        self.assertAlmostEqual(payers[2].collection_avg_days_late, 27)
+        self.assertEqual(payers[2].collection_policy_id, risky)
+        self.assertFalse(self.env["ir.config_parameter"].sudo().get_param(
+            "account_collections_mx.rating_cursor"))
+        # the next pass starts over (a changed threshold applies to every customer)
+        self.company.write({"collection_rating_risky_days": 30,
+                            "collection_rating_watch_days": 25})
+        Partner._cron_collection_rating()
+        self.assertEqual([p.collection_rating for p in payers], ["good", "watch", "watch"])
+        self.assertFalse(payers[0].collection_policy_id)

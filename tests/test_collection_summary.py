@@ -1,5 +1,6 @@
 import datetime as dt
 
+import lxml.html
 from freezegun import freeze_time
 
 from odoo.tests import tagged
@@ -146,6 +147,80 @@ class TestWeeklySummarySending(CollectionSummaryCommon):
         sent = self._run("2026-04-07 03:00:00")
         self.assertEqual(sent.week, "2026-W15")
         self.assertEqual(Summary.search_count([("company_id", "=", self.company.id)]), 2)
+
+    def _rows(self, html):
+        """Label -> value of every two-cell row of the summary (and every table row)."""
+        root = lxml.html.fromstring(html)
+        rows = []
+        for tr in root.iter("tr"):
+            rows.append([" ".join(cell.text_content().split()) for cell in tr])
+        return rows
+
+    def test_every_figure_in_the_email_and_in_odoo(self):
+        """One portfolio, every figure of the issue in the email, as computed by hand."""
+        a, b = self.customer_a, self.customer_b
+        with freeze_time("2026-03-25 18:00:00"):
+            self._invoice(a, 100, D(2026, 3, 30))  # due today: current
+            late_30 = self._invoice(a, 400, D(2026, 2, 28))  # 30 days: 1-30
+            self._invoice(a, 800, D(2026, 2, 27))  # 31 days: 31-60
+            # PPD (due after the invoice's month), 400 paid by a registered payment:
+            # 600 left in 1-30 and a payment complement waiting
+            ppd = self._invoice(b, 1000, D(2026, 3, 20), invoice_date=D(2026, 2, 15))
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=ppd.ids).create({
+                    "amount": 400, "payment_date": D(2026, 3, 25)})._create_payments()
+            self.env["collection.promise"].create({
+                "partner_id": b.id, "move_ids": [(6, 0, ppd.ids)], "amount": 500,
+                "promised_date": D(2026, 4, 1)})
+            a.sudo().write({"collection_paused": True, "collection_pause_reason": "other"})
+            self.env["collection.event"].sudo().create({
+                "move_id": late_30.id, "partner_id": a.id, "stage_id": self.stage_3.id,
+                "channel": "email", "state": "sent", "scheduled_at": "2026-03-03 15:00:00",
+                "done_at": "2026-03-03 15:00:00"})
+        self.assertTrue(ppd.cfdi_complement_required)
+        # a bank line waiting in the review tray (automatic reconciliation is off)
+        self.company.collection_auto_reconcile = False
+        line = self.env["account.bank.statement.line"].create({
+            "journal_id": self.company_data["default_journal_bank"].id, "date": "2026-03-27",
+            "amount": 800, "payment_ref": late_30.name, "partner_id": a.id})
+        line._collection_match()
+        review = self.env["collection.match"].search_count(
+            [("state", "=", "to_review"), ("company_id", "=", self.company.id)])
+        self.assertEqual(review, 1)
+
+        sent = self._run("2026-03-30 14:00:00")  # Monday 08:00 in Mexico City
+        self.assertEqual(len(sent), 1)
+        # the same figures in Odoo (the summary record) as in the email
+        self.assertEqual(self._rows(sent.body_html), self._rows(sent.mail_id.body_html))
+        self.assertRecordValues(sent, [{"total_receivable": 1900.0, "overdue_amount": 1800.0,
+                                        # good payers 0.9: 100 due + 500 promised
+                                        "expected_week": 540.0}])
+        rows = self._rows(sent.mail_id.body_html)
+        figures = {row[0]: row[1] for row in rows if len(row) == 2}
+        self.assertEqual(figures["Total receivable"], "$ 1,900.00")
+        self.assertEqual(figures["Overdue"], "$ 1,800.00")
+        self.assertEqual(figures["Current"], "$ 100.00")
+        self.assertEqual(figures["1-30 days"], "$ 1,000.00")
+        self.assertEqual(figures["31-60 days"], "$ 800.00")
+        self.assertEqual(figures["61-90 days"], "$ 0.00")
+        self.assertEqual(figures["Over 90 days"], "$ 0.00")
+        self.assertEqual(figures["Customers with more than one overdue invoice"], "1")
+        self.assertIn(["Cliente Alfa"], rows)
+        self.assertEqual(figures["Invoices due"], "$ 100.00")
+        self.assertEqual(figures["Promises to pay"], "$ 500.00")
+        self.assertEqual(figures["Expected (weighted by payer rating)"], "$ 540.00")
+        self.assertEqual(figures["Bank lines in the review tray"], "1")
+        self.assertEqual(figures["Payment complements waiting"], "1")
+        # DSO (countback) and its 8 weekly points, the last one today
+        dso = self.env["collection.summary"]._collection_data(self.company, D(2026, 3, 30))
+        self.assertEqual(figures["DSO (countback)"], f"{dso['dso']} days")
+        weeks = [str(D(2026, 3, 30) - dt.timedelta(weeks=n)) for n in range(7, -1, -1)]
+        self.assertEqual([row[0] for row in rows if row[0] in weeks], weeks)
+        # effectiveness per stage: one D+3 message, not paid within 7 days
+        self.assertIn(["D+3 Pending", "1", "0", "0 %"], rows)
+        # top overdue accounts with their state
+        self.assertIn(["Cliente Alfa Good", "$ 1,200.00", "Paused (2)"], rows)
+        self.assertIn(["Cliente Beta Good", "$ 600.00", "Paused (1)"], rows)  # promise hold
 
     def test_configured_day_and_hour(self):
         self.company.write({"collection_summary_weekday": "2", "collection_summary_hour": 17.5})
