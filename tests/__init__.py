@@ -11,3 +11,4 @@ from . import test_cfdi_complement
 from . import test_collection_summary
 from . import test_collection_promise
 from . import test_collection_analysis_statement
+from . import test_review_tray_tours
