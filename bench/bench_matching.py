@@ -652,6 +652,9 @@ def main():
         ours = run_ours(env, line_ids, args.profile)
         log(f"ours: {ours['seconds']:.1f}s")
         grade = grade_ours(env, line_ids, truth)
+        log(f"ours: {ours['lines_per_s']:.0f} lines/s, {grade['auto']} automatic matches, "
+            f"precision {grade['precision']:.2%}, exact+reference lines automatic "
+            f"{grade['exact_share']:.1%}, RSS per batch {ours['rss_mb_per_batch']} MB")
         oca = None
         if not args.skip_oca:
             sample = line_ids
