@@ -274,7 +274,7 @@ class Candidate:
         self.strong, self.weak = strong, weak
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=100_000)
 def document_keys(name, references=()):
     """(strong keys, weak keys, compact name) of a document: parsed once per process for
     the same number and references (the open invoices are indexed again at every batch;
