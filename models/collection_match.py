@@ -39,6 +39,12 @@ class CollectionMatch(models.Model):
     journal_id = fields.Many2one(related="statement_line_id.journal_id", store=True)
     date = fields.Date(related="statement_line_id.date", store=True)
     payment_ref = fields.Char(related="statement_line_id.payment_ref", string="Label")
+    bank_ref = fields.Char(related="statement_line_id.ref", string="Bank Reference")
+    bank_partner_name = fields.Char(related="statement_line_id.partner_name",
+                                    string="Payer Name")
+    bank_account_number = fields.Char(related="statement_line_id.account_number",
+                                      string="Payer Account")
+    bank_narration = fields.Html(related="statement_line_id.narration", string="Bank Notes")
     partner_id = fields.Many2one("res.partner", string="Customer", index="btree_not_null")
     move_ids = fields.Many2many(
         "account.move", "collection_match_move_rel", "match_id", "move_id",

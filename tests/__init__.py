@@ -12,3 +12,5 @@ from . import test_collection_summary
 from . import test_collection_promise
 from . import test_collection_analysis_statement
 from . import test_security_models
+from . import test_review_tray_tours
+

@@ -1,3 +1,5 @@
+import ast
+
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.exceptions import AccessError, UserError
@@ -384,6 +386,40 @@ class TestCollectionMatching(AccountTestInvoicingCommon):
         menu = self.env.ref("account_collections_mx.collection_match_menu")
         for user in (self.collector, self.accountant):
             self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(user)._visible_menu_ids())
+
+    def test_review_tray_screens(self):
+        """Default filter and grouping, decisions only for accountants, read-only tray for
+        Collections Users, the bank line and the ranked candidates on the form."""
+        action = self.env.ref("account_collections_mx.collection_match_action")
+        context = ast.literal_eval(action.context)
+        self.assertEqual(context, {"search_default_to_review": 1,
+                                   "search_default_group_reason": 1})
+        Match = self.env["collection.match"]
+        for user, can_decide in ((self.collector, False), (self.accountant, True)):
+            views = Match.with_user(user).get_views([(False, "list"), (False, "form")])
+            for view_type in ("list", "form"):
+                arch = views["views"][view_type]["arch"]
+                for button in ("action_approve", "action_reject"):
+                    self.assertEqual(f'name="{button}"' in arch, can_decide,
+                                     f"{button} on the {view_type} of {user.login}")
+            form = views["views"]["form"]["arch"]
+            for fname in ("statement_line_id", "amount", "bank_partner_name", "candidate_ids",
+                          "score", "reason"):
+                self.assertIn(f'name="{fname}"', form)
+        self.assertFalse(Match.with_user(self.collector).has_access("write"))
+        self.assertFalse(Match.with_user(self.collector).has_access("create"))
+        self.assertFalse(Match.with_user(self.collector).has_access("unlink"))
+        self.assertTrue(Match.with_user(self.accountant).has_access("write"))
+        # the bank line as the accountant sees it
+        invoice = self._invoice(1000.0)
+        line = self._line(400.0, f"ABONO {invoice.name}", partner_name="PEREZ COMERCIAL",
+                          account_number="012180001234567897")
+        match = self._match(line)
+        self.assertRecordValues(match, [{"bank_partner_name": "PEREZ COMERCIAL",
+                                         "bank_account_number": "012180001234567897",
+                                         "payment_ref": f"ABONO {invoice.name}"}])
+        self.assertEqual(match.candidate_ids[:1].move_id, invoice)
+        self.assertIn("reference", match.candidate_ids[:1].why)
 
     def test_multi_company_rule(self):
         invoice = self._invoice(100.0)

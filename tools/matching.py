@@ -19,6 +19,7 @@ numeric groups lose their leading zeros), so ``INV/2025/00012``,
 """
 
 import difflib
+import functools
 import itertools
 import re
 import unicodedata
@@ -51,7 +52,10 @@ def fold(text):
     """Upper case without accents (``Ñ`` kept as ``N``)."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKD", str(text))
+    text = str(text)
+    if text.isascii():  # almost every reference: no accent to strip
+        return text.upper()
+    text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c)).upper()
 
 
@@ -266,16 +270,25 @@ class Candidate:
     compact: str = ""
 
     def __post_init__(self):
-        for ref in (self.name, *self.references):
-            uuids = find_uuids(ref) if ref and len(ref) >= 32 else []
-            if uuids:
-                self.strong.add("UUID:" + uuids[0])
-                continue
-            strong, weak = reference_keys(ref)
-            self.strong |= strong
-            self.weak |= weak
-        self.weak -= self.strong
-        self.compact = compact(self.name)
+        strong, weak, self.compact = document_keys(self.name, self.references)
+        self.strong, self.weak = strong, weak
+
+
+@functools.lru_cache(maxsize=100_000)
+def document_keys(name, references=()):
+    """(strong keys, weak keys, compact name) of a document: parsed once per process for
+    the same number and references (the open invoices are indexed again at every batch;
+    the cache is bounded)."""
+    strong, weak = set(), set()
+    for ref in (name, *references):
+        uuids = find_uuids(ref) if ref and len(ref) >= 32 else []
+        if uuids:
+            strong.add("UUID:" + uuids[0])
+            continue
+        ref_strong, ref_weak = reference_keys(ref)
+        strong |= ref_strong
+        weak |= ref_weak
+    return frozenset(strong), frozenset(weak - strong), compact(name)
 
 
 class CandidateIndex:

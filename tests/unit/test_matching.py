@@ -173,3 +173,26 @@ def test_cfdi_uuid_reference():
                 cand(2, 10, 100.0, "INV/2025/00002"))
     p = m.match_line(100.0, index, info=m.analyse_text("PAGO UUID " + uuid.lower()))
     assert (p.state, p.chosen) == ("auto", [1])
+
+
+def test_fold_ascii_fast_path_and_accents():
+    assert m.fold("inv/2026/00012") == "INV/2026/00012"
+    assert m.fold("Pérez Ñandú") == "PEREZ NANDU"
+    assert m.fold("") == "" and m.fold(None) == ""
+    assert m.ref_key("Fáct-0012") == m.ref_key("FACT 12") == "FACT-12"
+
+
+def test_document_keys_are_cached_and_match_reference_keys():
+    m.document_keys.cache_clear()
+    strong, weak, compact = m.document_keys("INV/2026/00123", ("PAGO-123",))
+    ref_strong, ref_weak = m.reference_keys("INV/2026/00123")
+    assert ref_strong <= strong and "PAGO-123" in strong
+    assert not (weak & strong) and "2026-123" in weak
+    assert compact == "INV202600123"
+    again = m.document_keys("INV/2026/00123", ("PAGO-123",))
+    assert again == (strong, weak, compact)
+    assert m.document_keys.cache_info().hits == 1
+    # a candidate built twice gets the same keys, read-only (shared by the cache)
+    c1 = m.Candidate(1, 7, 100.0, "INV/2026/00123", ("PAGO-123",))
+    c2 = m.Candidate(2, 7, 100.0, "INV/2026/00123", ("PAGO-123",))
+    assert c1.strong == c2.strong == strong and isinstance(c1.strong, frozenset)
