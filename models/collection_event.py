@@ -1,9 +1,10 @@
 from collections import defaultdict
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_amount, format_date
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import cadence, contact_rules
@@ -14,6 +15,8 @@ EVENT_CHANNELS = [
     ("activity", "Task"),
     ("alert", "Internal alert"),
 ]
+CUSTOMER_CHANNELS = ("email", "whatsapp")
+INTERNAL_CHANNELS = ("activity", "alert")
 EVENT_STATES = [
     ("scheduled", "Scheduled"),
     ("sent", "Sent"),
@@ -131,9 +134,149 @@ class CollectionEvent(models.Model):
 
     # ------------------------------------------------------------------ delivery (engine)
     @api.model
-    def _collection_due_count(self, now):
-        return self.search_count([("state", "=", "scheduled"), ("channel", "in", ("email", "whatsapp")),
+    def _collection_due_count(self, now, channels=CUSTOMER_CHANNELS):
+        return self.search_count([("state", "=", "scheduled"), ("channel", "in", list(channels)),
                                   ("scheduled_at", "<=", now)])
+
+    @api.model
+    def _collection_due_internal(self, now, last_id=0, limit=None):
+        """Next batch of internal events due (tasks, team alerts), locked (SKIP LOCKED)."""
+        self.env.flush_all()
+        limit = limit or self.env["account.move"]._collection_batch_size()
+        self.env.cr.execute(
+            """SELECT id FROM collection_event
+                WHERE state = 'scheduled' AND channel IN %s AND scheduled_at <= %s AND id > %s
+             ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED""",
+            (INTERNAL_CHANNELS, now, last_id, limit),
+        )
+        events = self.sudo().browse([r[0] for r in self.env.cr.fetchall()])
+        events.invalidate_recordset()
+        return events.filtered(lambda e: e.state == "scheduled")
+
+    def _collection_deliver_internal(self, now):
+        """Execute internal events: one activity each (created together), one team alert
+        digest per company for the batch.  Not subject to the customer contact window.
+
+        :return: number of events handled
+        """
+        events = self.sudo()
+        gone = events.filtered(lambda e: e.move_id.collection_state in (False, "done", "excluded"))
+        for state in set(gone.move_id.mapped("collection_state")):
+            reason = STATE_SKIP_REASONS.get(state) or _("Invoice no longer in collections")
+            gone.filtered(lambda e, s=state: e.move_id.collection_state == s)._mark(
+                "skipped", skip_reason=str(reason), done_at=now)
+        events -= gone
+        events.filtered(lambda e: e.channel == "activity")._collection_create_tasks(now)
+        alerts = events.filtered(lambda e: e.channel == "alert")
+        for company in alerts.company_id:
+            alerts.filtered(lambda e, c=company: e.company_id == c)._collection_alert_digest(now)
+        return len(self)
+
+    def _collection_task_values(self, today):
+        """``mail.activity`` values of one task event (what ``activity_schedule`` would set)."""
+        self.ensure_one()
+        move = self.move_id
+        stage = self.stage_id
+        amount = format_amount(self.env, move.amount_residual, move.currency_id)
+        date = format_date(self.env, move.invoice_date_due)
+        if not stage or stage.channel == "escalate":
+            summary = _("Call the customer about %s", move.name)
+            note = _("Handed over to a person (%(why)s): %(amount)s due since %(date)s. "
+                     "Automatic reminders are stopped for this invoice.",
+                     why=self._collection_hand_over_why(), amount=amount, date=date)
+        elif stage.channel == "activity":
+            summary = stage.display_name
+            note = _("Collections: %(amount)s due since %(date)s.", amount=amount, date=date)
+        else:
+            # a customer stage for a customer who asked not to be contacted
+            summary = stage.display_name
+            note = _("%(stage)s: the customer asked not to be contacted; follow up without "
+                     "messages.", stage=stage.display_name)
+        activity_type = stage.activity_type_id or self.env.ref("mail.mail_activity_data_todo")
+        return {
+            "res_model_id": self.env["ir.model"]._get_id("account.move"),
+            "res_id": move.id,
+            "activity_type_id": activity_type.id,
+            "summary": summary,
+            "note": note,
+            "automated": True,
+            "user_id": move._collection_responsible().id,
+            "date_deadline": today,
+        }
+
+    def _collection_hand_over_why(self):
+        return self.stage_id.display_name if self.stage_id else (self.skip_reason or "")
+
+    def _collection_create_tasks(self, now):
+        """The batch's tasks: one ``mail.activity.create`` for all; hand-overs noted in the
+        invoices' chatter (a log line nobody is notified of: the to-do does that)."""
+        if not self:
+            return
+        today = fields.Date.context_today(self, now)
+        activities = self.env["mail.activity"].sudo().create(
+            [event._collection_task_values(today) for event in self])
+        self._collection_set_sent(now, [(e.id, a.id) for e, a in zip(self, activities, strict=True)],
+                                  "activity_id")
+        hand_overs = self.filtered(lambda e: not e.stage_id or e.stage_id.channel == "escalate")
+        if hand_overs:
+            hand_overs.move_id.sudo()._message_log_batch(bodies={
+                e.move_id.id: escape(_("Handed over to a person: %s", e._collection_hand_over_why()))
+                for e in hand_overs})
+
+    def _collection_alert_digest(self, now):
+        """One message in the Collections channel for the batch's alerts (one company)."""
+        if not self:
+            return
+        lines = []
+        for event in self.sorted(lambda e: (e.partner_id.display_name or "", e.move_id.name or "")):
+            move = event.move_id
+            text = _("%(partner)s reached “%(stage)s” on %(move)s: %(amount)s due since %(date)s.",
+                     partner=event.partner_id.display_name, stage=event.stage_id.display_name,
+                     move=move.name,
+                     amount=format_amount(self.env, move.amount_residual, move.currency_id),
+                     date=format_date(self.env, move.invoice_date_due))
+            link = Markup('<a href="/odoo/action-account.action_move_out_invoice_type/%s">%s</a>') % (
+                move.id, move.name)
+            lines.append(Markup("<li>%s %s</li>") % (text, link))
+        channel = self.env.ref("account_collections_mx.channel_collections", raise_if_not_found=False)
+        if channel:
+            body = Markup("<p>%s</p><ul>%s</ul>") % (
+                _("Collections alert (%(company)s): %(count)s invoice(s) reached an alert stage.",
+                  company=self.company_id[:1].name, count=len(self)),
+                Markup("").join(lines))
+            message = channel.sudo().message_post(body=body, message_type="comment",
+                                                  subtype_xmlid="mail.mt_comment")
+            self._collection_set_sent(now, [(e.id, message.id) for e in self], "mail_message_id")
+            return
+        # no channel (deleted): a note on each invoice instead
+        pairs = []
+        for event, line in zip(self, lines, strict=True):
+            pairs.append((event.id, event.move_id.sudo().message_post(body=line).id))
+        self._collection_set_sent(now, pairs, "mail_message_id")
+
+    def _collection_set_sent(self, now, pairs, column):
+        """Mark events sent with one record each in ``column`` (one UPDATE for all)."""
+        if not pairs:
+            return
+        assert column in ("activity_id", "mail_message_id")
+        self.env.flush_all()
+        self.env.cr.execute(
+            f"""UPDATE collection_event e
+                   SET state = 'sent', done_at = %s, {column} = v.target, skip_reason = NULL,
+                       write_uid = %s, write_date = (now() AT TIME ZONE 'UTC')
+                  FROM (VALUES {", ".join(["(%s::int4, %s::int4)"] * len(pairs))}) AS v(id, target)
+                 WHERE e.id = v.id""",
+            (now, self.env.uid, *(x for pair in pairs for x in pair)),
+        )
+        self.invalidate_model(["state", "done_at", column, "skip_reason", "write_uid", "write_date"])
+
+    @api.model
+    def _collection_deliver_groups(self, groups, now, commit=False):
+        """Deliver customer groups (one message per customer and channel)."""
+        done = 0
+        for events in groups:
+            done += events.with_context(collection_commit=commit)._collection_deliver(now)
+        return done
 
     @api.model
     def _collection_due_groups(self, now, last_key=None, limit=None):
@@ -219,7 +362,7 @@ class CollectionEvent(models.Model):
         if channel == "email":
             events._collection_send_email(now)
         else:
-            events._collection_deliver_whatsapp()
+            events._collection_deliver_whatsapp(now)
         return len(self)
 
     def _collection_leading(self):
