@@ -64,6 +64,7 @@ class CollectionRun:
         self.now = now
         self._tz_today = {}
         self._company = {}
+        env["res.partner"].flush_model(["tz"])
         env.cr.execute("SELECT DISTINCT tz FROM res_partner WHERE tz IS NOT NULL AND tz != ''")
         for (tz,) in env.cr.fetchall():
             self._tz_today[tz] = contact_rules.to_local(now, tz).date()
@@ -364,7 +365,7 @@ class AccountMove(models.Model):
 
         reasons = run.reasons
         events = []     # (move, partner, company, stage, channel, state, done_at, skip_reason)
-        waiting = []    # (move, reason): customer messages still waiting, skipped
+        waiting = []    # (move, stage, reason): customer messages still waiting, skipped
         updates = []    # (move, stage, next stage, next date, handed over)
         for (move_id, company_id, partner_id, due, last_stage_id, policy_id, _residual,
              p_tz, cp_tz, dnc) in rows:
@@ -372,7 +373,7 @@ class AccountMove(models.Model):
             overdue = cadence.days_overdue(due, today)
             if overdue >= run.human_after(company_id):
                 # overdue enough: a person takes over, no more automatic messages
-                waiting.append((move_id, reasons["handed_over"]))
+                waiting.append((move_id, None, reasons["handed_over"]))
                 events.append((move_id, partner_id, company_id, None, "activity", "scheduled", None,
                                run.overdue_reason(overdue)))
                 updates.append((move_id, None, None, None, True))
@@ -384,7 +385,7 @@ class AccountMove(models.Model):
             if not plan.fire:
                 continue
             stage = run.stage[plan.fire.id]
-            waiting.append((move_id, run.superseded_reason(stage)))
+            waiting.append((move_id, stage.id, run.superseded_reason(stage)))
             for old in plan.superseded:
                 for channel in run.stage[old.id].channels:
                     events.append((move_id, partner_id, company_id, old.id, channel, "skipped", now,
@@ -427,10 +428,12 @@ class AccountMove(models.Model):
                 f"""UPDATE collection_event e
                        SET state = 'skipped', done_at = %s, skip_reason = v.reason,
                            write_uid = %s, write_date = (now() AT TIME ZONE 'UTC')
-                      FROM (VALUES {", ".join(["(%s::int4, %s::varchar)"] * len(waiting))})
-                           AS v(move_id, reason)
+                      FROM (VALUES {", ".join(["(%s::int4, %s::int4, %s::varchar)"] * len(waiting))})
+                           AS v(move_id, stage_id, reason)
                      WHERE e.move_id = v.move_id AND e.state = 'scheduled'
-                       AND e.channel IN ('email', 'whatsapp')""",
+                       AND e.channel IN ('email', 'whatsapp')
+                       -- one of the stage now due (recorded by hand) is kept, not doubled
+                       AND e.stage_id IS DISTINCT FROM v.stage_id""",
                 (now, uid, *(x for row in waiting for x in row)),
             )
         if events:

@@ -220,7 +220,7 @@ class CollectionEvent(models.Model):
         hand_overs = self.filtered(lambda e: not e.stage_id or e.stage_id.channel == "escalate")
         if hand_overs:
             hand_overs.move_id.sudo()._message_log_batch(bodies={
-                e.move_id.id: escape(_("Handed over to a person: %s", e._collection_hand_over_why()))
+                e.move_id.id: escape(self.env._("Handed over to a person: %s", e._collection_hand_over_why()))
                 for e in hand_overs})
 
     def _collection_alert_digest(self, now):
