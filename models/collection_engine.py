@@ -541,10 +541,11 @@ class AccountMove(models.Model):
     def collection_reminder_lines(self):
         """Lines of the reminder being rendered (used by the mail templates).
 
-        The invoices grouped in one message are passed in the context
-        (``collection_move_ids``); without it, just this invoice.
+        The invoices grouped in one message are passed in the context: per leading
+        invoice (``collection_groups``, several messages rendered together) or for the one
+        message rendered (``collection_move_ids``); without it, just this invoice.
         """
-        ids = self.env.context.get("collection_move_ids") or self.ids
+        ids = self._collection_reminder_ids()
         moves = self.browse(ids).sudo().sorted(lambda m: (m.invoice_date_due or m.date, m.id))
         moves._collection_ensure_tokens()
         today = fields.Date.context_today(self)
@@ -561,8 +562,14 @@ class AccountMove(models.Model):
             })
         return lines
 
+    def _collection_reminder_ids(self):
+        groups = self.env.context.get("collection_groups") or {}
+        if len(self) == 1 and self.id in groups:
+            return groups[self.id]
+        return self.env.context.get("collection_move_ids") or self.ids
+
     def collection_reminder_total(self):
-        ids = self.env.context.get("collection_move_ids") or self.ids
+        ids = self._collection_reminder_ids()
         moves = self.browse(ids).sudo()
         return format_amount(self.env, sum(moves.mapped("amount_residual")), moves[:1].currency_id)
 

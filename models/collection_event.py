@@ -1,3 +1,4 @@
+import uuid
 from collections import defaultdict
 
 from markupsafe import Markup, escape
@@ -272,10 +273,15 @@ class CollectionEvent(models.Model):
 
     @api.model
     def _collection_deliver_groups(self, groups, now, commit=False):
-        """Deliver customer groups (one message per customer and channel)."""
+        """Deliver a batch of customer groups (one message per customer and channel); the
+        batch's emails are rendered and sent together."""
         done = 0
+        outbox = []
         for events in groups:
-            done += events.with_context(collection_commit=commit)._collection_deliver(now)
+            done += events.with_context(collection_commit=commit)._collection_deliver(
+                now, outbox=outbox)
+        if outbox:
+            self._collection_send_emails(outbox, now)
         return done
 
     @api.model
@@ -311,17 +317,21 @@ class CollectionEvent(models.Model):
         grouped = defaultdict(list)
         for event_id, partner_id, channel, company_id in self.env.cr.fetchall():
             grouped[(partner_id, channel, company_id)].append(event_id)
+        # read fresh values, for the whole batch at once (one prefetch for all groups)
+        locked = self.sudo().browse([i for ids in grouped.values() for i in ids])
+        locked.invalidate_recordset()
         groups = []
         for key in keys:
             if grouped.get(key):
-                events = self.sudo().browse(grouped[key])
-                events.invalidate_recordset()
+                events = locked.browse(grouped[key]).with_prefetch(locked._prefetch_ids)
                 groups.append(events.filtered(lambda e: e.state == "scheduled"))
         return [g for g in groups if g], keys[-1]
 
-    def _collection_deliver(self, now):
+    def _collection_deliver(self, now, outbox=None):
         """Deliver one group (same customer, channel, company) if the rules allow it now.
 
+        :param outbox: a list: an email ready to go is added to it (sent with the other
+            emails of the batch by ``_collection_send_emails``) instead of sent at once
         :return: number of events handled
         """
         events = self
@@ -360,7 +370,10 @@ class CollectionEvent(models.Model):
                 })
                 return len(self)
         if channel == "email":
-            events._collection_send_email(now)
+            if outbox is None:
+                events._collection_send_email(now)
+            else:
+                outbox.append(events)
         else:
             events._collection_deliver_whatsapp(now)
         return len(self)
@@ -371,40 +384,94 @@ class CollectionEvent(models.Model):
 
     def _collection_send_email(self, now):
         """One email listing every invoice of the group, posted in the invoices' chatter."""
-        lead = self._collection_leading()
-        move = lead.move_id
-        partner = self.partner_id[:1]
-        recipient = move.partner_id if move.partner_id.email else partner
-        if not recipient.email:
-            self._mark("skipped", skip_reason=_("The customer has no email address"))
+        return self._collection_send_emails([self], now)
+
+    @api.model
+    def _collection_send_emails(self, groups, now):
+        """Send the emails of several groups: each lists every invoice of its group and is
+        posted in the chatter of its leading invoice (the customer as recipient, the email
+        queued); the others get a note.  Rendered together (see
+        ``_collection_render_reminders``); the notes are logged in one go."""
+        ready = []  # (events, lead invoice, recipient, invoices, template)
+        for events in groups:
+            lead = events._collection_leading()
+            move = lead.move_id
+            partner = events.partner_id[:1]
+            recipient = move.partner_id if move.partner_id.email else partner
+            if not recipient.email:
+                events._mark("skipped", skip_reason=_("The customer has no email address"))
+                continue
+            template = lead.stage_id.mail_template_id
+            if not template:
+                events._mark("failed", error=_("Stage %s has no email template",
+                                               lead.stage_id.display_name))
+                continue
+            moves = events.move_id.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+            ready.append((events, move, recipient, moves, template))
+        if not ready:
             return
-        template = lead.stage_id.mail_template_id
-        if not template:
-            self._mark("failed", error=_("Stage %s has no email template", lead.stage_id.display_name))
-            return
-        moves = self.move_id.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
-        rendered = template.sudo().with_context(collection_move_ids=moves.ids)._generate_template(
-            [move.id], ["subject", "body_html"])[move.id]
-        attachments = moves._collection_reminder_attachments()
-        company = move.company_id
-        message = move.sudo().with_context(mail_post_autofollow=False).message_post(
-            body=rendered["body_html"],
-            subject=rendered["subject"],
-            partner_ids=recipient.ids,
-            attachment_ids=attachments.ids,
-            author_id=company.partner_id.id,
-            email_from=company.email_formatted or None,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid="mail.mail_notification_light",
-            force_send=False,
-        )
-        key = f"email-{message.id}"
-        others = (moves - move).sudo()
-        if others:
-            # one note per other invoice, logged in one go (no notification to send)
+        self.env["account.move"].browse(
+            [i for item in ready for i in item[3].ids])._collection_ensure_tokens()
+        rendered = {}
+        by_template = defaultdict(dict)
+        for _events, move, _recipient, moves, template in ready:
+            by_template[template][move.id] = moves.ids
+        for template, members in by_template.items():
+            rendered.update(self._collection_render_reminders(template, members))
+        notes = {}
+        for events, move, recipient, moves, _template in ready:
+            subject, body = rendered[move.id]
+            company = move.company_id
+            message = move.sudo().with_context(mail_post_autofollow=False).message_post(
+                body=body,
+                subject=subject,
+                partner_ids=recipient.ids,
+                attachment_ids=moves._collection_reminder_attachments().ids,
+                author_id=company.partner_id.id,
+                email_from=company.email_formatted or None,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                email_layout_xmlid="mail.mail_notification_light",
+                force_send=False,
+            )
             note = escape(_("Included in the reminder sent with %(move)s to %(email)s.",
                             move=move.name, email=recipient.email))
-            others._message_log_batch(bodies=dict.fromkeys(others.ids, note))
-        self._mark("sent", mail_message_id=message.id, group_key=key, done_at=now,
-                   skip_reason=False, error=False)
+            notes.update(dict.fromkeys((moves - move).ids, note))
+            events._mark("sent", mail_message_id=message.id, group_key=f"email-{message.id}",
+                         done_at=now, skip_reason=False, error=False)
+        if notes:
+            # one note per other invoice of each email, logged in one go (nobody to notify)
+            self.env["account.move"].sudo().browse(list(notes))._message_log_batch(bodies=notes)
+
+    @api.model
+    def _collection_render_reminders(self, template, groups):
+        """Subject and body of several grouped reminders of one template.
+
+        :param groups: {leading invoice id: ids of the invoices its message lists}
+        :return: {leading invoice id: (subject, body)}
+
+        ``mail.render.mixin`` compiles an inline QWeb body again for every record it
+        renders; here the body is compiled once per language for all the groups: it is
+        rendered inside a loop over the leading invoices (``object`` in turn), the
+        results separated by a marker and split.  Same template, same values, same
+        post-processing (absolute links) as ``mail.template._generate_template``.
+        """
+        template = template.sudo().with_context(collection_groups=groups)
+        lead_ids = list(groups)
+        subjects = template._render_field("subject", lead_ids, compute_lang=True)
+        options = dict(getattr(template._fields["body_html"], "render_options", None) or {})
+        marker = f"@@collections-{uuid.uuid4().hex}@@"
+        result = {}
+        for tpl, ids in template._classify_per_lang(lead_ids).values():
+            source = ('<t t-foreach="collection_leads" t-as="object">%s'
+                      '<t t-out="collection_marker"/></t>') % (tpl.body_html or "")
+            out = tpl._render_template(
+                source, tpl.render_model, ids[:1], engine="qweb", options=options,
+                add_context={"collection_leads": tpl.env[tpl.render_model].browse(ids),
+                             "collection_marker": Markup(marker)})[ids[0]]
+            parts = str(out).split(marker)
+            if len(parts) != len(ids) + 1:
+                raise UserError(_("The reminder template %s could not be rendered.", template.name))
+            for res_id, body in zip(ids, parts, strict=False):
+                result[res_id] = (subjects[res_id], Markup(body))
+        return result
