@@ -346,6 +346,7 @@ class BatchProbe:
         cls._collection_commit = _collection_commit
         ecls._collection_deliver_internal = _collection_deliver_internal
         self._internal = False
+        self._call_start = 0
         self.restore = lambda: (setattr(cls, "_collection_plan", orig_plan),
                                 setattr(cls, "_collection_commit", orig_commit),
                                 setattr(ecls, "_collection_deliver_internal", orig_internal))
@@ -359,8 +360,14 @@ class BatchProbe:
 
     def mark(self, done):
         q, t, c = self.sql_db.sql_counter, time.monotonic(), time.process_time()
-        phase = "plan" if self._planned is not None else "tasks" if self._internal else "deliver"
-        items = self._planned if phase == "plan" else done - self._done
+        if self._planned is not None:
+            phase, items = "plan", self._planned
+        elif self._internal:
+            phase, items = "tasks", done - self._done
+        elif done == self._done and not [b for b in self.batches[self._call_start:]]:
+            phase, items = "setup", 1  # the run's start: pauses released, run cache
+        else:
+            phase, items = "deliver", done - self._done
         self.batches.append((phase, items, q - self._q, t - self._t, c - self._c))
         self._planned = None
         self._internal = False
@@ -368,6 +375,7 @@ class BatchProbe:
 
     def new_call(self):
         self.reset()
+        self._call_start = len(self.batches)
 
     def phase_stats(self, phase):
         rows = [b for b in self.batches if b[0] == phase and b[1]]
@@ -429,6 +437,7 @@ def run_ours(env, company, now, n_invoices):
         "plan": probe.phase_stats("plan"),
         "deliver": probe.phase_stats("deliver"),
         "tasks": probe.phase_stats("tasks"),
+        "setup": probe.phase_stats("setup"),
         "alert_messages": count(env, "mail.message", [("model", "=", "discuss.channel"),
                                                       ("body", "ilike", "reached an alert stage")]),
         "events": {state: count(env, "collection.event", Event + [("state", "=", state)])
@@ -439,6 +448,10 @@ def run_ours(env, company, now, n_invoices):
         "with_a_person": count(env, "account.move", [("company_id", "=", company.id),
                                                      ("collection_state", "=", "human")]),
     }
+    # the target phase: the run's start (pauses released, run cache) + the planning batches
+    parts = [result[p] for p in ("setup", "plan") if result[p]]
+    result["planning"] = {k: sum(part[k] for part in parts)
+                          for k in ("seconds", "python_cpu_seconds", "queries")}
     return result
 
 
@@ -511,10 +524,11 @@ def print_report(res):
           f"{oca['load_before_after'][1]:.1f} on {os.cpu_count()} cores")
     print("-" * 78)
     print(f"ours (account_collections_mx), one full run in {ours['calls']} call(s)")
-    labels = {"plan": "planning (due stage, contact log, stage on the invoice)",
+    labels = {"setup": "run start (pauses released, time zones, stages: once per call)",
+              "plan": "planning (due stage, contact log, stage on the invoice)",
               "tasks": "delivery: tasks and team alerts",
               "deliver": "delivery: customer messages (grouped per customer and channel)"}
-    for phase in ("plan", "tasks", "deliver"):
+    for phase in ("setup", "plan", "tasks", "deliver"):
         st = ours.get(phase)
         if not st:
             continue
@@ -542,11 +556,12 @@ def print_report(res):
         print(f"  its emails (set_to_ready_lines + run_channel_action, no PDF): {em['seconds']:.1f}s, "
               f"{em['queries']} queries, {em['communications']} communications")
     print("-" * 78)
-    plan = ours["plan"]
+    plan = ours["planning"]
     ratio = oca["seconds"] / max(plan["seconds"], 1e-9)
     cpu_ratio = oca["python_cpu_seconds"] / max(plan["python_cpu_seconds"], 1e-9)
     res["ratio"] = ratio
-    print(f"TARGET planning vs OCA generation: {plan['seconds']:.2f}s vs {oca['seconds']:.2f}s, "
+    print(f"TARGET planning (run start + planning batches) vs OCA generation: "
+          f"{plan['seconds']:.2f}s vs {oca['seconds']:.2f}s, "
           f"OCA/ours = {ratio:.1f} (Python CPU {cpu_ratio:.1f})  (target >= {TARGET_RATIO:.0f}: "
           f"{verdict(ratio >= TARGET_RATIO)})")
     print(f"  planning queries: {plan['queries'] / n:.2f} per invoice "
@@ -582,7 +597,7 @@ def summary(paths):
           f"{'CPU ms/inv plan/full/OCA':>25}")
     for r in results:
         o, n = r["ours"], r["invoices"]
-        p = o["plan"]
+        p = dict(o["planning"], python_cpu_seconds=o["planning"]["python_cpu_seconds"])
         print(f"{n:>8} {p['seconds']:>7.2f} {r['oca']['seconds']:>7.2f} "
               f"{r['oca']['seconds'] / p['seconds']:>8.1f} {n / p['seconds']:>10.0f} "
               f"{p['queries'] / n:>10.2f} {o['seconds']:>7.1f} {o['invoices_per_s']:>10.0f} "
@@ -593,14 +608,15 @@ def summary(paths):
             both = r["oca"]["seconds"] + r["oca"]["emails"]["seconds"]
             print(f"{'':>8} context: full run {o['seconds']:.1f}s vs OCA generation + emails "
                   f"{both:.1f}s (OCA/ours {both / o['seconds']:.2f})")
-    ok_ratio = all(r["oca"]["seconds"] / r["ours"]["plan"]["seconds"] >= TARGET_RATIO for r in results)
+    ok_ratio = all(r["oca"]["seconds"] / r["ours"]["planning"]["seconds"] >= TARGET_RATIO
+                   for r in results)
     print(f"target planning >= {TARGET_RATIO:.0f}x faster than OCA's generation at every size: "
           f"{verdict(ok_ratio)}")
     if len(results) >= 2:
         small, large = results[0], results[-1]
 
         def speed(r, phase):
-            return r["invoices"] / (r["ours"]["plan"]["seconds"] if phase == "plan"
+            return r["invoices"] / (r["ours"]["planning"]["seconds"] if phase == "plan"
                                     else r["ours"]["seconds"])
 
         for phase, label in (("plan", "planning"), ("full", "full run")):

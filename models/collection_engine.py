@@ -12,6 +12,7 @@ before the next one starts, so a crash repeats nothing that was committed.  Emai
 queued (mail.mail) in the same transaction as the event that records them.
 """
 
+import bisect
 import logging
 import time
 import uuid
@@ -82,6 +83,7 @@ class CollectionRun:
         self._superseded = {}
         self._overdue = {}
         self._ctes = None
+        self.candidates = None  # ids of the invoices to plan in this run (sorted)
 
     def _load_company(self, company):
         today = contact_rules.to_local(self.now, company._collection_tz()).date()
@@ -184,6 +186,7 @@ class AccountMove(models.Model):
         run = CollectionRun(self.env, now)
         done = batches = 0
         remaining = 0
+        self._collection_commit(commit, done)  # the pauses released
 
         def out_of_budget():
             return (max_batches is not None and batches >= max_batches) or (
@@ -253,28 +256,46 @@ class AccountMove(models.Model):
 
         "Due" is judged on the customer's local date (partner's time zone, else its
         company's, else the company's), computed once per run for each time zone in use:
-        an invoice whose next stage is tomorrow over there is not selected.
+        an invoice whose next stage is tomorrow over there is not selected.  Within a run
+        the candidates are selected once (one query, not one per batch: the batches then
+        take them in id order); each batch locks and reads its invoices again.
         """
-        run = run or CollectionRun(self.env, now)
+        if run is not None:
+            if run.candidates is None:
+                run.candidates = self._collection_plan_candidates_query(now, 0, run)
+            start = bisect.bisect_right(run.candidates, last_id)
+            if count:
+                return len(run.candidates) - start
+            return run.candidates[start:start + self._collection_batch_size()]
+        run = CollectionRun(self.env, now)
+        if count:
+            return self._collection_plan_candidates_query(now, last_id, run, count=True)
+        return self._collection_plan_candidates_query(
+            now, last_id, run, limit=self._collection_batch_size())
+
+    @api.model
+    def _collection_plan_candidates_query(self, now, last_id, run, count=False, limit=None):
         self.env.flush_all()
         local = "COALESCE(tp.today, tc.today, co.today)"
-        where = f"""m.move_type = 'out_invoice' AND m.state = 'posted'
-                    AND m.collection_state = 'active' AND m.id > %s
-                    AND (m.collection_next_date <= {local}
-                         OR COALESCE(m.invoice_date_due, m.invoice_date) <= {local} - co.human_after)"""
         query = f"""FROM account_move m
                     JOIN res_partner p ON p.id = m.partner_id
                     JOIN res_partner cp ON cp.id = m.commercial_partner_id
                     JOIN co ON co.id = m.company_id
                     LEFT JOIN tzd tp ON tp.tz = p.tz
                     LEFT JOIN tzd tc ON tc.tz = cp.tz
-                   WHERE {where}"""
+                   WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+                     AND m.collection_state = 'active' AND m.id > %s
+                     AND (m.collection_next_date <= {local}
+                          OR COALESCE(m.invoice_date_due, m.invoice_date)
+                             <= {local} - co.human_after)"""
         ctes = run.local_date_ctes()
         if count:
             self.env.cr.execute(f"{ctes} SELECT COUNT(*) {query}", (last_id,))
             return self.env.cr.fetchone()[0]
-        self.env.cr.execute(f"{ctes} SELECT m.id {query} ORDER BY m.id LIMIT %s",
-                            (last_id, self._collection_batch_size()))
+        if limit:
+            self.env.cr.execute(f"{ctes} SELECT m.id {query} ORDER BY m.id LIMIT %s", (last_id, limit))
+        else:
+            self.env.cr.execute(f"{ctes} SELECT m.id {query} ORDER BY m.id", (last_id,))
         return [r[0] for r in self.env.cr.fetchall()]
 
     def _collection_lock(self):
