@@ -19,14 +19,19 @@ What it does, in one database that already has ``account_collections_mx`` and
    every stage of the Standard policy is due for one fifth of the invoices (D-3, D0, D+3,
    D+7, D+15), each invoice having done the stage before it (steady state, as on any
    ordinary day: one stage per invoice, no catch-up);
-2. times ONE full collections run of ours (planning + delivery of the grouped emails,
-   ``account.move._collection_run(commit=True)``, called again while work remains, as the
-   cron does), counting SQL queries per invoice and per batch;
+2. times ONE full collections run of ours (``account.move._collection_run(commit=True)``,
+   called again while work remains, as the cron does), phase by phase: the run's start,
+   **planning** (due stage of each invoice recorded in the contact log and on the
+   invoice), delivery of the tasks and team alerts, delivery of the customer messages
+   (grouped emails), counting SQL queries, wall-clock and Python CPU time per batch;
 3. on the same portfolio, in the same process, times OCA ``account_credit_control``'s run
    generation (``credit.control.run.generate_credit_lines``) with an equivalent policy
    (levels at 0, 3, 7 and 15 days, with the history of the earlier levels seeded, so that
-   it also has one level due per overdue invoice);
-4. prints the figures and the targets (met or not) and writes them as JSON.
+   it also has one level due per overdue invoice), and with ``--oca-emails`` its email step;
+4. prints the figures and the targets (met or not) and writes them as JSON.  The target
+   compares our planning with OCA's generation (both decide and record what is due; the
+   sending is a separate step in both); the full run vs OCA's generation (+ emails) is
+   printed as context.
 
 Invoice PDFs are NOT attached in the benchmark (company ``collection_attach_pdf=False``):
 rendering 5,000 PDFs measures wkhtmltopdf, not the engine.  The output says so.
@@ -364,7 +369,7 @@ class BatchProbe:
             phase, items = "plan", self._planned
         elif self._internal:
             phase, items = "tasks", done - self._done
-        elif done == self._done and not [b for b in self.batches[self._call_start:]]:
+        elif done == self._done and len(self.batches) == self._call_start:
             phase, items = "setup", 1  # the run's start: pauses released, run cache
         else:
             phase, items = "deliver", done - self._done
