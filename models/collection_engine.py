@@ -1,15 +1,30 @@
-"""The collections run: plan due stages, then deliver due messages.
+"""The collections run: plan due stages, then deliver what is due.
 
 Kept apart from the invoice fields (models/account_move.py) for readability; it is the
 same model.  Date arithmetic lives in tools/cadence.py, contact rules in
 tools/contact_rules.py.
 
+Two phases, like OCA account_credit_control's generation and channel actions:
+
+* **planning** (``_collection_plan``) decides the due stage of each invoice and records
+  it: ``collection.event`` rows (``scheduled`` for what delivery must do, ``skipped``
+  with a reason otherwise) and the stage, next stage and date on the invoice.  It is
+  set-based: per batch of invoices a handful of SQL statements (read, open credit, skip
+  the superseded waiting messages, one multi-row INSERT, one UPDATE), the decisions in
+  plain Python, never an ORM write per invoice;
+* **delivery** executes the scheduled events: tasks (``mail.activity``, created
+  together) and team alerts (one digest message per batch in the Collections channel)
+  at once, customer emails and WhatsApp messages grouped per customer inside the
+  contact window.
+
 Exactly once: invoices are planned under a row lock taken with SKIP LOCKED (two runs
 at the same time never plan the same invoice), each stage advances
 ``collection_stage_id`` in the same transaction as its events, the database refuses a
-second live event for the same (invoice, stage, channel), and each batch is committed
-before the next one starts, so a crash repeats nothing that was committed.  Emails are
-queued (mail.mail) in the same transaction as the event that records them.
+second live event for the same (invoice, stage, channel) (the INSERT skips such a row),
+delivery locks the events it executes (SKIP LOCKED) and marks them in the same
+transaction as what it creates, and each batch is committed before the next one starts,
+so a crash repeats nothing that was committed.  Emails are queued (mail.mail) in the
+same transaction as the event that records them.
 """
 
 import bisect

@@ -16,7 +16,9 @@ EVENT_CHANNELS = [
     ("activity", "Task"),
     ("alert", "Internal alert"),
 ]
-CUSTOMER_CHANNELS = ("email", "whatsapp")
+#: event channels delivered to the customer (contact window, grouped per customer)
+CUSTOMER_EVENT_CHANNELS = ("email", "whatsapp")
+#: internal event channels (tasks, team alerts): delivered in batches, any time
 INTERNAL_CHANNELS = ("activity", "alert")
 EVENT_STATES = [
     ("scheduled", "Scheduled"),
@@ -135,7 +137,7 @@ class CollectionEvent(models.Model):
 
     # ------------------------------------------------------------------ delivery (engine)
     @api.model
-    def _collection_due_count(self, now, channels=CUSTOMER_CHANNELS):
+    def _collection_due_count(self, now, channels=CUSTOMER_EVENT_CHANNELS):
         return self.search_count([("state", "=", "scheduled"), ("channel", "in", list(channels)),
                                   ("scheduled_at", "<=", now)])
 
