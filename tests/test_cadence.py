@@ -573,6 +573,17 @@ class TestCadencePlanningSetBased(CollectionsCommon):
                                             ("channel", "in", ("email", "whatsapp"))]),
                          "no customer message at the hand-over")
 
+    def test_waiting_whatsapp_rescheduled_from_the_run_time(self):
+        move = self.make_invoice("2026-12-10")
+        now = fields.Datetime.to_datetime(at("2026-12-07"))
+        # not frozen: the run's time, not the real clock, is what counts
+        self.env["account.move"]._collection_run(now=now)
+        wa = self.events(move, channel="whatsapp")
+        self.assertEqual(wa.state, "scheduled")
+        self.assertIn("WhatsApp", wa.skip_reason)
+        self.assertEqual(wa.scheduled_at, now + dt.timedelta(hours=1))
+        self.assertEqual(self.events(move, channel="email").done_at, now)
+
     def run_frozen(self, when):
         from freezegun import freeze_time
         return freeze_time(fields.Datetime.to_datetime(when))
