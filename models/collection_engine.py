@@ -1,23 +1,37 @@
-"""The collections run: plan due stages, then deliver due messages.
+"""The collections run: plan due stages, then deliver what is due.
 
 Kept apart from the invoice fields (models/account_move.py) for readability; it is the
 same model.  Date arithmetic lives in tools/cadence.py, contact rules in
 tools/contact_rules.py.
 
+Two phases, like OCA account_credit_control's generation and channel actions:
+
+* **planning** (``_collection_plan``) decides the due stage of each invoice and records
+  it: ``collection.event`` rows (``scheduled`` for what delivery must do, ``skipped``
+  with a reason otherwise) and the stage, next stage and date on the invoice.  It is
+  set-based: per batch of invoices a handful of SQL statements (read, open credit, skip
+  the superseded waiting messages, one multi-row INSERT, one UPDATE), the decisions in
+  plain Python, never an ORM write per invoice;
+* **delivery** executes the scheduled events: tasks (``mail.activity``, created
+  together) and team alerts (one digest message per batch in the Collections channel)
+  at once, customer emails and WhatsApp messages grouped per customer inside the
+  contact window.
+
 Exactly once: invoices are planned under a row lock taken with SKIP LOCKED (two runs
 at the same time never plan the same invoice), each stage advances
 ``collection_stage_id`` in the same transaction as its events, the database refuses a
-second live event for the same (invoice, stage, channel), and each batch is committed
-before the next one starts, so a crash repeats nothing that was committed.  Emails are
-queued (mail.mail) in the same transaction as the event that records them.
+second live event for the same (invoice, stage, channel) (the INSERT skips such a row),
+delivery locks the events it executes (SKIP LOCKED) and marks them in the same
+transaction as what it creates, and each batch is committed before the next one starts,
+so a crash repeats nothing that was committed.  Emails are queued (mail.mail) in the
+same transaction as the event that records them.
 """
 
+import bisect
 import logging
 import time
 import uuid
-from collections import defaultdict
-
-from markupsafe import Markup, escape
+from collections import defaultdict, namedtuple
 
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError
@@ -34,7 +48,121 @@ CUSTOMER_CHANNELS = {
     "activity": (),
     "escalate": (),
 }
+INTERNAL_CHANNELS = ("activity", "alert")
 RUN_TIME_BUDGET = 240  # seconds per cron call; Odoo calls again while work remains
+#: invoice fields planning writes in SQL (read again from the database afterwards)
+PLAN_MOVE_FIELDS = [
+    "collection_stage_id", "collection_next_stage_id", "collection_next_date", "collection_human",
+    "collection_state", "collection_event_ids", "write_uid", "write_date",
+]
+StageInfo = namedtuple("StageInfo", "id channel alert_internal display_name channels")
+
+
+def stage_channels(channel, alert_internal):
+    """Event channels of a stage: its customer channels, its task, its team alert."""
+    channels = list(CUSTOMER_CHANNELS[channel])
+    if channel in ("activity", "escalate"):
+        channels.append("activity")
+    if alert_internal:
+        channels.append("alert")
+    return tuple(channels)
+
+
+class CollectionRun:
+    """What one collections run reads once instead of once per invoice or batch.
+
+    The customers' local dates (one per time zone in use, and each company's), the
+    hand-over thresholds, the policies' stages and the translated skip reasons.
+    """
+
+    def __init__(self, env, now):
+        self.env = env
+        self.now = now
+        self._tz_today = {}
+        self._company = {}
+        env["res.partner"].flush_model(["tz"])
+        env.cr.execute("SELECT DISTINCT tz FROM res_partner WHERE tz IS NOT NULL AND tz != ''")
+        for (tz,) in env.cr.fetchall():
+            self._tz_today[tz] = contact_rules.to_local(now, tz).date()
+        companies = env["res.company"].sudo().with_context(active_test=False).search([])
+        for company in companies:
+            self._load_company(company)
+        self.stage = None
+        self.policy_stages = None
+        self.reasons = {
+            "handed_over": env._("Handed over to a person"),
+            "catch_up": env._("Not sent: a later stage was already due (catch-up)"),
+            "covered": env._("Covered by the customer's open credit notes and unapplied payments"),
+            "do_not_contact": env._("The customer asked not to be contacted"),
+        }
+        self._superseded = {}
+        self._overdue = {}
+        self._ctes = None
+        self.candidates = None  # ids of the invoices to plan in this run (sorted)
+
+    def _load_company(self, company):
+        today = contact_rules.to_local(self.now, company._collection_tz()).date()
+        self._company[company.id] = (today, company.collection_human_after_days)
+        return self._company[company.id]
+
+    def _company_info(self, company_id):
+        info = self._company.get(company_id)
+        if info is None:
+            info = self._load_company(self.env["res.company"].sudo().browse(company_id))
+        return info
+
+    def local_today(self, partner_tz, commercial_tz, company_id):
+        """The customer's local date: its time zone, else its company's, else ours."""
+        tz = partner_tz or commercial_tz
+        if not tz:
+            return self._company_info(company_id)[0]
+        today = self._tz_today.get(tz)
+        if today is None:
+            today = self._tz_today[tz] = contact_rules.to_local(self.now, tz).date()
+        return today
+
+    def human_after(self, company_id):
+        return self._company_info(company_id)[1]
+
+    def local_date_ctes(self):
+        """SQL ``WITH`` of the local dates: ``co(id, today, human_after)``, ``tzd(tz, today)``."""
+        if self._ctes is None:
+            mogrify = self.env.cr.mogrify
+            companies = ", ".join(
+                mogrify("(%s::int4, %s::date, %s::int4)", (cid, today, after)).decode()
+                for cid, (today, after) in self._company.items()) or "(NULL::int4, NULL::date, 0)"
+            zones = ", ".join(
+                mogrify("(%s::varchar, %s::date)", (tz, today)).decode()
+                for tz, today in self._tz_today.items()) or "(NULL::varchar, NULL::date)"
+            # literals only ('%' doubled: the query is executed with parameters)
+            self._ctes = (f"WITH co(id, today, human_after) AS (VALUES {companies}), "
+                          f"tzd(tz, today) AS (VALUES {zones})").replace("%", "%%")
+        return self._ctes
+
+    def load_stages(self):
+        if self.stage is not None:
+            return
+        self.stage = {}
+        self.policy_stages = defaultdict(list)
+        for stage in self.env["collection.policy.stage"].sudo().search([]):
+            self.stage[stage.id] = StageInfo(
+                stage.id, stage.channel, stage.alert_internal, stage.display_name,
+                stage_channels(stage.channel, stage.alert_internal))
+            self.policy_stages[stage.policy_id.id].append(
+                cadence.Stage(stage.id, stage.offset_days, stage.sequence))
+
+    def overdue_reason(self, days):
+        reason = self._overdue.get(days)
+        if reason is None:
+            reason = self._overdue[days] = self.env._("%s days overdue", days)
+        return reason
+
+    def superseded_reason(self, stage):
+        reason = self._superseded.get(stage.id)
+        if reason is None:
+            reason = self._superseded[stage.id] = self.env._(
+                "Superseded by stage %s", stage.display_name)
+        return reason
 
 
 class AccountMove(models.Model):
@@ -54,15 +182,26 @@ class AccountMove(models.Model):
 
     @api.model
     def _collection_run(self, commit=False, max_batches=None, now=None):
-        """One run: release ended pauses, plan due stages, deliver due messages.
+        """One run: release ended pauses, plan due stages, deliver what is due.
+
+        Two phases, each in batches committed one by one:
+
+        1. **planning** decides the due stage of each invoice and records it in the contact
+           log (``scheduled`` / ``skipped`` events, stage written on the invoice), set-based:
+           a handful of SQL queries per batch of invoices, no ORM write per invoice;
+        2. **delivery** executes the scheduled events: internal tasks (activities) and team
+           alerts (one digest message per batch), then the customer messages grouped per
+           customer and channel, inside the contact window.
 
         :return: (items done, items remaining)
         """
         now = now or fields.Datetime.now()
         started = time.monotonic()
         self._collection_release_ended_pauses(now)
+        run = CollectionRun(self.env, now)
         done = batches = 0
         remaining = 0
+        self._collection_commit(commit, done)  # the pauses released
 
         def out_of_budget():
             return (max_batches is not None and batches >= max_batches) or (
@@ -71,31 +210,45 @@ class AccountMove(models.Model):
         # 1. planning, in batches of invoices (id cursor: each invoice once per run)
         last_id = 0
         while True:
-            ids = self._collection_plan_candidates(now, last_id)
+            ids = self._collection_plan_candidates(now, last_id, run=run)
             if not ids:
                 break
             if out_of_budget():
-                remaining += self._collection_plan_candidates(now, last_id, count=True)
+                remaining += self._collection_plan_candidates(now, last_id, count=True, run=run)
                 break
             last_id = ids[-1]
             moves = self.browse(ids)._collection_lock()
             if moves:
-                moves._collection_plan(now)
+                moves._collection_plan(now, run=run)
                 done += len(moves)
             batches += 1
             self._collection_commit(commit, done)
 
-        # 2. delivery of the customer messages due now, grouped per customer and channel
+        # 2. delivery
+        Event = self.env["collection.event"].sudo()
+        # 2a. internal tasks and team alerts (not subject to the customer contact window)
+        last_id = 0
+        while True:
+            events = Event._collection_due_internal(now, last_id)
+            if not events:
+                break
+            if out_of_budget():
+                remaining += Event._collection_due_count(now, INTERNAL_CHANNELS)
+                break
+            last_id = max(events.ids)
+            done += events._collection_deliver_internal(now)
+            batches += 1
+            self._collection_commit(commit, done)
+        # 2b. customer messages due now, grouped per customer and channel
         last_key = None
         while True:
-            groups, last_key = self.env["collection.event"]._collection_due_groups(now, last_key)
+            groups, last_key = Event._collection_due_groups(now, last_key)
             if not groups:
                 break
             if out_of_budget():
-                remaining += self.env["collection.event"]._collection_due_count(now)
+                remaining += Event._collection_due_count(now)
                 break
-            for events in groups:
-                done += events.with_context(collection_commit=commit)._collection_deliver(now)
+            done += Event._collection_deliver_groups(groups, now, commit=commit)
             batches += 1
             self._collection_commit(commit, done)
         return done, remaining
@@ -113,38 +266,67 @@ class AccountMove(models.Model):
             "account_collections_mx.batch_size", 200)), 1)
 
     @api.model
-    def _collection_plan_candidates(self, now, last_id, count=False):
-        """Next batch of active invoices with a stage due (or overdue enough for a person)."""
-        batch = self._collection_batch_size()
-        # the customer's local date may be one day ahead of UTC
-        horizon = fields.Date.add(now.date(), days=1)
-        min_threshold = min(self.env["res.company"].sudo().search([]).mapped(
-            "collection_human_after_days") or [60])
-        human_cutoff = fields.Date.subtract(now.date(), days=min_threshold - 1)
-        self.env.flush_all()
-        where = """move_type = 'out_invoice' AND state = 'posted'
-                   AND collection_state = 'active' AND id > %s
-                   AND (collection_next_date <= %s OR invoice_date_due <= %s)"""
-        params = (last_id, horizon, human_cutoff)
+    def _collection_plan_candidates(self, now, last_id, count=False, run=None):
+        """Next batch of active invoices with a stage due (or overdue enough for a person).
+
+        "Due" is judged on the customer's local date (partner's time zone, else its
+        company's, else the company's), computed once per run for each time zone in use:
+        an invoice whose next stage is tomorrow over there is not selected.  Within a run
+        the candidates are selected once (one query, not one per batch: the batches then
+        take them in id order); each batch locks and reads its invoices again.
+        """
+        if run is not None:
+            if run.candidates is None:
+                run.candidates = self._collection_plan_candidates_query(now, 0, run)
+            start = bisect.bisect_right(run.candidates, last_id)
+            if count:
+                return len(run.candidates) - start
+            return run.candidates[start:start + self._collection_batch_size()]
+        run = CollectionRun(self.env, now)
         if count:
-            self.env.cr.execute(f"SELECT COUNT(*) FROM account_move WHERE {where}", params)
+            return self._collection_plan_candidates_query(now, last_id, run, count=True)
+        return self._collection_plan_candidates_query(
+            now, last_id, run, limit=self._collection_batch_size())
+
+    @api.model
+    def _collection_plan_candidates_query(self, now, last_id, run, count=False, limit=None):
+        self.env.flush_all()
+        local = "COALESCE(tp.today, tc.today, co.today)"
+        query = f"""FROM account_move m
+                    JOIN res_partner p ON p.id = m.partner_id
+                    JOIN res_partner cp ON cp.id = m.commercial_partner_id
+                    JOIN co ON co.id = m.company_id
+                    LEFT JOIN tzd tp ON tp.tz = p.tz
+                    LEFT JOIN tzd tc ON tc.tz = cp.tz
+                   WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+                     AND m.collection_state = 'active' AND m.id > %s
+                     AND (m.collection_next_date <= {local}
+                          OR COALESCE(m.invoice_date_due, m.invoice_date)
+                             <= {local} - co.human_after)"""
+        ctes = run.local_date_ctes()
+        if count:
+            self.env.cr.execute(f"{ctes} SELECT COUNT(*) {query}", (last_id,))
             return self.env.cr.fetchone()[0]
-        self.env.cr.execute(
-            f"SELECT id FROM account_move WHERE {where} ORDER BY id LIMIT %s", (*params, batch))
+        if limit:
+            self.env.cr.execute(f"{ctes} SELECT m.id {query} ORDER BY m.id LIMIT %s", (last_id, limit))
+        else:
+            self.env.cr.execute(f"{ctes} SELECT m.id {query} ORDER BY m.id", (last_id,))
         return [r[0] for r in self.env.cr.fetchall()]
 
     def _collection_lock(self):
-        """Lock these invoices for this transaction; the ones another run holds are skipped."""
+        """Lock these invoices for this transaction; the ones another run holds are skipped.
+
+        Only invoices still active (read from the database, not the cache) are returned.
+        """
         if not self:
             return self
+        self.env.flush_all()
         self.env.cr.execute(
-            "SELECT id FROM account_move WHERE id IN %s ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+            """SELECT id FROM account_move WHERE id IN %s AND collection_state = 'active'
+             ORDER BY id FOR NO KEY UPDATE SKIP LOCKED""",
             (tuple(self.ids),),
         )
-        locked = self.browse([r[0] for r in self.env.cr.fetchall()])
-        # read fresh values: another run may have committed since our cache was filled
-        locked.invalidate_recordset()
-        return locked.filtered(lambda m: m.collection_state == "active")
+        return self.browse([r[0] for r in self.env.cr.fetchall()])
 
     def _collection_local_today(self, now):
         self.ensure_one()
@@ -152,10 +334,10 @@ class AccountMove(models.Model):
             self.company_id._collection_tz()
         return contact_rules.to_local(now, tz).date()
 
-    def _collection_open_credit(self):
+    @api.model
+    def _collection_open_credit_by_key(self, keys):
         """Open credit notes + unapplied payments per (company, commercial partner)."""
-        partners = self.mapped("commercial_partner_id")
-        if not partners:
+        if not keys:
             return {}
         self.env.cr.execute(
             """SELECT l.company_id, l.partner_id, -SUM(l.amount_residual)
@@ -165,68 +347,171 @@ class AccountMove(models.Model):
                   AND l.parent_state = 'posted'
                   AND NOT l.reconciled AND l.amount_residual < 0
              GROUP BY l.company_id, l.partner_id""",
-            (tuple(partners.ids), tuple(self.company_id.ids)),
+            (tuple({p for _c, p in keys}), tuple({c for c, _p in keys})),
         )
-        return {(c, p): amount for c, p, amount in self.env.cr.fetchall()}
+        return {(c, p): amount for c, p, amount in self.env.cr.fetchall() if (c, p) in keys}
 
-    def _collection_plan(self, now):
-        """Execute the due stage of each (locked, active) invoice."""
-        Event = self.env["collection.event"].sudo().with_context(collection_engine=True)
-        credit = self._collection_open_credit()
+    def _collection_open_credit(self):
+        """Open credit notes + unapplied payments per (company, commercial partner)."""
+        return self._collection_open_credit_by_key(
+            {(m.company_id.id, m.commercial_partner_id.id) for m in self})
+
+    def _collection_plan(self, now, run=None):
+        """Decide the due stage of each (locked, active) invoice and record it, set-based.
+
+        Per batch: one query reads the invoices, one the customers' open credit; the
+        decisions are plain Python (tools/cadence.py); then one UPDATE skips the customer
+        messages still waiting for the invoices that move on, one multi-row INSERT writes
+        the contact log (``scheduled`` events: delivery executes them; ``skipped`` ones:
+        catch-up, credit, do-not-contact) and one UPDATE writes the stage, the next stage
+        and date and the hand-over on the invoices (the stored computes of
+        models/account_move.py, computed here from the same plan).  No invoice is written
+        through the ORM (that runs the invoice synchronisation for each).
+        """
+        if not self:
+            return 0
+        run = run or CollectionRun(self.env, now)
+        run.load_stages()
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(
+            """SELECT m.id, m.company_id, m.commercial_partner_id,
+                      COALESCE(m.invoice_date_due, m.invoice_date), m.collection_stage_id,
+                      m.collection_policy_id, m.amount_residual, p.tz, cp.tz,
+                      COALESCE(cp.collection_do_not_contact, FALSE)
+                 FROM account_move m
+                 JOIN res_partner p ON p.id = m.partner_id
+                 JOIN res_partner cp ON cp.id = m.commercial_partner_id
+                WHERE m.id IN %s AND m.collection_state = 'active'
+             ORDER BY m.id""",
+            (tuple(self.ids),),
+        )
+        rows = cr.fetchall()
+        if not rows:
+            return 0
         # which invoices the customer's open credit covers (oldest first), per customer
         by_partner = defaultdict(list)
-        for move in self:
-            by_partner[(move.company_id.id, move.commercial_partner_id.id)].append(move)
+        for move_id, company_id, partner_id, due, _s, _p, residual, *_rest in rows:
+            by_partner[(company_id, partner_id)].append((move_id, residual, due))
+        credit = self._collection_open_credit_by_key(set(by_partner))
         covered = set()
-        for key, moves in by_partner.items():
-            if credit.get(key):
-                covered |= cadence.allocate_credit(
-                    [(m.id, m.amount_residual, m.invoice_date_due) for m in moves], credit[key])
+        for key, amount in credit.items():
+            if amount:
+                covered |= cadence.allocate_credit(by_partner[key], amount)
 
-        event_vals = []
-        stage_moves = defaultdict(list)  # written once per stage, not once per invoice
-        for move in self:
-            today = move._collection_local_today(now)
-            due = move.invoice_date_due or move.invoice_date
-            company = move.company_id
-            if cadence.days_overdue(due, today) >= company.collection_human_after_days:
-                move._collection_hand_over(
-                    _("%s days overdue", cadence.days_overdue(due, today)), now, event_vals)
+        reasons = run.reasons
+        events = []     # (move, partner, company, stage, channel, state, done_at, skip_reason)
+        waiting = []    # (move, stage, reason): customer messages still waiting, skipped
+        updates = []    # (move, stage, next stage, next date, handed over)
+        for (move_id, company_id, partner_id, due, last_stage_id, policy_id, _residual,
+             p_tz, cp_tz, dnc) in rows:
+            today = run.local_today(p_tz, cp_tz, company_id)
+            overdue = cadence.days_overdue(due, today)
+            if overdue >= run.human_after(company_id):
+                # overdue enough: a person takes over, no more automatic messages
+                waiting.append((move_id, None, reasons["handed_over"]))
+                events.append((move_id, partner_id, company_id, None, "activity", "scheduled", None,
+                               run.overdue_reason(overdue)))
+                updates.append((move_id, None, None, None, True))
                 continue
-            policy = move.collection_policy_id
-            if not policy:
+            stages = run.policy_stages.get(policy_id)
+            if not stages:
                 continue
-            stages = {s.id: s for s in policy.stage_ids}
-            plan = cadence.plan(
-                [cadence.Stage(s.id, s.offset_days, s.sequence) for s in stages.values()],
-                move.collection_stage_id.id, due, today)
+            plan = cadence.plan(stages, last_stage_id, due, today)
             if not plan.fire:
                 continue
-            stage = stages[plan.fire.id]
-            waiting = move.collection_event_ids.filtered(lambda e: e.state == "scheduled")
-            if waiting:
-                waiting._mark("skipped", skip_reason=_("Superseded by stage %s", stage.display_name))
+            stage = run.stage[plan.fire.id]
+            waiting.append((move_id, stage.id, run.superseded_reason(stage)))
             for old in plan.superseded:
-                for channel in self._collection_stage_channels(stages[old.id]):
-                    event_vals.append(move._collection_event_vals(
-                        stages[old.id], channel, now, state="skipped",
-                        skip_reason=_("Not sent: a later stage was already due (catch-up)")))
-            if move.id in covered:
-                for channel in self._collection_stage_channels(stage):
-                    event_vals.append(move._collection_event_vals(
-                        stage, channel, now, state="skipped",
-                        skip_reason=_("Covered by the customer's open credit notes and "
-                                      "unapplied payments")))
+                for channel in run.stage[old.id].channels:
+                    events.append((move_id, partner_id, company_id, old.id, channel, "skipped", now,
+                                   reasons["catch_up"]))
+            human = False
+            if move_id in covered:
+                for channel in stage.channels:
+                    events.append((move_id, partner_id, company_id, stage.id, channel, "skipped", now,
+                                   reasons["covered"]))
             else:
-                move._collection_execute_stage(stage, now, event_vals)
-            stage_moves[stage.id].append(move.id)
-        for stage_id, move_ids in stage_moves.items():
-            self.browse(move_ids)._collection_write({"collection_stage_id": stage_id})
-        if event_vals:
-            Event.create(event_vals)
+                customer = CUSTOMER_CHANNELS[stage.channel]
+                for channel in customer:
+                    if dnc:
+                        events.append((move_id, partner_id, company_id, stage.id, channel, "skipped",
+                                       now, reasons["do_not_contact"]))
+                    else:
+                        events.append((move_id, partner_id, company_id, stage.id, channel,
+                                       "scheduled", None, None))
+                if (dnc and customer) or stage.channel in ("activity", "escalate"):
+                    # no message (do not contact), a task stage, or the hand-over's to-do
+                    events.append((move_id, partner_id, company_id, stage.id, "activity",
+                                   "scheduled", None, None))
+                human = stage.channel == "escalate"
+                if stage.alert_internal:
+                    events.append((move_id, partner_id, company_id, stage.id, "alert", "scheduled",
+                                   None, None))
+            nxt = plan.next_stage
+            updates.append((move_id, stage.id, None if human or not nxt else nxt.id,
+                            None if human else plan.next_date, human))
+        self._collection_plan_write(now, waiting, events, updates)
+        return len(rows)
+
+    @api.model
+    def _collection_plan_write(self, now, waiting, events, updates):
+        """Write one batch's plan in three statements (see ``_collection_plan``)."""
+        cr = self.env.cr
+        uid = self.env.uid
+        if waiting:
+            cr.execute(
+                f"""UPDATE collection_event e
+                       SET state = 'skipped', done_at = %s, skip_reason = v.reason,
+                           write_uid = %s, write_date = (now() AT TIME ZONE 'UTC')
+                      FROM (VALUES {", ".join(["(%s::int4, %s::int4, %s::varchar)"] * len(waiting))})
+                           AS v(move_id, stage_id, reason)
+                     WHERE e.move_id = v.move_id AND e.state = 'scheduled'
+                       AND e.channel IN ('email', 'whatsapp')
+                       -- one of the stage now due (recorded by hand) is kept, not doubled
+                       AND e.stage_id IS DISTINCT FROM v.stage_id""",
+                (now, uid, *(x for row in waiting for x in row)),
+            )
+        if events:
+            # the unique index collection_event_once_per_stage refuses a second live event
+            # for the same (invoice, stage, channel): such a row is not inserted (the stage
+            # was already recorded, by a run that crashed after it or by hand)
+            row = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, {uid}, {ts}, {uid}, {ts})".format(
+                uid=int(uid), ts="(now() AT TIME ZONE 'UTC')")
+            cr.execute(
+                f"""INSERT INTO collection_event
+                        (move_id, partner_id, company_id, stage_id, channel, state, scheduled_at,
+                         done_at, skip_reason, create_uid, create_date, write_uid, write_date)
+                    VALUES {", ".join([row] * len(events))}
+                    ON CONFLICT DO NOTHING""",
+                tuple(x for m, p, c, s, ch, st, done_at, why in events
+                      for x in (m, p, c, s, ch, st, now, done_at, why)),
+            )
+            if cr.rowcount < len(events):
+                _logger.warning("collections: %s event(s) already in the contact log, not duplicated",
+                                len(events) - cr.rowcount)
+        if updates:
+            cr.execute(
+                f"""UPDATE account_move m
+                       SET collection_stage_id = COALESCE(v.stage_id, m.collection_stage_id),
+                           collection_next_stage_id = v.next_stage_id,
+                           collection_next_date = v.next_date,
+                           collection_human = m.collection_human OR v.human,
+                           collection_state = CASE WHEN v.human THEN 'human'
+                                                   ELSE m.collection_state END,
+                           write_uid = %s, write_date = (now() AT TIME ZONE 'UTC')
+                      FROM (VALUES {", ".join(["(%s::int4, %s::int4, %s::int4, %s::date, %s::bool)"]
+                                              * len(updates))})
+                           AS v(id, stage_id, next_stage_id, next_date, human)
+                     WHERE m.id = v.id""",
+                (uid, *(x for row in updates for x in row)),
+            )
+        # what was written in SQL must be read again from the database
+        self.env["account.move"].invalidate_model(PLAN_MOVE_FIELDS)
+        self.env["collection.event"].invalidate_model()
 
     def _collection_write(self, vals):
-        """Write collections-only fields (stage, hand-over, portal token) on invoices.
+        """Write collections-only fields (hand-over, portal token) on invoices.
 
         None of them touches the invoice's lines, so the synchronisation that
         ``account.move.write`` runs for every written invoice (dynamic lines: taxes,
@@ -237,61 +522,21 @@ class AccountMove(models.Model):
 
     def _collection_ensure_tokens(self):
         """Portal tokens of the payment links, without a full invoice write per invoice."""
-        for move in self.sudo().filtered(lambda m: not m.access_token):
-            move._collection_write({"access_token": str(uuid.uuid4())})
+        missing = self.sudo().filtered(lambda m: not m.access_token)
+        if not missing:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            f"""UPDATE account_move m SET access_token = v.token
+                  FROM (VALUES {", ".join(["(%s::int4, %s::varchar)"] * len(missing))}) AS v(id, token)
+                 WHERE m.id = v.id AND m.access_token IS NULL""",
+            tuple(x for move in missing for x in (move.id, str(uuid.uuid4()))),
+        )
+        missing.invalidate_recordset(["access_token"])
 
     @api.model
     def _collection_stage_channels(self, stage):
-        channels = list(CUSTOMER_CHANNELS[stage.channel])
-        if stage.channel in ("activity", "escalate"):
-            channels.append("activity")
-        if stage.alert_internal:
-            channels.append("alert")
-        return channels
-
-    def _collection_event_vals(self, stage, channel, now, state="scheduled", **values):
-        self.ensure_one()
-        vals = {
-            "move_id": self.id,
-            "partner_id": self.commercial_partner_id.id,
-            "stage_id": stage.id if stage else False,
-            "channel": channel,
-            "state": state,
-            "scheduled_at": now,
-        }
-        if state in ("sent", "skipped"):
-            vals["done_at"] = now
-        vals.update(values)
-        return vals
-
-    def _collection_execute_stage(self, stage, now, event_vals):
-        self.ensure_one()
-        partner = self.commercial_partner_id
-        for channel in CUSTOMER_CHANNELS[stage.channel]:
-            if partner.collection_do_not_contact:
-                event_vals.append(self._collection_event_vals(
-                    stage, channel, now, state="skipped",
-                    skip_reason=_("The customer asked not to be contacted")))
-            else:
-                event_vals.append(self._collection_event_vals(stage, channel, now))
-        if partner.collection_do_not_contact and CUSTOMER_CHANNELS[stage.channel]:
-            # no message: the collector gets an internal task instead
-            activity = self._collection_schedule_activity(
-                stage,
-                _("%(stage)s: the customer asked not to be contacted; follow up without "
-                  "messages.", stage=stage.display_name))
-            event_vals.append(self._collection_event_vals(
-                stage, "activity", now, state="sent", activity_id=activity.id))
-        if stage.channel == "activity":
-            activity = self._collection_schedule_activity(stage)
-            event_vals.append(self._collection_event_vals(
-                stage, "activity", now, state="sent", activity_id=activity.id))
-        elif stage.channel == "escalate":
-            self._collection_hand_over(stage.display_name, now, event_vals, stage=stage)
-        if stage.alert_internal:
-            message = self._collection_alert(stage)
-            event_vals.append(self._collection_event_vals(
-                stage, "alert", now, state="sent", mail_message_id=message.id))
+        return stage_channels(stage.channel, stage.alert_internal)
 
     def _collection_responsible(self):
         self.ensure_one()
@@ -311,44 +556,6 @@ class AccountMove(models.Model):
             user_id=self._collection_responsible().id,
             date_deadline=fields.Date.context_today(self),
         )
-
-    def _collection_hand_over(self, why, now, event_vals, stage=None):
-        """Hand the invoice to a human collector: no more automatic messages, a to-do."""
-        self.ensure_one()
-        if self.collection_human:
-            return
-        self._collection_write({"collection_human": True})
-        self._collection_skip_scheduled(_("Handed over to a person"))
-        activity = self._collection_schedule_activity(
-            stage, summary=_("Call the customer about %s", self.name),
-            note=_("Handed over to a person (%(why)s): %(amount)s due since %(date)s. "
-                   "Automatic reminders are stopped for this invoice.",
-                   why=why,
-                   amount=format_amount(self.env, self.amount_residual, self.currency_id),
-                   date=format_date(self.env, self.invoice_date_due)))
-        # a log line in the chatter (nobody to notify: the to-do above does that)
-        self.sudo()._message_log(body=escape(_("Handed over to a person: %s", why)))
-        event_vals.append(self._collection_event_vals(
-            stage, "activity", now, state="sent", activity_id=activity.id,
-            skip_reason=False if stage else why))
-
-    def _collection_alert(self, stage):
-        """Tell the collections team that this account reached an alert stage."""
-        self.ensure_one()
-        body = _("%(partner)s reached “%(stage)s” on %(move)s: %(amount)s due since %(date)s.",
-                 partner=self.commercial_partner_id.display_name,
-                 stage=stage.display_name, move=self.name,
-                 amount=format_amount(self.env, self.amount_residual, self.currency_id),
-                 date=format_date(self.env, self.invoice_date_due))
-        channel = self.env.ref("account_collections_mx.channel_collections",
-                               raise_if_not_found=False)
-        if channel:
-            link = Markup('<a href="/odoo/action-account.action_move_out_invoice_type/%s">%s</a>') % (
-                self.id, self.name)
-            return channel.sudo().message_post(
-                body=Markup("%s %s") % (body, link), message_type="comment",
-                subtype_xmlid="mail.mt_comment")
-        return self.sudo().message_post(body=body)
 
     @api.model
     def _collection_release_ended_pauses(self, now):
@@ -370,10 +577,11 @@ class AccountMove(models.Model):
     def collection_reminder_lines(self):
         """Lines of the reminder being rendered (used by the mail templates).
 
-        The invoices grouped in one message are passed in the context
-        (``collection_move_ids``); without it, just this invoice.
+        The invoices grouped in one message are passed in the context: per leading
+        invoice (``collection_groups``, several messages rendered together) or for the one
+        message rendered (``collection_move_ids``); without it, just this invoice.
         """
-        ids = self.env.context.get("collection_move_ids") or self.ids
+        ids = self._collection_reminder_ids()
         moves = self.browse(ids).sudo().sorted(lambda m: (m.invoice_date_due or m.date, m.id))
         moves._collection_ensure_tokens()
         today = fields.Date.context_today(self)
@@ -390,8 +598,14 @@ class AccountMove(models.Model):
             })
         return lines
 
+    def _collection_reminder_ids(self):
+        groups = self.env.context.get("collection_groups") or {}
+        if len(self) == 1 and self.id in groups:
+            return groups[self.id]
+        return self.env.context.get("collection_move_ids") or self.ids
+
     def collection_reminder_total(self):
-        ids = self.env.context.get("collection_move_ids") or self.ids
+        ids = self._collection_reminder_ids()
         moves = self.browse(ids).sudo()
         return format_amount(self.env, sum(moves.mapped("amount_residual")), moves[:1].currency_id)
 

@@ -1,9 +1,11 @@
+import uuid
 from collections import defaultdict
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_amount, format_date
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import cadence, contact_rules
@@ -14,6 +16,10 @@ EVENT_CHANNELS = [
     ("activity", "Task"),
     ("alert", "Internal alert"),
 ]
+#: event channels delivered to the customer (contact window, grouped per customer)
+CUSTOMER_EVENT_CHANNELS = ("email", "whatsapp")
+#: internal event channels (tasks, team alerts): delivered in batches, any time
+INTERNAL_CHANNELS = ("activity", "alert")
 EVENT_STATES = [
     ("scheduled", "Scheduled"),
     ("sent", "Sent"),
@@ -139,9 +145,154 @@ class CollectionEvent(models.Model):
 
     # ------------------------------------------------------------------ delivery (engine)
     @api.model
-    def _collection_due_count(self, now):
-        return self.search_count([("state", "=", "scheduled"), ("channel", "in", ("email", "whatsapp")),
+    def _collection_due_count(self, now, channels=CUSTOMER_EVENT_CHANNELS):
+        return self.search_count([("state", "=", "scheduled"), ("channel", "in", list(channels)),
                                   ("scheduled_at", "<=", now)])
+
+    @api.model
+    def _collection_due_internal(self, now, last_id=0, limit=None):
+        """Next batch of internal events due (tasks, team alerts), locked (SKIP LOCKED)."""
+        self.env.flush_all()
+        limit = limit or self.env["account.move"]._collection_batch_size()
+        self.env.cr.execute(
+            """SELECT id FROM collection_event
+                WHERE state = 'scheduled' AND channel IN %s AND scheduled_at <= %s AND id > %s
+             ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED""",
+            (INTERNAL_CHANNELS, now, last_id, limit),
+        )
+        events = self.sudo().browse([r[0] for r in self.env.cr.fetchall()])
+        events.invalidate_recordset()
+        return events.filtered(lambda e: e.state == "scheduled")
+
+    def _collection_deliver_internal(self, now):
+        """Execute internal events: one activity each (created together), one team alert
+        digest per company for the batch.  Not subject to the customer contact window.
+
+        :return: number of events handled
+        """
+        events = self.sudo()
+        gone = events.filtered(lambda e: e.move_id.collection_state in (False, "done", "excluded"))
+        for state in set(gone.move_id.mapped("collection_state")):
+            reason = STATE_SKIP_REASONS.get(state) or _("Invoice no longer in collections")
+            gone.filtered(lambda e, s=state: e.move_id.collection_state == s)._mark(
+                "skipped", skip_reason=str(reason), done_at=now)
+        events -= gone
+        events.filtered(lambda e: e.channel == "activity")._collection_create_tasks(now)
+        alerts = events.filtered(lambda e: e.channel == "alert")
+        for company in alerts.company_id:
+            alerts.filtered(lambda e, c=company: e.company_id == c)._collection_alert_digest(now)
+        return len(self)
+
+    def _collection_task_values(self, today):
+        """``mail.activity`` values of one task event (what ``activity_schedule`` would set)."""
+        self.ensure_one()
+        move = self.move_id
+        stage = self.stage_id
+        amount = format_amount(self.env, move.amount_residual, move.currency_id)
+        date = format_date(self.env, move.invoice_date_due)
+        if not stage or stage.channel == "escalate":
+            summary = _("Call the customer about %s", move.name)
+            note = _("Handed over to a person (%(why)s): %(amount)s due since %(date)s. "
+                     "Automatic reminders are stopped for this invoice.",
+                     why=self._collection_hand_over_why(), amount=amount, date=date)
+        elif stage.channel == "activity":
+            summary = stage.display_name
+            note = _("Collections: %(amount)s due since %(date)s.", amount=amount, date=date)
+        else:
+            # a customer stage for a customer who asked not to be contacted
+            summary = stage.display_name
+            note = _("%(stage)s: the customer asked not to be contacted; follow up without "
+                     "messages.", stage=stage.display_name)
+        activity_type = stage.activity_type_id or self.env.ref("mail.mail_activity_data_todo")
+        return {
+            "res_model_id": self.env["ir.model"]._get_id("account.move"),
+            "res_id": move.id,
+            "activity_type_id": activity_type.id,
+            "summary": summary,
+            "note": note,
+            "automated": True,
+            "user_id": move._collection_responsible().id,
+            "date_deadline": today,
+        }
+
+    def _collection_hand_over_why(self):
+        return self.stage_id.display_name if self.stage_id else (self.skip_reason or "")
+
+    def _collection_create_tasks(self, now):
+        """The batch's tasks: one ``mail.activity.create`` for all; hand-overs noted in the
+        invoices' chatter (a log line nobody is notified of: the to-do does that)."""
+        if not self:
+            return
+        today = fields.Date.context_today(self, now)
+        activities = self.env["mail.activity"].sudo().create(
+            [event._collection_task_values(today) for event in self])
+        self._collection_set_sent(now, [(e.id, a.id) for e, a in zip(self, activities, strict=True)],
+                                  "activity_id")
+        hand_overs = self.filtered(lambda e: not e.stage_id or e.stage_id.channel == "escalate")
+        if hand_overs:
+            hand_overs.move_id.sudo()._message_log_batch(bodies={
+                e.move_id.id: escape(self.env._("Handed over to a person: %s", e._collection_hand_over_why()))
+                for e in hand_overs})
+
+    def _collection_alert_digest(self, now):
+        """One message in the Collections channel for the batch's alerts (one company)."""
+        if not self:
+            return
+        lines = []
+        for event in self.sorted(lambda e: (e.partner_id.display_name or "", e.move_id.name or "")):
+            move = event.move_id
+            text = _("%(partner)s reached “%(stage)s” on %(move)s: %(amount)s due since %(date)s.",
+                     partner=event.partner_id.display_name, stage=event.stage_id.display_name,
+                     move=move.name,
+                     amount=format_amount(self.env, move.amount_residual, move.currency_id),
+                     date=format_date(self.env, move.invoice_date_due))
+            link = Markup('<a href="/odoo/action-account.action_move_out_invoice_type/%s">%s</a>') % (
+                move.id, move.name)
+            lines.append(Markup("<li>%s %s</li>") % (text, link))
+        channel = self.env.ref("account_collections_mx.channel_collections", raise_if_not_found=False)
+        if channel:
+            body = Markup("<p>%s</p><ul>%s</ul>") % (
+                _("Collections alert (%(company)s): %(count)s invoice(s) reached an alert stage.",
+                  company=self.company_id[:1].name, count=len(self)),
+                Markup("").join(lines))
+            message = channel.sudo().message_post(body=body, message_type="comment",
+                                                  subtype_xmlid="mail.mt_comment")
+            self._collection_set_sent(now, [(e.id, message.id) for e in self], "mail_message_id")
+            return
+        # no channel (deleted): a note on each invoice instead
+        pairs = []
+        for event, line in zip(self, lines, strict=True):
+            pairs.append((event.id, event.move_id.sudo().message_post(body=line).id))
+        self._collection_set_sent(now, pairs, "mail_message_id")
+
+    def _collection_set_sent(self, now, pairs, column):
+        """Mark events sent with one record each in ``column`` (one UPDATE for all)."""
+        if not pairs:
+            return
+        assert column in ("activity_id", "mail_message_id")
+        self.env.flush_all()
+        self.env.cr.execute(
+            f"""UPDATE collection_event e
+                   SET state = 'sent', done_at = %s, {column} = v.target, skip_reason = NULL,
+                       write_uid = %s, write_date = (now() AT TIME ZONE 'UTC')
+                  FROM (VALUES {", ".join(["(%s::int4, %s::int4)"] * len(pairs))}) AS v(id, target)
+                 WHERE e.id = v.id""",
+            (now, self.env.uid, *(x for pair in pairs for x in pair)),
+        )
+        self.invalidate_model(["state", "done_at", column, "skip_reason", "write_uid", "write_date"])
+
+    @api.model
+    def _collection_deliver_groups(self, groups, now, commit=False):
+        """Deliver a batch of customer groups (one message per customer and channel); the
+        batch's emails are rendered and sent together."""
+        done = 0
+        outbox = []
+        for events in groups:
+            done += events.with_context(collection_commit=commit)._collection_deliver(
+                now, outbox=outbox)
+        if outbox:
+            self._collection_send_emails(outbox, now)
+        return done
 
     @api.model
     def _collection_due_groups(self, now, last_key=None, limit=None):
@@ -176,17 +327,21 @@ class CollectionEvent(models.Model):
         grouped = defaultdict(list)
         for event_id, partner_id, channel, company_id in self.env.cr.fetchall():
             grouped[(partner_id, channel, company_id)].append(event_id)
+        # read fresh values, for the whole batch at once (one prefetch for all groups)
+        locked = self.sudo().browse([i for ids in grouped.values() for i in ids])
+        locked.invalidate_recordset()
         groups = []
         for key in keys:
             if grouped.get(key):
-                events = self.sudo().browse(grouped[key])
-                events.invalidate_recordset()
+                events = locked.browse(grouped[key]).with_prefetch(locked._prefetch_ids)
                 groups.append(events.filtered(lambda e: e.state == "scheduled"))
         return [g for g in groups if g], keys[-1]
 
-    def _collection_deliver(self, now):
+    def _collection_deliver(self, now, outbox=None):
         """Deliver one group (same customer, channel, company) if the rules allow it now.
 
+        :param outbox: a list: an email ready to go is added to it (sent with the other
+            emails of the batch by ``_collection_send_emails``) instead of sent at once
         :return: number of events handled
         """
         events = self
@@ -225,9 +380,12 @@ class CollectionEvent(models.Model):
                 })
                 return len(self)
         if channel == "email":
-            events._collection_send_email(now)
+            if outbox is None:
+                events._collection_send_email(now)
+            else:
+                outbox.append(events)
         else:
-            events._collection_deliver_whatsapp()
+            events._collection_deliver_whatsapp(now)
         return len(self)
 
     def _collection_leading(self):
@@ -236,40 +394,94 @@ class CollectionEvent(models.Model):
 
     def _collection_send_email(self, now):
         """One email listing every invoice of the group, posted in the invoices' chatter."""
-        lead = self._collection_leading()
-        move = lead.move_id
-        partner = self.partner_id[:1]
-        recipient = move.partner_id if move.partner_id.email else partner
-        if not recipient.email:
-            self._mark("skipped", skip_reason=_("The customer has no email address"))
+        return self._collection_send_emails([self], now)
+
+    @api.model
+    def _collection_send_emails(self, groups, now):
+        """Send the emails of several groups: each lists every invoice of its group and is
+        posted in the chatter of its leading invoice (the customer as recipient, the email
+        queued); the others get a note.  Rendered together (see
+        ``_collection_render_reminders``); the notes are logged in one go."""
+        ready = []  # (events, lead invoice, recipient, invoices, template)
+        for events in groups:
+            lead = events._collection_leading()
+            move = lead.move_id
+            partner = events.partner_id[:1]
+            recipient = move.partner_id if move.partner_id.email else partner
+            if not recipient.email:
+                events._mark("skipped", skip_reason=_("The customer has no email address"))
+                continue
+            template = lead.stage_id.mail_template_id
+            if not template:
+                events._mark("failed", error=_("Stage %s has no email template",
+                                               lead.stage_id.display_name))
+                continue
+            moves = events.move_id.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+            ready.append((events, move, recipient, moves, template))
+        if not ready:
             return
-        template = lead.stage_id.mail_template_id
-        if not template:
-            self._mark("failed", error=_("Stage %s has no email template", lead.stage_id.display_name))
-            return
-        moves = self.move_id.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
-        rendered = template.sudo().with_context(collection_move_ids=moves.ids)._generate_template(
-            [move.id], ["subject", "body_html"])[move.id]
-        attachments = moves._collection_reminder_attachments()
-        company = move.company_id
-        message = move.sudo().with_context(mail_post_autofollow=False).message_post(
-            body=rendered["body_html"],
-            subject=rendered["subject"],
-            partner_ids=recipient.ids,
-            attachment_ids=attachments.ids,
-            author_id=company.partner_id.id,
-            email_from=company.email_formatted or None,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid="mail.mail_notification_light",
-            force_send=False,
-        )
-        key = f"email-{message.id}"
-        others = (moves - move).sudo()
-        if others:
-            # one note per other invoice, logged in one go (no notification to send)
+        self.env["account.move"].browse(
+            [i for item in ready for i in item[3].ids])._collection_ensure_tokens()
+        rendered = {}
+        by_template = defaultdict(dict)
+        for _events, move, _recipient, moves, template in ready:
+            by_template[template][move.id] = moves.ids
+        for template, members in by_template.items():
+            rendered.update(self._collection_render_reminders(template, members))
+        notes = {}
+        for events, move, recipient, moves, _template in ready:
+            subject, body = rendered[move.id]
+            company = move.company_id
+            message = move.sudo().with_context(mail_post_autofollow=False).message_post(
+                body=body,
+                subject=subject,
+                partner_ids=recipient.ids,
+                attachment_ids=moves._collection_reminder_attachments().ids,
+                author_id=company.partner_id.id,
+                email_from=company.email_formatted or None,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                email_layout_xmlid="mail.mail_notification_light",
+                force_send=False,
+            )
             note = escape(_("Included in the reminder sent with %(move)s to %(email)s.",
                             move=move.name, email=recipient.email))
-            others._message_log_batch(bodies=dict.fromkeys(others.ids, note))
-        self._mark("sent", mail_message_id=message.id, group_key=key, done_at=now,
-                   skip_reason=False, error=False)
+            notes.update(dict.fromkeys((moves - move).ids, note))
+            events._mark("sent", mail_message_id=message.id, group_key=f"email-{message.id}",
+                         done_at=now, skip_reason=False, error=False)
+        if notes:
+            # one note per other invoice of each email, logged in one go (nobody to notify)
+            self.env["account.move"].sudo().browse(list(notes))._message_log_batch(bodies=notes)
+
+    @api.model
+    def _collection_render_reminders(self, template, groups):
+        """Subject and body of several grouped reminders of one template.
+
+        :param groups: {leading invoice id: ids of the invoices its message lists}
+        :return: {leading invoice id: (subject, body)}
+
+        ``mail.render.mixin`` compiles an inline QWeb body again for every record it
+        renders; here the body is compiled once per language for all the groups: it is
+        rendered inside a loop over the leading invoices (``object`` in turn), the
+        results separated by a marker and split.  Same template, same values, same
+        post-processing (absolute links) as ``mail.template._generate_template``.
+        """
+        template = template.sudo().with_context(collection_groups=groups)
+        lead_ids = list(groups)
+        subjects = template._render_field("subject", lead_ids, compute_lang=True)
+        options = dict(getattr(template._fields["body_html"], "render_options", None) or {})
+        marker = f"@@collections-{uuid.uuid4().hex}@@"
+        result = {}
+        for tpl, ids in template._classify_per_lang(lead_ids).values():
+            source = ('<t t-foreach="collection_leads" t-as="object">%s'
+                      '<t t-out="collection_marker"/></t>') % (tpl.body_html or "")
+            out = tpl._render_template(
+                source, tpl.render_model, ids[:1], engine="qweb", options=options,
+                add_context={"collection_leads": tpl.env[tpl.render_model].browse(ids),
+                             "collection_marker": Markup(marker)})[ids[0]]
+            parts = str(out).split(marker)
+            if len(parts) != len(ids) + 1:
+                raise UserError(_("The reminder template %s could not be rendered.", template.name))
+            for res_id, body in zip(ids, parts, strict=False):
+                result[res_id] = (subjects[res_id], Markup(body))
+        return result

@@ -39,9 +39,12 @@ class CollectionEvent(models.Model):
         names = [n.strip() for n in (stage.whatsapp_template_params or "").split(",") if n.strip()]
         return [values.get(name, "") for name in names]
 
-    def _collection_deliver_whatsapp(self):
-        """One template message for the group (same customer), never twice."""
-        now = fields.Datetime.now()
+    def _collection_deliver_whatsapp(self, now=None):
+        """One template message for the group (same customer), never twice.
+
+        ``now`` is the run's time: waiting and retries are rescheduled from it.
+        """
+        now = now or fields.Datetime.now()
         partner = self.partner_id[:1]
         company = self.company_id[:1]
         # an attempt interrupted after the call (crash): the message may have left; never resend

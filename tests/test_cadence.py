@@ -452,3 +452,138 @@ class TestReminderLanguage(CollectionsCommon):
         self.assertIn("Buen día", message.body)
         self.assertIn("próximas a vencer", message.subject)
         self.assertNotIn("Hello", message.body)
+
+
+@tagged("post_install", "-at_install")
+class TestCadencePlanningSetBased(CollectionsCommon):
+    """Planning records the plan in SQL (a few statements per batch); delivery executes
+    the tasks and alerts it scheduled, in batches."""
+
+    def test_stored_computes_right_after_a_set_based_plan(self):
+        d3 = self.make_invoice("2026-12-10")
+        late = self.make_invoice("2026-11-20", partner=self.customer.copy())  # D+15 on 5 Dec
+        late.sudo().collection_stage_id = self.stage[7]
+        now = fields.Datetime.to_datetime(at("2026-12-07"))
+        moves = d3 | late
+        with self.run_frozen(at("2026-12-07")):
+            moves._collection_lock()._collection_plan(now)
+        # what the SQL wrote, read back through the ORM...
+        self.assertEqual(d3.collection_stage_id, self.stage[-3])
+        self.assertEqual(d3.collection_next_stage_id, self.stage[0])
+        self.assertEqual(d3.collection_next_date, fields.Date.to_date("2026-12-10"))
+        self.assertEqual(d3.collection_state, "active")
+        self.assertEqual(late.collection_stage_id, self.stage[15])
+        self.assertEqual(late.collection_state, "human")
+        self.assertTrue(late.collection_human)
+        self.assertFalse(late.collection_next_stage_id)
+        self.assertFalse(late.collection_next_date)
+        # ...is what the stored computes of the invoice give
+        for move in moves:
+            self.assertEqual(move.collection_state, move._collection_state_value())
+            self.assertEqual(move.collection_next_stage_id, move._collection_next_stage())
+        # the task of the hand-over waits for delivery; nothing was sent to the customer yet
+        task = self.events(late, channel="activity")
+        self.assertEqual((task.state, task.stage_id), ("scheduled", self.stage[15]))
+        self.assertFalse(late.activity_ids)
+        self.assertEqual(self.events(d3, channel="email").state, "scheduled")
+
+    def test_candidates_use_the_customer_local_date(self):
+        move = self.make_invoice("2026-12-10")  # D-3 on Mon 7 Dec
+        Move = self.env["account.move"]
+        # 03:00 UTC on 7 Dec is still Sunday 6 Dec in Mexico City: not due there yet
+        self.assertNotIn(move.id, Move._collection_plan_candidates(
+            fields.Datetime.to_datetime("2026-12-07 03:00:00"), 0))
+        self.assertIn(move.id, Move._collection_plan_candidates(
+            fields.Datetime.to_datetime("2026-12-07 06:00:00"), 0))
+        self.customer.tz = "Asia/Tokyo"  # already Monday 7 Dec at 16:00 UTC on the 6th
+        self.assertIn(move.id, Move._collection_plan_candidates(
+            fields.Datetime.to_datetime("2026-12-06 16:00:00"), 0))
+
+    def test_plan_insert_never_duplicates_an_event(self):
+        move = self.make_invoice("2026-12-10")
+        # the D-3 email was recorded already (e.g. by a run that crashed after its commit)
+        existing = self.Event.sudo().create({
+            "move_id": move.id, "partner_id": self.customer.id, "stage_id": self.stage[-3].id,
+            "channel": "email", "state": "sent"})
+        self.run_at(at("2026-12-07"))
+        emails = self.events(move, channel="email")
+        self.assertEqual(emails, existing)
+        self.assertEqual(len(self.events(move, channel="whatsapp")), 1)
+        self.assertEqual(move.collection_stage_id, self.stage[-3])
+        # the statement itself refuses a second live row for the same invoice, stage, channel
+        now = fields.Datetime.to_datetime(at("2026-12-07"))
+        row = (move.id, self.customer.id, self.company.id, self.stage[-3].id, "email", "scheduled",
+               None, None)
+        self.env["account.move"]._collection_plan_write(now, [], [row, row], [])
+        self.assertEqual(self.events(move, channel="email"), existing)
+
+    def test_alert_digest_one_channel_message_for_several_invoices(self):
+        other = self.customer.copy({"name": "Ferretería El Tornillo"})
+        moves = [self.make_invoice("2026-12-10", amount=100 * (i + 1), partner=partner)
+                 for i, partner in enumerate((self.customer, self.customer, other))]
+        for move in moves:
+            move.sudo().collection_stage_id = self.stage[3]
+        channel = self.env.ref("account_collections_mx.channel_collections")
+        before = channel.message_ids
+        self.run_at(at("2026-12-17"))  # D+7: email + WhatsApp + team alert
+        alerts = self.Event.search([("move_id", "in", [m.id for m in moves]), ("channel", "=", "alert")])
+        self.assertEqual(len(alerts), 3)
+        self.assertEqual(set(alerts.mapped("state")), {"sent"})
+        digest = channel.message_ids - before
+        self.assertEqual(len(digest), 1, "one message in the Collections channel")
+        self.assertEqual(alerts.mail_message_id, digest)
+        for move in moves:
+            self.assertIn(move.name, digest.body)
+        self.assertIn(other.name, digest.body)
+        self.assertEqual(alerts[0].done_at, fields.Datetime.to_datetime(at("2026-12-17")))
+
+    def test_tasks_created_together_in_delivery(self):
+        from unittest.mock import patch
+
+        collector = new_test_user(self.env, login="cobradora",
+                                  groups="account_collections_mx.group_collection_user")
+        self.customer.collection_responsible_id = collector
+        moves = [self.make_invoice("2026-12-10", amount=100 * (i + 1)) for i in range(3)]
+        for move in moves:
+            move.sudo().collection_stage_id = self.stage[7]
+        Activity = type(self.env["mail.activity"])
+        create = Activity.create
+        calls = []
+
+        def counting_create(records, vals_list):
+            calls.append(len(vals_list) if isinstance(vals_list, list) else 1)
+            return create(records, vals_list)
+
+        with patch.object(Activity, "create", counting_create):
+            self.run_at(at("2026-12-28"))  # D+18: the D+15 hand-over
+        self.assertEqual(calls, [3], "one create for the batch's tasks")
+        for move in moves:
+            self.assertEqual(move.collection_state, "human")
+            task = self.events(move, channel="activity")
+            self.assertEqual(task.state, "sent")
+            activity = task.activity_id
+            self.assertEqual(activity.res_model, "account.move")
+            self.assertEqual(activity.res_id, move.id)
+            self.assertEqual(activity.user_id, collector)
+            self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
+            self.assertEqual(activity.date_deadline, fields.Date.to_date("2026-12-28"))
+            self.assertIn(move.name, activity.summary)
+            self.assertIn("Handed over to a person", move.message_ids[0].body)
+        self.assertFalse(self.Event.search([("move_id", "in", [m.id for m in moves]),
+                                            ("channel", "in", ("email", "whatsapp"))]),
+                         "no customer message at the hand-over")
+
+    def test_waiting_whatsapp_rescheduled_from_the_run_time(self):
+        move = self.make_invoice("2026-12-10")
+        now = fields.Datetime.to_datetime(at("2026-12-07"))
+        # not frozen: the run's time, not the real clock, is what counts
+        self.env["account.move"]._collection_run(now=now)
+        wa = self.events(move, channel="whatsapp")
+        self.assertEqual(wa.state, "scheduled")
+        self.assertIn("WhatsApp", wa.skip_reason)
+        self.assertEqual(wa.scheduled_at, now + dt.timedelta(hours=1))
+        self.assertEqual(self.events(move, channel="email").done_at, now)
+
+    def run_frozen(self, when):
+        from freezegun import freeze_time
+        return freeze_time(fields.Datetime.to_datetime(when))
