@@ -94,7 +94,9 @@ class CollectionRun:
             "catch_up": env._("Not sent: a later stage was already due (catch-up)"),
             "covered": env._("Covered by the customer's open credit notes and unapplied payments"),
             "do_not_contact": env._("The customer asked not to be contacted"),
+            "below_alert": env._("Below the company's alert threshold"),
         }
+        self._alert_min = {}
         self._superseded = {}
         self._overdue = {}
         self._ctes = None
@@ -123,6 +125,13 @@ class CollectionRun:
 
     def human_after(self, company_id):
         return self._company_info(company_id)[1]
+
+    def alert_min(self, company_id):
+        """Smallest amount due for which the team is alerted (company setting)."""
+        if company_id not in self._alert_min:
+            self._alert_min[company_id] = self.env["res.company"].sudo().browse(
+                company_id).collection_alert_min_amount or 0.0
+        return self._alert_min[company_id]
 
     def local_date_ctes(self):
         """SQL ``WITH`` of the local dates: ``co(id, today, human_after)``, ``tzd(tz, today)``."""
@@ -377,7 +386,7 @@ class AccountMove(models.Model):
         cr.execute(
             """SELECT m.id, m.company_id, m.commercial_partner_id,
                       COALESCE(m.invoice_date_due, m.invoice_date), m.collection_stage_id,
-                      m.collection_policy_id, m.amount_residual, p.tz, cp.tz,
+                      m.collection_policy_id, m.amount_residual_signed, p.tz, cp.tz,
                       COALESCE(cp.collection_do_not_contact, FALSE)
                  FROM account_move m
                  JOIN res_partner p ON p.id = m.partner_id
@@ -403,7 +412,7 @@ class AccountMove(models.Model):
         events = []     # (move, partner, company, stage, channel, state, done_at, skip_reason)
         waiting = []    # (move, stage, reason): customer messages still waiting, skipped
         updates = []    # (move, stage, next stage, next date, handed over)
-        for (move_id, company_id, partner_id, due, last_stage_id, policy_id, _residual,
+        for (move_id, company_id, partner_id, due, last_stage_id, policy_id, residual,
              p_tz, cp_tz, dnc) in rows:
             today = run.local_today(p_tz, cp_tz, company_id)
             overdue = cadence.days_overdue(due, today)
@@ -445,7 +454,10 @@ class AccountMove(models.Model):
                     events.append((move_id, partner_id, company_id, stage.id, "activity",
                                    "scheduled", None, None))
                 human = stage.channel == "escalate"
-                if stage.alert_internal:
+                if stage.alert_internal and residual < run.alert_min(company_id):
+                    events.append((move_id, partner_id, company_id, stage.id, "alert", "skipped",
+                                   now, reasons["below_alert"]))
+                elif stage.alert_internal:
                     events.append((move_id, partner_id, company_id, stage.id, "alert", "scheduled",
                                    None, None))
             nxt = plan.next_stage

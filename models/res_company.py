@@ -93,9 +93,12 @@ class ResCompany(models.Model):
                     _("Choose at least one weekday on which customers may be contacted.")
                 )
 
-    @api.constrains("collection_min_gap_days", "collection_human_after_days", "collection_tolerance")
+    @api.constrains("collection_min_gap_days", "collection_human_after_days", "collection_tolerance",
+                    "collection_alert_min_amount")
     def _check_collection_numbers(self):
         for company in self:
+            if company.collection_alert_min_amount < 0:
+                raise ValidationError(_("The alert threshold cannot be negative."))
             if company.collection_min_gap_days < 0 or company.collection_tolerance < 0:
                 raise ValidationError(_("The minimum gap and the tolerance cannot be negative."))
             if company.collection_human_after_days < 1:
@@ -225,6 +228,10 @@ class ResCompany(models.Model):
             self.sudo().write(vals)
 
     # ------------------------------------------------------------------ bank matching (#4)
+    collection_alert_min_amount = fields.Monetary(
+        string="Alert the Team From",
+        help="Stages with an internal alert notify the collections team only for invoices "
+        "with at least this amount due (0: every invoice).")
     collection_writeoff_account_id = fields.Many2one(
         "account.account",
         string="Payment Difference Account",

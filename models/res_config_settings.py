@@ -26,6 +26,8 @@ class ResConfigSettings(models.TransientModel):
                                              readonly=False)
     collection_human_after_days = fields.Integer(related="company_id.collection_human_after_days",
                                                  readonly=False)
+    collection_alert_min_amount = fields.Monetary(related="company_id.collection_alert_min_amount",
+                                                  readonly=False)
 
     collection_contact_mon = fields.Boolean("Mon", compute="_compute_collection_contact_days",
                                             inverse="_inverse_collection_contact_days", readonly=False)

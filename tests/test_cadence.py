@@ -537,6 +537,24 @@ class TestCadencePlanningSetBased(CollectionsCommon):
         self.assertIn(other.name, digest.body)
         self.assertEqual(alerts[0].done_at, fields.Datetime.to_datetime(at("2026-12-17")))
 
+    def test_alert_threshold_from_settings(self):
+        """Below the company's alert threshold the team is not alerted (logged as skipped);
+        the customer still gets its reminder."""
+        self.company.collection_alert_min_amount = 500.0
+        small = self.make_invoice("2026-12-10", amount=200)
+        big = self.make_invoice("2026-12-10", amount=800)
+        for move in (small, big):
+            move.sudo().collection_stage_id = self.stage[3]
+        self.run_at(at("2026-12-17"))  # D+7: email + WhatsApp + team alert
+        small_alert = self.events(small, channel="alert")
+        self.assertEqual(small_alert.state, "skipped")
+        self.assertIn("alert threshold", small_alert.skip_reason)
+        self.assertEqual(self.events(big, channel="alert").state, "sent")
+        self.assertEqual(small.collection_stage_id, self.stage[7])
+        self.assertTrue(self.events(small, channel="email"))
+        with self.assertRaises(ValidationError):
+            self.company.collection_alert_min_amount = -1
+
     def test_tasks_created_together_in_delivery(self):
         from unittest.mock import patch
 
