@@ -213,6 +213,7 @@ class CollectionMatchCandidate(models.Model):
                                       string="Amount Due")
     currency_id = fields.Many2one(related="move_id.currency_id")
     invoice_date_due = fields.Date(related="move_id.invoice_date_due")
+    payment_state = fields.Selection(related="move_id.payment_state", string="Payment")
     score = fields.Integer()
     why = fields.Char(string="Why")
     selected = fields.Boolean(compute="_compute_selected")
