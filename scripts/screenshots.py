@@ -18,7 +18,7 @@ OUT = ROOT / "static" / "description" / "screenshots"
 # (file name, xml id of the record or None, url template, what to click: the name of a
 #  notebook page, "@row" for the first row of a list, or None)
 SHOTS = [
-    ("invoice_form", "account_collections_mx.demo_inv_esp_p7",
+    ("invoice_form", "account_collections_mx.demo_inv_esp_p3",
      "/odoo/action-account.action_move_out_invoice_type/{id}", "collections"),
     ("partner_tab", "account_collections_mx.demo_partner_bajio",
      "/odoo/action-base.action_partner_form/{id}", "collections"),
