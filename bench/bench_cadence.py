@@ -45,6 +45,8 @@ import statistics
 import sys
 import time
 
+from portfolio import clone_invoices  # bench/portfolio.py (this script's folder)
+
 STAGE_OFFSETS = (-3, 0, 3, 7, 15)
 # days past due of each group on the run date: [low, high], the stage of that offset is
 # due and the next one is not yet (D-3 group: due in 1 to 3 days)
@@ -150,7 +152,9 @@ def build_portfolio(env, company, n_invoices, n_customers, run_day):
     # too slow for 25,000): same lines, accounts, taxes and tags; only the customer, the
     # dates, the number and the amounts (x an integer factor) differ.
     t0 = time.monotonic()
-    ids = clone_invoices(env, ref, specs[1:])
+    ids = clone_invoices(env, ref, [
+        (partner_id, due - dt.timedelta(days=30), due, max(round(amount / ref.amount_untaxed), 1))
+        for _offset, partner_id, due, amount in specs[1:]])
     for (offset, *_rest), move_id in zip(specs[1:], ids, strict=True):
         groups[offset].append(move_id)
     # stored computes that depend on the due date (next stage and date)
@@ -163,96 +167,6 @@ def build_portfolio(env, company, n_invoices, n_customers, run_day):
     env.invalidate_all()
     log(f"  {len(ids)} invoices copied from {ref.name} in {time.monotonic() - t0:.1f}s")
     return groups, partners
-
-
-def clone_invoices(env, ref, specs):
-    """Posted copies of the invoice ``ref``, one per (offset, partner id, due date, amount).
-
-    Amounts are ``ref``'s times an integer factor (amount / ref's untaxed amount, rounded),
-    so every line stays balanced and the taxes exact.  Checked afterwards in SQL.
-    """
-    cr = env.cr
-    n = len(specs)
-    cr.execute("SELECT nextval('account_move_id_seq') FROM generate_series(1, %s)", (n,))
-    move_ids = [r[0] for r in cr.fetchall()]
-    cr.execute("SELECT COALESCE(MAX(sequence_number), 0) FROM account_move WHERE journal_id = %s",
-               (ref.journal_id.id,))
-    first_number = cr.fetchone()[0] + 1
-    cr.execute("""CREATE TEMP TABLE bench_spec (move_id int, partner_id int, due date,
-                  factor int, number int) ON COMMIT DROP""")
-    rows = [(move_id, partner_id, due, max(round(amount / ref.amount_untaxed), 1),
-             first_number + i)
-            for i, ((_o, partner_id, due, amount), move_id) in enumerate(zip(specs, move_ids, strict=True))]
-    for start in range(0, n, 5000):
-        part = rows[start:start + 5000]
-        cr.execute("INSERT INTO bench_spec VALUES " + ",".join(["%s"] * len(part)), part)
-
-    def columns(table):
-        cr.execute("""SELECT column_name, data_type FROM information_schema.columns
-                       WHERE table_name = %s AND table_schema = 'public'""", (table,))
-        return dict(cr.fetchall())
-
-    def amount_cols(cols):
-        return {c for c, t in cols.items() if t == "numeric" and (
-            c.startswith("amount_") or c in ("balance", "debit", "credit", "price_unit",
-                                             "price_subtotal", "price_total", "tax_base_amount"))
-            and c not in ("amount_residual_currency_unsigned",)}
-
-    name = "('INV/' || to_char(s.due - 30, 'YYYY') || '/' || lpad(s.number::text, 5, '0'))"
-    move_cols = columns("account_move")
-    override = {
-        "id": "s.move_id", "name": name, "payment_reference": name,
-        "sequence_prefix": "('INV/' || to_char(s.due - 30, 'YYYY') || '/')",
-        "sequence_number": "s.number", "partner_id": "s.partner_id",
-        "commercial_partner_id": "s.partner_id", "partner_shipping_id": "s.partner_id",
-        "invoice_partner_display_name": "p.name", "date": "s.due - 30",
-        "invoice_date": "s.due - 30", "invoice_date_due": "s.due", "access_token": "NULL",
-        "create_date": "now()", "write_date": "now()",
-    }
-    override.update({c: f"m.{c} * s.factor" for c in amount_cols(move_cols)})
-    cols = list(move_cols)
-    cr.execute(
-        f"""INSERT INTO account_move ({", ".join(f'"{c}"' for c in cols)})
-            SELECT {", ".join(override.get(c, f'm."{c}"') for c in cols)}
-              FROM bench_spec s JOIN res_partner p ON p.id = s.partner_id,
-                   account_move m WHERE m.id = %s""", (ref.id,))
-    # lines: ids allocated first, to copy the taxes and tags relations
-    cr.execute("""CREATE TEMP TABLE bench_line ON COMMIT DROP AS
-                  SELECT nextval('account_move_line_id_seq')::int AS id, l.id AS src_id,
-                         s.move_id, s.partner_id, s.due, s.factor, s.number
-                    FROM bench_spec s, account_move_line l WHERE l.move_id = %s""", (ref.id,))
-    line_cols = columns("account_move_line")
-    override = {
-        "id": "b.id", "move_id": "b.move_id", "partner_id": "b.partner_id",
-        "move_name": name.replace("s.", "b."), "date": "b.due - 30", "invoice_date": "b.due - 30",
-        "date_maturity": "CASE WHEN l.date_maturity IS NULL THEN NULL ELSE b.due END",
-        "create_date": "now()", "write_date": "now()",
-    }
-    override.update({c: f"l.{c} * b.factor" for c in amount_cols(line_cols)})
-    cols = list(line_cols)
-    cr.execute(
-        f"""INSERT INTO account_move_line ({", ".join(f'"{c}"' for c in cols)})
-            SELECT {", ".join(override.get(c, f'l."{c}"') for c in cols)}
-              FROM bench_line b JOIN account_move_line l ON l.id = b.src_id""")
-    for table, col, other in (
-            ("account_move_line_account_tax_rel", "account_move_line_id", "account_tax_id"),
-            ("account_account_tag_account_move_line_rel", "account_move_line_id",
-             "account_account_tag_id")):
-        cr.execute(f"""INSERT INTO {table} ({col}, {other})
-                       SELECT b.id, r.{other} FROM bench_line b JOIN {table} r ON r.{col} = b.src_id""")
-    # checks: balanced, receivable residual = invoice residual, one receivable line each
-    cr.execute("""SELECT COUNT(*) FROM (
-                    SELECT m.id FROM account_move m JOIN account_move_line l ON l.move_id = m.id
-                     WHERE m.id = ANY(%s)
-                  GROUP BY m.id, m.amount_residual
-                    HAVING ROUND(SUM(l.balance), 2) != 0
-                        OR SUM(l.amount_residual) FILTER (WHERE l.display_type = 'payment_term')
-                           != m.amount_residual
-                        OR COUNT(*) FILTER (WHERE l.display_type = 'payment_term') != 1) bad""",
-               (move_ids,))
-    bad = cr.fetchone()[0]
-    assert not bad, f"{bad} copied invoices are inconsistent"
-    return move_ids
 
 
 def set_steady_state(env, company, groups):

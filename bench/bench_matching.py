@@ -46,6 +46,8 @@ import sys
 import time
 from collections import Counter
 
+from portfolio import clone_invoices  # bench/portfolio.py (this script's folder)
+
 TARGET_RATIO = 5.0
 TARGET_PRECISION = 1.0
 TARGET_EXACT_SHARE = 0.95
@@ -148,7 +150,8 @@ def build_portfolio(env, company, n_invoices, rnd):
     assert {line.display_type for line in ref.line_ids} == {"product", "payment_term"}
     cr.commit()
     t0 = time.monotonic()
-    ids = clone_invoices(env, ref, specs)
+    ids = clone_invoices(env, ref, [(partner_id, day, day + dt.timedelta(days=30), round(amount * 100))
+                                    for partner_id, day, amount in specs])  # ref is 0.01
     cr.commit()
     env.invalidate_all()
     # the reference invoice itself is not part of the labeled set (0.01)
@@ -158,94 +161,6 @@ def build_portfolio(env, company, n_invoices, rnd):
                 for r in cr.fetchall()}
     log(f"{len(ids)} invoices copied from {ref.name} in {time.monotonic() - t0:.1f}s")
     return info, [invoices[i] for i in ids]
-
-
-def clone_invoices(env, ref, specs):
-    """Posted copies of the invoice ``ref`` (0.01, no tax), one per (partner id, date,
-    amount): every amount column times the amount in cents.  Checked afterwards in SQL."""
-    cr = env.cr
-    n = len(specs)
-    cr.execute("SELECT nextval('account_move_id_seq') FROM generate_series(1, %s)", (n,))
-    move_ids = [r[0] for r in cr.fetchall()]
-    cr.execute("SELECT COALESCE(MAX(sequence_number), 0) FROM account_move "
-               "WHERE journal_id = %s AND sequence_prefix = %s",
-               (ref.journal_id.id, ref.sequence_prefix))
-    first_number = cr.fetchone()[0] + 1
-    cr.execute("""CREATE TEMP TABLE bench_spec (move_id int, partner_id int, day date,
-                  factor int, number int) ON COMMIT DROP""")
-    rows = [(move_id, partner_id, day, round(amount * 100), first_number + i)
-            for i, ((partner_id, day, amount), move_id) in enumerate(zip(specs, move_ids,
-                                                                          strict=True))]
-    for start in range(0, n, 5000):
-        part = rows[start:start + 5000]
-        cr.execute("INSERT INTO bench_spec VALUES " + ",".join(["%s"] * len(part)), part)
-
-    def columns(table):
-        cr.execute("""SELECT column_name, data_type FROM information_schema.columns
-                       WHERE table_name = %s AND table_schema = 'public'""", (table,))
-        return dict(cr.fetchall())
-
-    def amount_cols(cols):
-        return {c for c, t in cols.items() if t == "numeric" and (
-            c.startswith("amount_") or c in ("balance", "debit", "credit", "price_unit",
-                                             "price_subtotal", "price_total", "tax_base_amount"))
-            and c not in ("amount_residual_currency_unsigned",)}
-
-    prefix = ref.sequence_prefix
-    name = cr.mogrify("(%s || lpad(s.number::text, 5, '0'))", (prefix,)).decode()
-    move_cols = columns("account_move")
-    override = {
-        "id": "s.move_id", "name": name, "payment_reference": name,
-        "sequence_number": "s.number", "partner_id": "s.partner_id",
-        "commercial_partner_id": "s.partner_id", "partner_shipping_id": "s.partner_id",
-        "invoice_partner_display_name": "p.name", "date": "s.day", "invoice_date": "s.day",
-        "invoice_date_due": "s.day + 30", "access_token": "NULL",
-        "create_date": "now()", "write_date": "now()",
-    }
-    override.update({c: f"m.{c} * s.factor" for c in amount_cols(move_cols)})
-    cols = list(move_cols)
-    cr.execute(
-        f"""INSERT INTO account_move ({", ".join(f'"{c}"' for c in cols)})
-            SELECT {", ".join(override.get(c, f'm."{c}"') for c in cols)}
-              FROM bench_spec s JOIN res_partner p ON p.id = s.partner_id,
-                   account_move m WHERE m.id = %s""", (ref.id,))
-    cr.execute("""CREATE TEMP TABLE bench_line ON COMMIT DROP AS
-                  SELECT nextval('account_move_line_id_seq')::int AS id, l.id AS src_id,
-                         s.move_id, s.partner_id, s.day, s.factor, s.number
-                    FROM bench_spec s, account_move_line l WHERE l.move_id = %s""", (ref.id,))
-    line_cols = columns("account_move_line")
-    override = {
-        "id": "b.id", "move_id": "b.move_id", "partner_id": "b.partner_id",
-        "move_name": name.replace("s.", "b."), "date": "b.day", "invoice_date": "b.day",
-        "date_maturity": "CASE WHEN l.date_maturity IS NULL THEN NULL ELSE b.day + 30 END",
-        "create_date": "now()", "write_date": "now()",
-    }
-    override.update({c: f"l.{c} * b.factor" for c in amount_cols(line_cols)})
-    cols = list(line_cols)
-    cr.execute(
-        f"""INSERT INTO account_move_line ({", ".join(f'"{c}"' for c in cols)})
-            SELECT {", ".join(override.get(c, f'l."{c}"') for c in cols)}
-              FROM bench_line b JOIN account_move_line l ON l.id = b.src_id""")
-    for table, col, other in (
-            ("account_move_line_account_tax_rel", "account_move_line_id", "account_tax_id"),
-            ("account_account_tag_account_move_line_rel", "account_move_line_id",
-             "account_account_tag_id")):
-        cr.execute(f"""INSERT INTO {table} ({col}, {other})
-                       SELECT b.id, r.{other} FROM bench_line b JOIN {table} r ON r.{col} = b.src_id""")
-    # checks: balanced, one receivable line whose residual is the invoice's and its amount
-    cr.execute("""SELECT COUNT(*) FROM (
-                    SELECT m.id FROM account_move m JOIN account_move_line l ON l.move_id = m.id
-                      JOIN bench_spec s ON s.move_id = m.id
-                  GROUP BY m.id, m.amount_residual, s.factor
-                    HAVING ROUND(SUM(l.balance), 2) != 0
-                        OR SUM(l.amount_residual) FILTER (WHERE l.display_type = 'payment_term')
-                           != m.amount_residual
-                        OR m.amount_residual * 100 != s.factor
-                        OR COUNT(*) FILTER (WHERE l.display_type = 'payment_term') != 1) bad""")
-    bad = cr.fetchone()[0]
-    assert not bad, f"{bad} copied invoices are inconsistent"
-    cr.execute("SELECT setval('account_move_id_seq', GREATEST(MAX(id), 1)) FROM account_move")
-    return move_ids
 
 
 def concept_for(rnd, names, kind):
