@@ -111,15 +111,9 @@ class CollectionSummary(models.Model):
         trend = summary.dso_trend(opening, moves, sales, today)
         # 5. reminder effectiveness over the messages of the last 90 days
         cr.execute(
-            """
+            f"""
             SELECT e.stage_id, e.move_id, e.done_at::date,
-                   CASE WHEN m.payment_state IN ('paid', 'in_payment') THEN (
-                       SELECT MAX(pr.max_date)
-                         FROM account_move_line l
-                         JOIN account_account a ON a.id = l.account_id
-                              AND a.account_type = 'asset_receivable'
-                         JOIN account_partial_reconcile pr ON pr.debit_move_id = l.id
-                        WHERE l.move_id = m.id) END
+                   {summary.PAID_ON_SQL}
               FROM collection_event e
               JOIN account_move m ON m.id = e.move_id
              WHERE e.company_id = %s AND e.state = 'sent'

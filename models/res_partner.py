@@ -426,16 +426,10 @@ class ResPartner(models.Model):
         self.env.flush_all()
         # newest invoice first: its company is the customer's company for the mapping
         self.env.cr.execute(
-            """
+            f"""
             SELECT p.commercial_partner_id, m.invoice_date_due, m.company_id,
                    ABS(m.amount_total_signed),
-                   CASE WHEN m.payment_state IN ('paid', 'in_payment') THEN (
-                       SELECT MAX(pr.max_date)
-                         FROM account_move_line l
-                         JOIN account_account a ON a.id = l.account_id
-                              AND a.account_type = 'asset_receivable'
-                         JOIN account_partial_reconcile pr ON pr.debit_move_id = l.id
-                        WHERE l.move_id = m.id) END AS paid
+                   {summary.PAID_ON_SQL} AS paid
               FROM account_move m
               JOIN res_partner p ON p.id = m.partner_id
              WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
