@@ -45,7 +45,7 @@ import statistics
 import sys
 import time
 
-from portfolio import clone_invoices  # bench/portfolio.py (this script's folder)
+from portfolio import clone_invoices, open_registry  # bench/portfolio.py (this script's folder)
 
 STAGE_OFFSETS = (-3, 0, 3, 7, 15)
 # days past due of each group on the run date: [low, high], the stage of that offset is
@@ -576,22 +576,11 @@ def main():
     if args.summary:
         summary(args.summary)
         return
-    if args.odoo:
-        sys.path.insert(0, args.odoo)
-    import odoo
+    registry, meta = open_registry(args, build, "bench.meta")
+    if registry is None:
+        return
     from odoo import SUPERUSER_ID, api
 
-    odoo_args = [a for a in args.odoo_args if a != "--"]
-    odoo.tools.config.parse_config(odoo_args, setup_logging=True)
-    db = odoo.tools.config["db_name"]
-    registry = odoo.modules.registry.Registry(db)
-    if args.stage in ("all", "build"):
-        build(registry, args)
-        if args.stage == "build":
-            return
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        meta = json.loads(env["ir.config_parameter"].get_param("bench.meta"))
     company_id = meta["company_id"]
     run_day = dt.date.fromisoformat(meta["run_day"])
     now = dt.datetime.fromisoformat(meta["now"])

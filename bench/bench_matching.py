@@ -46,7 +46,7 @@ import sys
 import time
 from collections import Counter
 
-from portfolio import clone_invoices  # bench/portfolio.py (this script's folder)
+from portfolio import clone_invoices, open_registry  # bench/portfolio.py (this script's folder)
 
 TARGET_RATIO = 5.0
 TARGET_PRECISION = 1.0
@@ -543,21 +543,11 @@ def main():
                         help="reconcile this many sure matches through Odoo at the end")
     parser.add_argument("odoo_args", nargs=argparse.REMAINDER)
     args = parser.parse_args()
-    if args.odoo:
-        sys.path.insert(0, args.odoo)
-    import odoo
+    registry, meta = open_registry(args, build, "bench.matching")
+    if registry is None:
+        return
     from odoo import SUPERUSER_ID, api
 
-    odoo.tools.config.parse_config([a for a in args.odoo_args if a != "--"],
-                                   setup_logging=True)
-    registry = odoo.modules.registry.Registry(odoo.tools.config["db_name"])
-    if args.stage in ("all", "build"):
-        build(registry, args)
-        if args.stage == "build":
-            return
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        meta = json.loads(env["ir.config_parameter"].get_param("bench.matching"))
     truth = meta.pop("truth")
     line_ids = sorted(int(k) for k in truth)
     with registry.cursor() as cr:

@@ -5,8 +5,12 @@ real invoice in SQL takes seconds.  Each copy gets its own customer, dates, numb
 amounts (every amount column times an integer factor, so lines stay balanced and taxes
 exact), and the copies are checked in SQL afterwards: balanced, one receivable
 (payment term) line whose residual is the invoice's, residual = the original's x factor.
-Used by bench_cadence.py and bench_matching.py (run as scripts from this folder).
+Used by bench_cadence.py and bench_matching.py (run as scripts from this folder), which
+also share ``open_registry``: Odoo as a library on the bench database.
 """
+
+import json
+import sys
 
 #: numeric columns that are amounts (scaled by the factor); the rest is copied as is
 AMOUNT_NAMES = ("balance", "debit", "credit", "price_unit", "price_subtotal", "price_total",
@@ -101,3 +105,27 @@ def clone_invoices(env, ref, rows):
     bad = cr.fetchone()[0]
     assert not bad, f"{bad} copied invoices are inconsistent"
     return move_ids
+
+
+def open_registry(args, build, meta_key):
+    """Odoo (``args.odoo``: its source tree) on the database named in ``args.odoo_args``;
+    builds the portfolio first when ``args.stage`` asks for it.
+
+    :return: ``(registry, meta)`` with the portfolio's facts that ``build`` stored in the
+        system parameter ``meta_key``, or ``(None, None)`` when only building
+    """
+    if args.odoo:
+        sys.path.insert(0, args.odoo)
+    import odoo
+    from odoo import SUPERUSER_ID, api
+
+    odoo.tools.config.parse_config([a for a in args.odoo_args if a != "--"], setup_logging=True)
+    registry = odoo.modules.registry.Registry(odoo.tools.config["db_name"])
+    if args.stage in ("all", "build"):
+        build(registry, args)
+        if args.stage == "build":
+            return None, None
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        meta = json.loads(env["ir.config_parameter"].get_param(meta_key))
+    return registry, meta

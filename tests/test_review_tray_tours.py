@@ -1,48 +1,26 @@
 from odoo import Command
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.tests import HttpCase, new_test_user, tagged
+
+from .matching_common import MatchingCommon
 
 
 @tagged("post_install", "-at_install")
-class TestReviewTrayTours(AccountTestInvoicingCommon, HttpCase):
+class TestReviewTrayTours(MatchingCommon, HttpCase):
     """The review tray in a real browser (headless Chromium), as an accountant uses it:
     Accounting ▸ Collections ▸ Review tray, open a suggestion, approve or reject it, and
     approve several selected rows at once."""
 
     @classmethod
-    @AccountTestInvoicingCommon.setup_country("mx")
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.company_data["company"]
-        cls.bank_journal = cls.company_data["default_journal_bank"]
-        cls.company.write({
-            "collection_tolerance": 1.0,
-            "collection_writeoff_account_id": cls.company_data["default_account_expense"].id,
-            "collection_auto_reconcile": True,
-        })
-        cls.customer = cls.env["res.partner"].create(
-            {"name": "Ferretería del Bajío SA de CV", "vat": "FBA900101AB1"})
         cls.accountant = new_test_user(
             cls.env, login="tray_accountant", name="Contadora Tour",
             groups="base.group_user,account.group_account_user",
             company_id=cls.company.id, company_ids=[Command.set(cls.company.ids)])
 
-    def _invoice(self, amount):
-        move = self.env["account.move"].create({
-            "move_type": "out_invoice",
-            "partner_id": self.customer.id,
-            "invoice_date": "2025-01-10",
-            "invoice_line_ids": [Command.create({
-                "name": "Servicio", "quantity": 1, "price_unit": amount, "tax_ids": []})],
-        })
-        move.action_post()
-        return move
-
     def _partial_payment(self, label, invoice, amount):
         """A bank line paying part of ``invoice``: a suggestion to review (partial)."""
-        line = self.env["account.bank.statement.line"].create({
-            "journal_id": self.bank_journal.id, "date": "2025-01-20", "amount": amount,
-            "payment_ref": f"{label} {invoice.name}"})
+        line = self._line(amount, f"{label} {invoice.name}")
         line._collection_match()
         match = line.collection_match_ids
         self.assertRecordValues(match, [{"state": "to_review", "reason": "partial",
