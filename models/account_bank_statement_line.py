@@ -1,10 +1,11 @@
 import logging
 
-from odoo import Command, _, api, fields, models, modules
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, html2plaintext
 
 from ..tools import matching
+from .collection_commit import collection_may_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class AccountBankStatementLine(models.Model):
         lines._collection_match()
         remaining = self.search_count(domain)
         self.env["ir.cron"]._notify_progress(done=len(lines), remaining=remaining)
-        if not modules.module.current_test:
+        if collection_may_commit(self.env):
             self.env.cr.commit()  # keep the finished batch if a later one fails
         if remaining:
             self.env.ref("account_collections_mx.ir_cron_collection_match")._trigger()

@@ -33,11 +33,12 @@ import time
 import uuid
 from collections import defaultdict, namedtuple
 
-from odoo import _, api, fields, models, modules
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
 from ..tools import cadence, contact_rules
+from .collection_commit import collection_may_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -181,8 +182,8 @@ class AccountMove(models.Model):
     @api.model
     def _cron_collection_run(self):
         """Scheduled action ``ir_cron_collection_run``."""
-        # commit between batches so a crash keeps what was done; never inside tests
-        commit = not modules.module.current_test
+        # commit between batches so a crash keeps what was done
+        commit = collection_may_commit(self.env)
         done, remaining = self.sudo()._collection_run(commit=commit)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if remaining:

@@ -15,11 +15,12 @@ import logging
 
 import psycopg2
 
-from odoo import _, api, fields, models, modules
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
 from ..tools import contact_rules
+from .collection_commit import collection_may_commit
 from .collection_event import WAIT_REASONS
 
 _logger = logging.getLogger(__name__)
@@ -206,7 +207,6 @@ class CollectionEvent(models.Model):
             batches += 1
             self.env["ir.cron"]._notify_progress(
                 done=done, remaining=self._collection_statement_due_count(now))
-            # never while installing nor in tests
-            if not modules.module.current_test and self.env.registry.ready:
+            if collection_may_commit(self.env):
                 self.env.cr.commit()  # sent statements are logged: never sent twice
         return done, self._collection_statement_due_count(now)

@@ -5,10 +5,11 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import _, api, fields, models, modules
+from odoo import _, api, fields, models
 from odoo.tools import format_amount, format_date
 
 from ..tools import cadence, whatsapp
+from .collection_commit import collection_may_commit
 from .collection_whatsapp_provider import WhatsAppError, WhatsAppNotConfigured
 
 _logger = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ class CollectionEvent(models.Model):
         events.sudo().write({"attempt_count": attempt, "delivery_status": "sending",
                              "group_key": f"wa-{events[:1].id}-{attempt}"})
         events.flush_recordset()
-        if self.env.context.get("collection_commit") and not modules.module.current_test:
+        if self.env.context.get("collection_commit") and collection_may_commit(self.env):
             # the attempt is recorded before the call: a crash after it is never resent
             self.env.cr.commit()  # pylint: disable=invalid-commit
         try:

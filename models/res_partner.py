@@ -1,7 +1,8 @@
-from odoo import _, api, fields, models, modules
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import contact_rules, summary
+from .collection_commit import collection_may_commit
 from .collection_event import WAIT_REASONS
 
 PAUSE_REASONS = [
@@ -478,8 +479,7 @@ class ResPartner(models.Model):
             remaining = len(todo) - done
             Param.set_param(RATING_CURSOR_PARAM, chunk[-1].id if remaining else "")
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            # never while installing (demo data calls it) nor in tests
-            if not modules.module.current_test and self.env.registry.ready:
+            if collection_may_commit(self.env):
                 self.env.cr.commit()  # ratings of finished batches are kept
         if done < len(todo):
             self.env.ref("account_collections_mx.ir_cron_collection_rating")._trigger()
