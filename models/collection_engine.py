@@ -29,7 +29,6 @@ same transaction as the event that records them.
 
 import bisect
 import logging
-import time
 import uuid
 from collections import defaultdict, namedtuple
 
@@ -38,7 +37,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
 from ..tools import cadence, contact_rules
-from .collection_commit import collection_may_commit
+from .collection_commit import CronBudget, collection_may_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -50,7 +49,6 @@ CUSTOMER_CHANNELS = {
     "escalate": (),
 }
 INTERNAL_CHANNELS = ("activity", "alert")
-RUN_TIME_BUDGET = 240  # seconds per cron call; Odoo calls again while work remains
 #: invoice fields planning writes in SQL (read again from the database afterwards)
 PLAN_MOVE_FIELDS = [
     "collection_stage_id", "collection_next_stage_id", "collection_next_date", "collection_human",
@@ -85,6 +83,11 @@ class CollectionRun:
         env.cr.execute("SELECT DISTINCT tz FROM res_partner WHERE tz IS NOT NULL AND tz != ''")
         for (tz,) in env.cr.fetchall():
             self._tz_today[tz] = contact_rules.to_local(now, tz).date()
+        # customers without a time zone: the zone of their address's state (Mexico)
+        self._state_today = {}
+        for state in env["res.country.state"].sudo().search([("country_id.code", "=", "MX")]):
+            tz = contact_rules.state_tz("MX", state.code)
+            self._state_today[state.id] = contact_rules.to_local(now, tz).date()
         companies = env["res.company"].sudo().with_context(active_test=False).search([])
         for company in companies:
             self._load_company(company)
@@ -114,11 +117,15 @@ class CollectionRun:
             info = self._load_company(self.env["res.company"].sudo().browse(company_id))
         return info
 
-    def local_today(self, partner_tz, commercial_tz, company_id):
-        """The customer's local date: its time zone, else its company's, else ours."""
+    def local_today(self, partner_tz, commercial_tz, company_id, state_id=None,
+                    commercial_state_id=None):
+        """The customer's local date: its time zone (else its commercial entity's), else
+        the zone of its address's state (else its entity's), else its company's."""
         tz = partner_tz or commercial_tz
         if not tz:
-            return self._company_info(company_id)[0]
+            today = (self._state_today.get(state_id)
+                     or self._state_today.get(commercial_state_id))
+            return today or self._company_info(company_id)[0]
         today = self._tz_today.get(tz)
         if today is None:
             today = self._tz_today[tz] = contact_rules.to_local(self.now, tz).date()
@@ -135,7 +142,8 @@ class CollectionRun:
         return self._alert_min[company_id]
 
     def local_date_ctes(self):
-        """SQL ``WITH`` of the local dates: ``co(id, today, human_after)``, ``tzd(tz, today)``."""
+        """SQL ``WITH`` of the local dates: ``co(id, today, human_after)``, ``tzd(tz, today)``,
+        ``std(id, today)`` (Mexican states)."""
         if self._ctes is None:
             mogrify = self.env.cr.mogrify
             companies = ", ".join(
@@ -144,9 +152,13 @@ class CollectionRun:
             zones = ", ".join(
                 mogrify("(%s::varchar, %s::date)", (tz, today)).decode()
                 for tz, today in self._tz_today.items()) or "(NULL::varchar, NULL::date)"
+            states = ", ".join(
+                mogrify("(%s::int4, %s::date)", (state_id, today)).decode()
+                for state_id, today in self._state_today.items()) or "(NULL::int4, NULL::date)"
             # literals only ('%' doubled: the query is executed with parameters)
             self._ctes = (f"WITH co(id, today, human_after) AS (VALUES {companies}), "
-                          f"tzd(tz, today) AS (VALUES {zones})").replace("%", "%%")
+                          f"tzd(tz, today) AS (VALUES {zones}), "
+                          f"std(id, today) AS (VALUES {states})").replace("%", "%%")
         return self._ctes
 
     def load_stages(self):
@@ -191,7 +203,8 @@ class AccountMove(models.Model):
         return done
 
     @api.model
-    def _collection_run(self, commit=False, max_batches=None, now=None):
+    def _collection_run(self, commit=False, max_batches=None, now=None, budget=None,
+                        whatsapp=True):
         """One run: release ended pauses, plan due stages, deliver what is due.
 
         Two phases, each in batches committed one by one:
@@ -203,10 +216,16 @@ class AccountMove(models.Model):
            alerts (one digest message per batch), then the customer messages grouped per
            customer and channel, inside the contact window.
 
+        Each call works for the time of its budget (:class:`CronBudget`, 50 s by
+        default), then stops after the batch (or customer message) in progress: the
+        cron reports what remains and is called again.
+
+        :param whatsapp: deliver WhatsApp messages too; without, they stay scheduled for
+            the cron (a request may be retried by Odoo: only transactional work in it)
         :return: (items done, items remaining)
         """
         now = now or fields.Datetime.now()
-        started = time.monotonic()
+        budget = budget or CronBudget(self.env)
         self._collection_release_ended_pauses(now)
         run = CollectionRun(self.env, now)
         done = batches = 0
@@ -214,8 +233,7 @@ class AccountMove(models.Model):
         self._collection_commit(commit, done)  # the pauses released
 
         def out_of_budget():
-            return (max_batches is not None and batches >= max_batches) or (
-                time.monotonic() - started > RUN_TIME_BUDGET)
+            return (max_batches is not None and batches >= max_batches) or budget.exhausted()
 
         # 1. planning, in batches of invoices (id cursor: each invoice once per run)
         last_id = 0
@@ -250,17 +268,24 @@ class AccountMove(models.Model):
             batches += 1
             self._collection_commit(commit, done)
         # 2b. customer messages due now, grouped per customer and channel
+        channels = ("email", "whatsapp") if whatsapp else ("email",)
         last_key = None
         while True:
-            groups, last_key = Event._collection_due_groups(now, last_key)
+            groups, last_key = Event._collection_due_groups(now, last_key, channels=channels)
             if not groups:
                 break
             if out_of_budget():
-                remaining += Event._collection_due_count(now)
+                remaining += Event._collection_due_count(now, channels)
                 break
-            done += Event._collection_deliver_groups(groups, now, commit=commit)
+            handled = Event._collection_deliver_groups(groups, now, commit=commit, budget=budget)
+            done += handled
             batches += 1
             self._collection_commit(commit, done)
+            if handled < sum(len(g) for g in groups):  # the budget ran out within the batch
+                remaining += Event._collection_due_count(now, channels)
+                break
+        if not whatsapp:
+            remaining += Event._collection_due_count(now, ("whatsapp",))
         return done, remaining
 
     def _collection_commit(self, commit, done):
@@ -301,13 +326,19 @@ class AccountMove(models.Model):
     @api.model
     def _collection_plan_candidates_query(self, now, last_id, run, count=False, limit=None):
         self.env.flush_all()
-        local = "COALESCE(tp.today, tc.today, co.today)"
+        # the same order as CollectionRun.local_today: own zone, the entity's, the zone of
+        # the address's state, the entity's, the company's
+        local = ("CASE WHEN COALESCE(p.tz, '') != '' OR COALESCE(cp.tz, '') != '' "
+                 "THEN COALESCE(tp.today, tc.today, co.today) "
+                 "ELSE COALESCE(sp.today, sc.today, co.today) END")
         query = f"""FROM account_move m
                     JOIN res_partner p ON p.id = m.partner_id
                     JOIN res_partner cp ON cp.id = m.commercial_partner_id
                     JOIN co ON co.id = m.company_id
                     LEFT JOIN tzd tp ON tp.tz = p.tz
                     LEFT JOIN tzd tc ON tc.tz = cp.tz
+                    LEFT JOIN std sp ON sp.id = p.state_id
+                    LEFT JOIN std sc ON sc.id = cp.state_id
                    WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
                      AND m.collection_state = 'active' AND m.id > %s
                      AND (m.collection_next_date <= {local}
@@ -340,9 +371,7 @@ class AccountMove(models.Model):
 
     def _collection_local_today(self, now):
         self.ensure_one()
-        tz = self.partner_id.tz or self.partner_id.commercial_partner_id.tz or \
-            self.company_id._collection_tz()
-        return contact_rules.to_local(now, tz).date()
+        return contact_rules.to_local(now, self.partner_id._collection_tz(self.company_id)).date()
 
     @api.model
     def _collection_open_credit_by_key(self, keys):
@@ -387,7 +416,7 @@ class AccountMove(models.Model):
         cr.execute(
             """SELECT m.id, m.company_id, m.commercial_partner_id,
                       COALESCE(m.invoice_date_due, m.invoice_date), m.collection_stage_id,
-                      m.collection_policy_id, m.amount_residual_signed, p.tz, cp.tz,
+                      m.collection_policy_id, m.amount_residual_signed, p.tz, cp.tz, p.state_id, cp.state_id,
                       COALESCE(cp.collection_do_not_contact, FALSE)
                  FROM account_move m
                  JOIN res_partner p ON p.id = m.partner_id
@@ -414,8 +443,8 @@ class AccountMove(models.Model):
         waiting = []    # (move, stage, reason): customer messages still waiting, skipped
         updates = []    # (move, stage, next stage, next date, handed over)
         for (move_id, company_id, partner_id, due, last_stage_id, policy_id, residual,
-             p_tz, cp_tz, dnc) in rows:
-            today = run.local_today(p_tz, cp_tz, company_id)
+             p_tz, cp_tz, p_state, cp_state, dnc) in rows:
+            today = run.local_today(p_tz, cp_tz, company_id, p_state, cp_state)
             overdue = cadence.days_overdue(due, today)
             if overdue >= run.human_after(company_id):
                 # overdue enough: a person takes over, no more automatic messages

@@ -282,12 +282,19 @@ class CollectionEvent(models.Model):
         self.invalidate_model(["state", "done_at", column, "skip_reason", "write_uid", "write_date"])
 
     @api.model
-    def _collection_deliver_groups(self, groups, now, commit=False):
+    def _collection_deliver_groups(self, groups, now, commit=False, budget=None):
         """Deliver a batch of customer groups (one message per customer and channel); the
-        batch's emails are rendered and sent together."""
+        batch's emails are rendered and queued together.
+
+        :param budget: a :class:`CronBudget`: once it is exhausted the groups left wait
+            for the next call (still scheduled)
+        :return: number of events handled
+        """
         done = 0
         outbox = []
         for events in groups:
+            if budget is not None and done and budget.exhausted():
+                break
             done += events.with_context(collection_commit=commit)._collection_deliver(
                 now, outbox=outbox)
         if outbox:
@@ -295,21 +302,22 @@ class CollectionEvent(models.Model):
         return done
 
     @api.model
-    def _collection_due_groups(self, now, last_key=None, limit=None):
+    def _collection_due_groups(self, now, last_key=None, limit=None,
+                               channels=CUSTOMER_EVENT_CHANNELS):
         """Next customer groups with messages due: (events per customer & channel, last key).
 
         Each group is locked (SKIP LOCKED): a concurrent run never delivers it too.
         """
         self.env.flush_all()
         limit = limit or self.env["account.move"]._collection_batch_size()
-        params = {"now": now, "limit": limit}
+        params = {"now": now, "limit": limit, "channels": tuple(channels)}
         after = ""
         if last_key:
             after = "AND (partner_id, channel, company_id) > (%(p)s, %(c)s, %(co)s)"
             params.update(p=last_key[0], c=last_key[1], co=last_key[2])
         self.env.cr.execute(
             f"""SELECT DISTINCT partner_id, channel, company_id FROM collection_event
-                 WHERE state = 'scheduled' AND channel IN ('email', 'whatsapp')
+                 WHERE state = 'scheduled' AND channel IN %(channels)s
                    AND scheduled_at <= %(now)s {after}
               ORDER BY partner_id, channel, company_id LIMIT %(limit)s""",
             params,
@@ -360,7 +368,7 @@ class CollectionEvent(models.Model):
             events._mark("skipped", skip_reason=_("The customer asked not to be contacted"))
             return len(self)
         window = company._collection_contact_window()
-        tz = partner.tz or company._collection_tz()
+        tz = partner._collection_tz(company)
         when, why = contact_rules.next_contact_utc(window, now, tz)
         if why:
             events.sudo().write({

@@ -109,7 +109,7 @@ class CollectionEvent(models.Model):
     def _collection_statement_when(self):
         """When a waiting statement goes, in the user's time zone (else the customer's)."""
         self.ensure_one()
-        tz = self.env.user.tz or self.partner_id.tz or self.company_id._collection_tz()
+        tz = self.env.user.tz or self.partner_id._collection_tz(self.company_id)
         return "%s (%s)" % (format_datetime(self.env, self.scheduled_at, tz=tz, dt_format="short"),
                             tz)
 
@@ -123,7 +123,7 @@ class CollectionEvent(models.Model):
         if self._collection_statement_is_monthly():
             if partner.collection_statement_opt_out:
                 return _("The customer does not receive the monthly statement")
-            tz = partner.tz or self.company_id._collection_tz()
+            tz = partner._collection_tz(self.company_id)
             if partner._collection_is_paused(contact_rules.to_local(now, tz).date()):
                 return _("Collections paused")
         if not partner.email:
@@ -144,7 +144,7 @@ class CollectionEvent(models.Model):
             partner, company = event.partner_id, event.company_id
             when, why = contact_rules.next_contact_utc(
                 company._collection_contact_window(), now,
-                partner.tz or company._collection_tz())
+                partner._collection_tz(company))
             if why:
                 event.sudo().write({"scheduled_at": when, "skip_reason": _(
                     "Waiting: %s", WAIT_REASONS.get(why, why))})
