@@ -77,7 +77,8 @@ class AccountMove(models.Model):
         return self.move_type == "out_invoice" and self.state == "posted"
 
     @api.depends(
-        "move_type", "state", "payment_state", "amount_residual", "collection_disputed",
+        "move_type", "state", "payment_state", "amount_residual", "amount_residual_signed",
+        "collection_disputed",
         "collection_paused", "collection_human", "collection_excluded", "collection_first_invoice",
         "partner_id.commercial_partner_id.collection_paused",
         "partner_id.commercial_partner_id.collection_first_invoice_reviewed",
@@ -93,8 +94,9 @@ class AccountMove(models.Model):
             return False
         if self.state == "cancel":
             return "excluded"
+        # the tolerance is in the company's currency, like the signed residual
         if self.payment_state in ("paid", "in_payment", "reversed") or (
-            self.amount_residual <= self.company_id.collection_tolerance
+            self.amount_residual_signed <= self.company_id.collection_tolerance
         ):
             return "done"
         if self.collection_excluded:
@@ -268,11 +270,15 @@ class AccountMove(models.Model):
                 move.sudo().collection_first_invoice = True
 
     def _collection_skip_scheduled(self, reason):
-        """Skip the customer messages still waiting for these invoices (paid, paused...)."""
+        """Skip the messages still waiting for these invoices (paid, paused...); their
+        emails already in the mail queue are cancelled before they leave."""
         events = self.env["collection.event"].sudo().search([
-            ("move_id", "in", self.ids), ("state", "=", "scheduled")])
-        if events:
-            events._mark("skipped", skip_reason=reason)
+            ("move_id", "in", self.ids), ("state", "in", ("scheduled", "queued"))])
+        queued = events.filtered(lambda e: e.state == "queued")
+        if events - queued:
+            (events - queued)._mark("skipped", skip_reason=reason)
+        if queued:
+            queued._collection_withdraw(dict.fromkeys(queued, str(reason)))
         return events
 
     def _collection_after_reconcile(self):

@@ -616,23 +616,42 @@ class AccountMove(models.Model):
         moves.write({"collection_paused": False, "collection_pause_until": False})
 
     # ------------------------------------------------------------------ templates
-    def _collection_reminder_lines(self):
-        """Lines of the reminder being rendered (used by the mail templates).
+    def _collection_reminder_moves(self):
+        """The invoices of the reminder being rendered, oldest due first (sudo: the
+        templates render for the engine)."""
+        return self.browse(self._collection_reminder_ids()).sudo().sorted(
+            lambda m: (m.invoice_date_due or m.date, m.id))
 
-        The invoices grouped in one message are passed in the context: per leading
-        invoice (``collection_groups``, several messages rendered together) or for the one
-        message rendered (``collection_move_ids``); without it, just this invoice.
-        """
-        ids = self._collection_reminder_ids()
-        moves = self.browse(ids).sudo().sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+    def _collection_reminder_ids(self):
+        """The invoices grouped in one message, passed in the context: per leading invoice
+        (``collection_groups``, several messages rendered together) or for the one message
+        rendered (``collection_move_ids``); without it, just these invoices."""
+        groups = self.env.context.get("collection_groups") or {}
+        if len(self) == 1 and self.id in groups:
+            return groups[self.id]
+        return self.env.context.get("collection_move_ids") or self.ids
+
+    def _collection_amount_text(self, amount, currency, with_code):
+        """``$ 1,500.00``, with the currency code (``$ 500.00 USD``) when it could be taken
+        for another currency (the message mixes currencies, or not the company's)."""
+        text = format_amount(self.env, amount, currency)
+        return f"{text} {currency.name}" if with_code else text
+
+    def _collection_reminder_lines(self):
+        """Lines of the reminder being rendered (used by the mail templates)."""
+        moves = self._collection_reminder_moves()
         moves._collection_ensure_tokens()
         today = fields.Date.context_today(self)
+        several = len(moves.currency_id) > 1
         lines = []
         for move in moves:
             due = move.invoice_date_due or move.invoice_date
             lines.append({
                 "number": move.name,
-                "amount_residual": format_amount(self.env, move.amount_residual, move.currency_id),
+                "amount_residual": self._collection_amount_text(
+                    move.amount_residual, move.currency_id,
+                    several or move.currency_id != move.company_id.currency_id),
+                "currency": move.currency_id.name,
                 "date_due": format_date(self.env, due),
                 "days_overdue": cadence.days_overdue(due, today),
                 "payment_link": move._collection_payment_link(),
@@ -640,16 +659,37 @@ class AccountMove(models.Model):
             })
         return lines
 
-    def _collection_reminder_ids(self):
-        groups = self.env.context.get("collection_groups") or {}
-        if len(self) == 1 and self.id in groups:
-            return groups[self.id]
-        return self.env.context.get("collection_move_ids") or self.ids
+    def _collection_reminder_totals(self):
+        """What the reminder's invoices owe, one formatted amount per currency (amounts of
+        different currencies are never added), the company's currency first."""
+        moves = self._collection_reminder_moves()
+        if not moves:
+            return []
+        company_currency = moves[:1].company_id.currency_id
+        currencies = moves.currency_id.sorted(lambda c: (c != company_currency, c.name))
+        several = len(currencies) > 1
+        return [
+            self._collection_amount_text(
+                sum(moves.filtered(lambda m, c=currency: m.currency_id == c).mapped(
+                    "amount_residual")),
+                currency, several or currency != company_currency)
+            for currency in currencies
+        ]
+
+    @api.private
+    def collection_reminder_lines(self):
+        """Name used by reminder templates written before it became private (templates are
+        ``noupdate``: existing databases keep their text); not callable over RPC."""
+        return self._collection_reminder_lines()
 
     def _collection_reminder_total(self):
-        ids = self._collection_reminder_ids()
-        moves = self.browse(ids).sudo()
-        return format_amount(self.env, sum(moves.mapped("amount_residual")), moves[:1].currency_id)
+        """The totals per currency in one text (``$ 1,000.00 MXN · $ 500.00 USD``)."""
+        return " · ".join(self._collection_reminder_totals())
+
+    @api.private
+    def collection_reminder_total(self):
+        """See :meth:`collection_reminder_lines`."""
+        return self._collection_reminder_total()
 
     def _collection_payment_link(self):
         self.ensure_one()

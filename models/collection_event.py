@@ -22,6 +22,7 @@ CUSTOMER_EVENT_CHANNELS = ("email", "whatsapp")
 INTERNAL_CHANNELS = ("activity", "alert")
 EVENT_STATES = [
     ("scheduled", "Scheduled"),
+    ("queued", "In the mail queue"),
     ("sent", "Sent"),
     ("failed", "Failed"),
     ("skipped", "Skipped"),
@@ -75,13 +76,18 @@ class CollectionEvent(models.Model):
     stage_id = fields.Many2one("collection.policy.stage", string="Stage", index=True,
                                ondelete="restrict", readonly=True)
     channel = fields.Selection(EVENT_CHANNELS, required=True, readonly=True)
-    state = fields.Selection(EVENT_STATES, required=True, default="scheduled", index=True,
-                             readonly=True)
+    state = fields.Selection(
+        EVENT_STATES, required=True, default="scheduled", index=True, readonly=True,
+        help="Scheduled: waits for its time (contact window, minimum gap, retry). In the mail "
+        "queue: the email is written and leaves with Odoo's outgoing mail queue; the contact "
+        "rules are checked again at that moment. Sent: it left (Done At = when). Failed: "
+        "not delivered, or delivery unknown (see the error). Skipped: not sent (see the "
+        "reason).")
     scheduled_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True,
                                    readonly=True)
     done_at = fields.Datetime(string="Done At", readonly=True)
     mail_message_id = fields.Many2one("mail.message", string="Message", readonly=True,
-                                      ondelete="set null")
+                                      ondelete="set null", index="btree_not_null")
     activity_id = fields.Many2one("mail.activity", string="Task", readonly=True, ondelete="set null")
     provider_ref = fields.Char(string="Provider Reference", readonly=True, index=True)
     error = fields.Text(readonly=True)
@@ -375,11 +381,9 @@ class CollectionEvent(models.Model):
                 "scheduled_at": when, "skip_reason": _("Waiting: %s", WAIT_REASONS.get(why, why))})
             return len(self)
         if not any(e.stage_id.ignore_min_gap for e in events):
-            last = self.sudo().search([
-                ("partner_id", "=", partner.id), ("channel", "=", channel),
-                ("company_id", "=", company.id), ("state", "=", "sent"),
-            ], order="done_at desc", limit=1)
-            release = cadence.gap_release(last.done_at, company.collection_min_gap_days, now)
+            release = cadence.gap_release(
+                self._collection_last_contact(partner, channel, company),
+                company.collection_min_gap_days, now)
             if release:
                 release, _why = contact_rules.next_contact_utc(window, release, tz)
                 events.sudo().write({
@@ -395,6 +399,19 @@ class CollectionEvent(models.Model):
         else:
             events._collection_deliver_whatsapp(now)
         return len(self)
+
+    @api.model
+    def _collection_last_contact(self, partner, channel, company):
+        """When the customer last got a message of this channel: the time the last one
+        really left, or the time of the one waiting in the mail queue (it leaves next)."""
+        base = [("partner_id", "=", partner.id), ("channel", "=", channel),
+                ("company_id", "=", company.id)]
+        Event = self.sudo()
+        sent = Event.search(base + [("state", "=", "sent")], order="done_at desc", limit=1)
+        queued = Event.search(base + [("state", "=", "queued")], order="scheduled_at desc",
+                              limit=1)
+        times = [t for t in (sent.done_at, queued.scheduled_at) if t]
+        return max(times) if times else False
 
     def _collection_leading(self):
         """The event whose stage is the furthest along: its template speaks for the group."""
@@ -455,11 +472,14 @@ class CollectionEvent(models.Model):
             note = escape(_("Included in the reminder sent with %(move)s to %(email)s.",
                             move=move.name, email=recipient.email))
             notes.update(dict.fromkeys((moves - move).ids, note))
-            events._mark("sent", mail_message_id=message.id, group_key=f"email-{message.id}",
-                         done_at=now, skip_reason=False, error=False)
+            # sent once the mail queue really sends it (models/mail_mail.py), after checking
+            # the contact rules again at that moment
+            events._mark("queued", mail_message_id=message.id, group_key=f"email-{message.id}",
+                         scheduled_at=now, skip_reason=False, error=False)
         if notes:
             # one note per other invoice of each email, logged in one go (nobody to notify)
             self.env["account.move"].sudo().browse(list(notes))._message_log_batch(bodies=notes)
+        self._collection_wake_mail_queue()
 
     @api.model
     def _collection_render_reminders(self, template, groups):

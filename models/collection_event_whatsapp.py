@@ -6,7 +6,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.tools import format_amount, format_date
+from odoo.tools import format_date
 
 from ..tools import cadence, whatsapp
 from .collection_commit import collection_may_commit
@@ -30,8 +30,9 @@ class CollectionEvent(models.Model):
         values = {
             "partner_name": partner.name,
             "invoice_numbers": ", ".join(moves.mapped("name")),
-            "amount_residual": format_amount(self.env, sum(moves.mapped("amount_residual")),
-                                             lead.currency_id),
+            # one amount per currency: amounts of different currencies are never added
+            "amount_residual": ", ".join(moves.with_context(
+                collection_groups=None, collection_move_ids=None)._collection_reminder_totals()),
             "date_due": format_date(self.env, min(moves.mapped("invoice_date_due"))),
             "days_overdue": str(max(cadence.days_overdue(m.invoice_date_due, today) for m in moves)),
             "payment_link": lead._collection_payment_link(),

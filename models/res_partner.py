@@ -316,6 +316,10 @@ class ResPartner(models.Model):
                 "The statement of account of %(partner)s is already queued: it goes on "
                 "%(when)s.", partner=partner.display_name,
                 when=event._collection_statement_when()), "info")
+        if event.state == "queued":
+            return self._collection_notify(_(
+                "The statement of account of %(partner)s is already in the outgoing mail "
+                "queue.", partner=partner.display_name), "info")
         if event:
             return self._collection_notify(_(
                 "A statement of account was already sent to %(partner)s today (see the "
@@ -324,9 +328,10 @@ class ResPartner(models.Model):
         event = Event._collection_statement_queue_one(partner, company, period, now,
                                                       retry_failed=True)
         event._collection_statement_deliver(now)
-        if event.state == "sent":
-            return self._collection_notify(
-                _("Statement of account sent to %s.", partner.email), "success")
+        if event.state == "queued":
+            return self._collection_notify(_(
+                "Statement of account sent to %s: it leaves with the outgoing mail queue "
+                "within a few minutes.", partner.email), "success")
         if event.state == "scheduled":
             why = company.sudo()._collection_contact_window().non_contact_reason(
                 contact_rules.to_local(now, tz))
