@@ -231,16 +231,28 @@ class AccountMove(models.Model):
 
     @api.model
     def action_collection_run_now(self):
-        """Managers: run collections now, in this request, for up to a few batches; a large
-        remainder continues in the background through the scheduled action."""
+        """Managers: run collections now, with the cron's exactly-once guarantee.
+
+        The request only does what its transaction holds: planning (the database refuses
+        a second event for the same invoice, stage and channel), tasks, team alerts and
+        emails written to Odoo's mail queue (they leave after the commit, checked again
+        by the contact rules).  Should the request time out, fail or be retried by Odoo
+        after a serialization error, all of it is rolled back or done again once: nothing
+        has left.  WhatsApp messages (an HTTP call, which a rollback cannot undo) and any
+        remainder go through the scheduled action, started at once, which records each
+        attempt before the call.
+        """
         if not self.env.user.has_group("account_collections_mx.group_collection_manager"):
             raise UserError(_("Only Collections Managers can run collections by hand."))
-        done, remaining = self.sudo()._collection_run(commit=False, max_batches=5)
+        done, remaining = self.sudo()._collection_run(commit=False, max_batches=5,
+                                                      whatsapp=False)
         if remaining:
             self.env.ref("account_collections_mx.ir_cron_collection_run").sudo()._trigger()
-        message = _("Collections run: %(done)s item(s) processed.", done=done)
+        message = _("Collections run: %(done)s item(s) processed; the emails leave with the "
+                    "outgoing mail queue.", done=done)
         if remaining:
-            message += " " + _("%s more continue in the background.", remaining)
+            message += " " + _("%s more (WhatsApp messages included) continue in the "
+                               "background.", remaining)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -233,7 +233,9 @@ class AccountMove(models.Model):
         self._collection_commit(commit, done)  # the pauses released
 
         def out_of_budget():
-            return (max_batches is not None and batches >= max_batches) or budget.exhausted()
+            # at least one batch per call: a call always makes progress
+            return (max_batches is not None and batches >= max_batches) or (
+                batches > 0 and budget.exhausted())
 
         # 1. planning, in batches of invoices (id cursor: each invoice once per run)
         last_id = 0
@@ -690,6 +692,24 @@ class AccountMove(models.Model):
     def collection_reminder_total(self):
         """See :meth:`collection_reminder_lines`."""
         return self._collection_reminder_total()
+
+    def _collection_post_reminder(self, recipient, moves, subject, body):
+        """Post a rendered reminder in this (leading) invoice's chatter, the customer as
+        recipient, its email queued (``mail.mail``; sent by Odoo's mail queue)."""
+        self.ensure_one()
+        company = self.company_id
+        return self.sudo().with_context(mail_post_autofollow=False).message_post(
+            body=body,
+            subject=subject,
+            partner_ids=recipient.ids,
+            attachment_ids=moves._collection_reminder_attachments().ids,
+            author_id=company.partner_id.id,
+            email_from=company.email_formatted or None,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+            force_send=False,
+        )
 
     def _collection_payment_link(self):
         self.ensure_one()

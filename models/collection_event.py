@@ -1,3 +1,4 @@
+import logging
 import uuid
 from collections import defaultdict
 
@@ -9,6 +10,8 @@ from odoo.tools import format_amount, format_date
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import cadence, contact_rules
+
+_logger = logging.getLogger(__name__)
 
 EVENT_CHANNELS = [
     ("email", "Email"),
@@ -301,8 +304,18 @@ class CollectionEvent(models.Model):
         for events in groups:
             if budget is not None and done and budget.exhausted():
                 break
-            done += events.with_context(collection_commit=commit)._collection_deliver(
-                now, outbox=outbox)
+            events = events.with_context(collection_commit=commit)
+            if events[:1].channel != "email":
+                # WhatsApp: isolates its own failures (and commits before each call)
+                done += events._collection_deliver(now, outbox=outbox)
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    done += events._collection_deliver(now, outbox=outbox)
+            except Exception as error:
+                _logger.exception("collections: email group %s not delivered", events.ids)
+                events._mark("failed", error=str(error), skip_reason=False)
+                done += len(events)
         if outbox:
             self._collection_send_emails(outbox, now)
         return done
@@ -452,23 +465,25 @@ class CollectionEvent(models.Model):
         for _events, move, _recipient, moves, template in ready:
             by_template[template][move.id] = moves.ids
         for template, members in by_template.items():
-            rendered.update(self._collection_render_reminders(template, members))
+            rendered.update(self._collection_render_reminders_isolated(template, members))
         notes = {}
-        for events, move, recipient, moves, _template in ready:
-            subject, body = rendered[move.id]
-            company = move.company_id
-            message = move.sudo().with_context(mail_post_autofollow=False).message_post(
-                body=body,
-                subject=subject,
-                partner_ids=recipient.ids,
-                attachment_ids=moves._collection_reminder_attachments().ids,
-                author_id=company.partner_id.id,
-                email_from=company.email_formatted or None,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                email_layout_xmlid="mail.mail_notification_light",
-                force_send=False,
-            )
+        for events, move, recipient, moves, template in ready:
+            result = rendered[move.id]
+            if isinstance(result, Exception):
+                events._mark("failed", skip_reason=False, error=_(
+                    "The email template %(template)s could not be rendered: %(error)s",
+                    template=template.name, error=result))
+                continue
+            subject, body = result
+            try:
+                # one email that cannot be written (attachment, bad address...) fails alone
+                with self.env.cr.savepoint():
+                    message = move._collection_post_reminder(recipient, moves, subject, body)
+            except Exception as error:
+                _logger.exception("collections: reminder of %s not written", move.name)
+                events._mark("failed", skip_reason=False, error=_(
+                    "The reminder could not be written: %s", error))
+                continue
             note = escape(_("Included in the reminder sent with %(move)s to %(email)s.",
                             move=move.name, email=recipient.email))
             notes.update(dict.fromkeys((moves - move).ids, note))
@@ -480,6 +495,33 @@ class CollectionEvent(models.Model):
             # one note per other invoice of each email, logged in one go (nobody to notify)
             self.env["account.move"].sudo().browse(list(notes))._message_log_batch(bodies=notes)
         self._collection_wake_mail_queue()
+
+    @api.model
+    def _collection_render_reminders_isolated(self, template, groups):
+        """:meth:`_collection_render_reminders`, where one group that cannot be rendered
+        (a broken expression in the template, a bad record) fails alone: when rendering
+        the groups together fails, each is rendered on its own.
+
+        :return: {leading invoice id: (subject, body) or the exception of that group}
+        """
+        try:
+            with self.env.cr.savepoint():
+                return self._collection_render_reminders(template, groups)
+        except Exception as error:
+            if len(groups) == 1:
+                _logger.warning("collections: template %s failed for invoice %s: %s",
+                                template.name, next(iter(groups)), error)
+                return dict.fromkeys(groups, error)
+        result = {}
+        for lead_id, ids in groups.items():
+            try:
+                with self.env.cr.savepoint():
+                    result.update(self._collection_render_reminders(template, {lead_id: ids}))
+            except Exception as error:
+                _logger.warning("collections: template %s failed for invoice %s: %s",
+                                template.name, lead_id, error)
+                result[lead_id] = error
+        return result
 
     @api.model
     def _collection_render_reminders(self, template, groups):

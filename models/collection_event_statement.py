@@ -40,8 +40,9 @@ class CollectionEvent(models.Model):
 
     _sql_constraints = [
         ("collection_event_move_or_statement",
-         "CHECK(channel = 'statement' OR move_id IS NOT NULL)",
-         "Only statements of account are logged without an invoice."),
+         "CHECK(channel IN ('statement', 'whatsapp_text') OR move_id IS NOT NULL)",
+         "Only statements of account and free-text WhatsApp answers are logged without an "
+         "invoice."),
         ("collection_event_statement_period",
          "CHECK(channel != 'statement' OR statement_period IS NOT NULL)",
          "A statement of account needs its period."),

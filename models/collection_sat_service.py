@@ -12,15 +12,14 @@ _logger = logging.getLogger(__name__)
 URL_PARAM = "account_collections_mx.sat_status_url"
 TIMEOUT_PARAM = "account_collections_mx.sat_status_timeout"
 ATTEMPTS = 3
-CONNECT_TIMEOUT = 5.0
 
 
 class CollectionSatService(models.AbstractModel):
     """The only place that talks to the SAT (ConsultaCFDIService, CFDI status).
 
     The URL is the system parameter ``account_collections_mx.sat_status_url`` (default: the
-    SAT's public service), the read timeout ``account_collections_mx.sat_status_timeout``
-    (seconds, 10 by default; connecting gets at most 5 s).
+    SAT's public service), the timeout ``account_collections_mx.sat_status_timeout``
+    (seconds, 10 by default).
     Network errors are retried; the answer is read by ``tools/sat_status.py``.
     """
 
@@ -33,13 +32,11 @@ class CollectionSatService(models.AbstractModel):
 
     @api.model
     def _sat_timeout(self):
-        """(connect, read) timeouts of one request: the read timeout is the system
-        parameter (10 s by default), a connection gets at most 5 s."""
+        """Seconds to connect, then to wait for the answer, of one request (10 by default)."""
         try:
-            read = float(self.env["ir.config_parameter"].sudo().get_param(TIMEOUT_PARAM) or 10)
+            return float(self.env["ir.config_parameter"].sudo().get_param(TIMEOUT_PARAM) or 10)
         except ValueError:
-            read = 10.0
-        return (min(CONNECT_TIMEOUT, read), read)
+            return 10.0
 
     @api.model
     def _consulta(self, issuer_rfc, receiver_rfc, total, uuid, attempts=ATTEMPTS):
