@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -163,6 +164,20 @@ class TestWhatsAppSending(WhatsAppCommon):
         self.assertEqual(len(self.wa_calls), 3)
         self.run_at(D3_RUN + dt.timedelta(hours=2))
         self.assertEqual(len(self.wa_calls), 3, "a failed event is not retried again")
+
+    def test_real_connection_refused_is_retried(self):
+        # a local port nobody listens on: the exception requests really raises
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        self.company.collection_wa_base_url = f"http://127.0.0.1:{port}"
+        move = self.make_invoice("2026-12-10")
+        self.run_at(D3_RUN)
+        event = self.wa_event(move)
+        self.assertEqual((event.state, event.attempt_count), ("scheduled", 1))
+        self.assertIn("did not leave", event.error)
+        self.assertFalse(event.delivery_status)
 
     def assert_delivery_unknown(self, move, text):
         event = self.wa_event(move)
