@@ -23,8 +23,12 @@ at the same time never plan the same invoice), each stage advances
 second live event for the same (invoice, stage, channel) (the INSERT skips such a row),
 delivery locks the events it executes (SKIP LOCKED) and marks them in the same
 transaction as what it creates, and each batch is committed before the next one starts,
-so a crash repeats nothing that was committed.  Emails are queued (mail.mail) in the
-same transaction as the event that records them.
+so a crash repeats nothing that was committed.  Emails are written to Odoo's mail queue
+(``mail.mail``) in the same transaction as the event that records them (``queued``); the
+contact rules are checked again when the queue sends them (models/collection_event_mail.py)
+and the event is ``sent`` only then.  WhatsApp calls are recorded (committed) before they
+are made: an attempt whose outcome is unknown is never made again.  Each cron call works
+within a time budget (models/collection_commit.py) and reports what remains.
 """
 
 import bisect

@@ -19,6 +19,7 @@ later (its cron, triggered at once); right before an email leaves, ``mail.mail._
 
 import logging
 
+import psycopg2
 from markupsafe import escape
 
 from odoo import _, api, fields, models
@@ -105,7 +106,10 @@ class CollectionEvent(models.Model):
             ("notification_status", "in", ("ready", "exception")),
         ]).write({"notification_status": "canceled"})
         for event, reason in reasons.items():
-            event._mark("skipped", skip_reason=reason, done_at=now)
+            if event.state == "failed":  # sent again by hand, refused now: stays failed
+                event.sudo().write({"skip_reason": reason})
+            else:
+                event._mark("skipped", skip_reason=reason, done_at=now)
         siblings = self.sudo().search([("mail_message_id", "in", messages.ids),
                                        ("state", "=", "queued")]) - withdrawn
         if siblings:
@@ -136,9 +140,18 @@ class CollectionEvent(models.Model):
         events = self.sudo().search([("mail_message_id", "in", list(message_ids)),
                                      ("channel", "in", MAIL_CHANNELS),
                                      ("state", "in", ("queued", "failed"))])
-        if events:
-            events._mark("sent", done_at=now or fields.Datetime.now(), skip_reason=False,
-                         error=False)
+        values = {"done_at": now or fields.Datetime.now(), "skip_reason": False, "error": False}
+        if not events.filtered(lambda e: e.state == "failed"):
+            events._mark("sent", **values)
+            return
+        for event in events:
+            try:
+                with self.env.cr.savepoint():
+                    event._mark("sent", **values)
+            except psycopg2.IntegrityError:
+                # a failed one sent again by hand while another took its place: it stays
+                # failed (the email left: see the message), the mail queue goes on
+                _logger.warning("collections: event %s left but another one is live", event.id)
 
     @api.model
     def _collection_mail_failed(self, message_ids, reason):

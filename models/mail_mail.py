@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .collection_event_mail import MAIL_CHANNELS
+
 
 class MailMail(models.Model):
     """The contact rules are checked again right before a collections email leaves.
@@ -20,8 +22,10 @@ class MailMail(models.Model):
         mails = self.sudo().filtered(lambda m: m.state == "outgoing" and m.mail_message_id)
         if not mails:
             return self.browse()
+        # queued emails, and failed ones a person sends again (Technical ▸ Emails ▸ Retry)
         events = self.env["collection.event"].sudo().search([
-            ("mail_message_id", "in", mails.mail_message_id.ids), ("state", "=", "queued")])
+            ("mail_message_id", "in", mails.mail_message_id.ids),
+            ("channel", "in", MAIL_CHANNELS), ("state", "in", ("queued", "failed"))])
         if not events:
             return self.browse()
         now = fields.Datetime.now()

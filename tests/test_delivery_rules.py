@@ -185,6 +185,36 @@ class TestSendTimeContactRules(DeliveryCommon):
             self.send_mail_queue(utc("2026-12-07 10:05"))
         self.assertEqual(email.state, "failed")
         self.assertIn("SMTP server down", email.error)
+        # a person retries it from the email queue: the rules are checked again then
+        mail = self.queued_mail(email)
+        self.assertEqual(mail.state, "exception")
+        mail.action_retry()
+        with self.mock_mail_gateway():
+            self.send_mail_queue(utc("2026-12-07 21:00"))
+            self.assertFalse(self._mails, "not at night")
+            self.assertEqual(mail.scheduled_date, utc("2026-12-08 08:00"))
+            self.send_mail_queue(utc("2026-12-08 08:00"))
+            self.assertEqual(len(self._mails), 1)
+        self.assertEqual((email.state, email.done_at), ("sent", utc("2026-12-08 08:00")))
+
+    def test_retried_failed_email_of_a_paid_invoice_is_cancelled(self):
+        move = self.make_invoice("2026-12-10")
+        self.run_at(utc("2026-12-07 10:00"), mail_queue=False)
+        email = self.events(move, channel="email")
+        with patch.object(type(self.env["ir.mail_server"]), "connect",
+                          side_effect=ConnectionRefusedError("SMTP server down")), \
+                mute_logger("odoo.addons.mail.models.mail_mail"):
+            self.send_mail_queue(utc("2026-12-07 10:05"))
+        self.assertEqual(email.state, "failed")
+        with freeze_time(utc("2026-12-07 11:00")):
+            self.pay(move)
+        mail = self.queued_mail(email)
+        mail.action_retry()
+        with self.mock_mail_gateway():
+            self.send_mail_queue(utc("2026-12-07 12:00"))
+            self.assertFalse(self._mails)
+        self.assertEqual(mail.state, "cancel")
+        self.assertEqual((email.state, email.skip_reason), ("failed", "Invoice paid"))
 
     def test_statement_checked_again_when_it_leaves(self):
         self.make_invoice("2026-12-01")
