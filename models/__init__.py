@@ -13,6 +13,8 @@ from . import collection_whatsapp_rule
 from . import collection_whatsapp_message
 from . import collection_event_whatsapp
 from . import collection_event_statement
+from . import collection_event_mail
+from . import mail_mail
 from . import collection_match
 from . import account_bank_statement_line
 from . import account_journal

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
 from ..tools import cfdi, sat_catalogs
-from .collection_commit import collection_may_commit
+from .collection_commit import CronBudget, collection_may_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -20,6 +20,8 @@ SAT_STATUSES = [
 
 #: SAT checks of one invoice happen at most this often (cron)
 SAT_RECHECK_HOURS = 24
+#: the SAT status cron stops for an hour after this many failed checks in a row
+SAT_DOWN_AFTER = 3
 
 
 class AccountMove(models.Model):
@@ -238,7 +240,7 @@ class AccountMove(models.Model):
             "uuid": self.cfdi_uuid,
         }
 
-    def _cfdi_check_sat_status(self):
+    def _cfdi_check_sat_status(self, attempts=None):
         """Ask the SAT the status of these invoices' CFDI; a cancelled CFDI leaves collections.
 
         Returns ``{status: count}``. Never raises for a network failure: the invoice gets the
@@ -249,6 +251,8 @@ class AccountMove(models.Model):
         now = fields.Datetime.now()
         for move in self.filtered("cfdi_uuid"):
             params = move._cfdi_sat_params()
+            if attempts:
+                params["attempts"] = attempts
             answer = service._consulta(**params)
             status = answer["status"]
             counts[status] = counts.get(status, 0) + 1
@@ -319,27 +323,47 @@ class AccountMove(models.Model):
 
     @api.model
     def _cron_cfdi_check_sat_status(self, batch_size=None):
-        """Check the SAT status of open invoices, oldest-checked first, in batches."""
+        """Check the SAT status of open invoices, oldest-checked first, in batches.
+
+        Made to progress when the SAT is slow or down: one try per invoice with a short
+        timeout, a commit after each invoice (outside tests), the call's time budget
+        (:class:`CronBudget`), and after ``SAT_DOWN_AFTER`` failures in a row the call stops
+        and comes back in an hour.  An invoice whose check failed counts as checked now:
+        the next calls start with the others (oldest checked first), never with the same
+        failing invoices.
+        """
 
         self = self.sudo()  # every company's invoices, whoever the cron user is
         batch_size = batch_size or int(self.env["ir.config_parameter"].get_param(
             "account_collections_mx.sat_status_batch", 50))
+        commit = collection_may_commit(self.env)
+        budget = CronBudget(self.env)
         domain = self._cfdi_sat_check_domain()
-        done = 0
-        for _round in range(20):  # bounded per run; the cron re-triggers itself
+        done = failures = 0
+        service_down = False
+        while not service_down and not (done and budget.exhausted()):
             moves = self.search(domain, order="cfdi_sat_checked_at ASC NULLS FIRST, id",
                                 limit=batch_size)
             if not moves:
                 break
-            moves._cfdi_check_sat_status()
-            done += len(moves)
-            remaining = self.search_count(domain)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if collection_may_commit(self.env):
-                self.env.cr.commit()  # keep the answers already received if the run dies
+            for move in moves:
+                if done and budget.exhausted():
+                    break
+                counts = move._cfdi_check_sat_status(attempts=1)
+                done += 1
+                failures = failures + 1 if counts.get("error") else 0
+                if commit:
+                    self.env.cr.commit()  # keep each answer received if the run dies
+                if failures >= SAT_DOWN_AFTER:
+                    _logger.warning("SAT status: %s failures in a row, the service looks down; "
+                                    "next try in an hour", failures)
+                    service_down = True
+                    break
+            self.env["ir.cron"]._notify_progress(done=done, remaining=self.search_count(domain))
         remaining = self.search_count(domain)
         if remaining:
-            self.env.ref("account_collections_mx.ir_cron_cfdi_sat_status")._trigger()
+            self.env.ref("account_collections_mx.ir_cron_cfdi_sat_status")._trigger(
+                at=fields.Datetime.now() + datetime.timedelta(hours=1) if service_down else None)
         self._cfdi_notify_pue_unpaid()
         return done, remaining
 
