@@ -198,7 +198,7 @@ class ResPartner(models.Model):
         [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")],
         string="Payer Rating", default="good", readonly=True, index=True,
         help="From the average days late and the broken promises of the last 12 months "
-        "(thresholds in the Accounting settings). Recomputed every night.")
+        "(thresholds in the Invoicing settings). Recomputed every night.")
     collection_broken_promises = fields.Integer(
         string="Broken Promises (12 Months)", readonly=True)
     collection_policy_manual = fields.Boolean(
