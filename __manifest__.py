@@ -32,6 +32,7 @@
         "data/cfdi_cron_data.xml",
         "views/account_move_cfdi_views.xml",
         "views/res_partner_cfdi_views.xml",
+        "wizards/collection_review_wizard_views.xml",
         "wizards/collection_cfdi_import_views.xml",
         "wizards/collection_cfdi_complement_register_views.xml",
         "security/collection_summary_security.xml",

@@ -214,18 +214,6 @@ class AccountMove(models.Model):
                     "%s: a PUE invoice (paid in one go) may not use payment form 99 (Por "
                     "definir): choose how it was paid.", move.display_name))
 
-    # ------------------------------------------------------------------ first invoice review
-    def _collection_review_pending(self):
-        """Also hold the first invoice while the customer's CFDI data is incomplete."""
-        pending = super()._collection_review_pending()
-        if pending or not self.collection_first_invoice or self.country_code != "MX":
-            return pending
-        return not self.partner_id.commercial_partner_id.cfdi_data_ok
-
-    @api.depends("partner_id.commercial_partner_id.cfdi_data_ok", "country_code")
-    def _compute_collection_state(self):
-        return super()._compute_collection_state()
-
     # ------------------------------------------------------------------ SAT status
     def _cfdi_sat_params(self):
         self.ensure_one()

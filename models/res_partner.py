@@ -162,10 +162,16 @@ class ResPartner(models.Model):
         self._collection_check_user()
         self.commercial_partner_id.sudo().write({"collection_first_invoice_reviewed": True})
         for partner in self.commercial_partner_id.sudo():
-            partner.message_post(
-                body=_("Tax data reviewed by %s: the first invoice joins the cadence.", self.env.user.name),
-                author_id=self.env.user.partner_id.id)
+            body = " ".join([
+                _("Tax data reviewed by %s: the first invoice joins the cadence.", self.env.user.name),
+                *partner._collection_review_note()])
+            partner.message_post(body=body, author_id=self.env.user.partner_id.id)
         return True
+
+    def _collection_review_note(self):
+        """Sentences added to the chatter note of *Mark tax data reviewed*."""
+        self.ensure_one()
+        return []
 
     def action_collection_open_events(self):
         self.ensure_one()

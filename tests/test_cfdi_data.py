@@ -17,14 +17,36 @@ class TestCfdiPartner(CfdiCommon):
         partner = self.env["res.partner"].create({"name": "Sin datos", "is_company": True})
         self.assertFalse(partner.cfdi_data_ok)
         issues = partner.cfdi_data_issues
-        for word in ("RFC", "regime", "postal code", "Email", "Mobile"):
+        for word in ("RFC", "regime", "postal code"):
             self.assertIn(word, issues)
+        # contact data is how to reach the customer, not tax data
+        self.assertNotIn("Email", issues)
+        self.assertNotIn("Mobile", issues)
+        self.assertIn("Email is missing", partner.collection_contact_issues)
+        self.assertIn("Mobile is missing", partner.collection_contact_issues)
         # invalid RFCs are saved: they show as issues, they never block
-        partner.vat = "ABC680524P76"  # wrong check digit
+        partner.vat = "ABC689924P73"  # no such date
         self.assertIn("not valid", partner.cfdi_data_issues)
         partner.vat = "MOAA800101"  # 10 characters, no homoclave
         self.assertIn("10 characters", partner.cfdi_data_issues)
         self.assertEqual(partner.vat, "MOAA800101")
+
+    def test_rfc_check_digit_is_a_warning(self):
+        self.customer.vat = "ABC680524P76"  # the check digit does not verify
+        self.assertTrue(self.customer.cfdi_data_ok, self.customer.cfdi_data_issues)
+        self.assertFalse(self.customer.cfdi_data_issues)
+        self.assertIn("check digit", self.customer.cfdi_data_warnings)
+        self.customer.vat = CUSTOMER_RFC
+        self.assertFalse(self.customer.cfdi_data_warnings)
+        self.customer.write({"vat": "XAXX010101000", "cfdi_tax_regime": "616"})
+        self.assertFalse(self.customer.cfdi_data_warnings)
+        self.assertTrue(self.customer.cfdi_data_ok, self.customer.cfdi_data_issues)
+
+    def test_contact_data_does_not_make_cfdi_data_incomplete(self):
+        self.customer.write({"mobile": False, "email": False})
+        self.assertTrue(self.customer.cfdi_data_ok)
+        self.assertFalse(self.customer.cfdi_data_issues)
+        self.assertEqual(self.customer.collection_contact_issues.count("\n"), 1)
 
     def test_rfc_kinds(self):
         partner = self.customer.copy({"name": "Persona", "is_company": False,
@@ -43,27 +65,13 @@ class TestCfdiPartner(CfdiCommon):
             "name": "Foreign Inc", "is_company": True, "country_id": self.env.ref("base.us").id,
             "email": "ap@foreign.example.com", "mobile": "+1 555 0100"})
         self.assertTrue(partner.cfdi_data_ok, partner.cfdi_data_issues)
+        self.assertFalse(partner.cfdi_data_warnings)
 
     def test_contacts_share_the_commercial_cfdi_data(self):
         contact = self.env["res.partner"].create({"name": "Pagos", "parent_id": self.customer.id})
         self.assertEqual(contact.cfdi_tax_regime, "601")
         self.customer.cfdi_usage = "G01"
         self.assertEqual(contact.cfdi_usage, "G01")
-
-    def test_first_invoice_held_while_cfdi_data_invalid(self):
-        self.customer.vat = "ABC680524P76"
-        invoice = self.make_invoice()
-        invoice.sudo().collection_first_invoice = True
-        self.assertEqual(invoice.collection_state, "review")
-        # fixing the customer's data releases it (stored dependency, no manual recompute)
-        self.customer.vat = CUSTOMER_RFC
-        self.assertEqual(invoice.collection_state, "active")
-        # a later invoice of the customer is never held for the CFDI data
-        self.customer.mobile = False
-        other = self.make_invoice(invoice_date="2026-01-11")
-        self.assertEqual(other.collection_state, "active")
-        self.assertEqual(invoice.collection_state, "review")
-
 
 @tagged("post_install", "-at_install")
 class TestCfdiInvoiceRules(CfdiCommon):

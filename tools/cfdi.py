@@ -231,8 +231,11 @@ def check_rfc(value, is_company=None):
     """``None`` when ``value`` is an RFC usable in a CFDI, else an error code.
 
     codes: ``missing``, ``short`` (10-character RFC without homoclave), ``length``,
-    ``invalid`` (format or check digit), ``company_person`` (13-character RFC on a company),
+    ``invalid`` (format or date), ``company_person`` (13-character RFC on a company),
     ``person_company`` (12-character RFC on a person).
+
+    The check digit is not part of validity (python-stdnum's default too): the SAT has
+    issued real RFCs whose digit does not verify. See :func:`rfc_check_digit_warning`.
     """
     from stdnum.exceptions import ValidationError as StdnumError
     from stdnum.mx import rfc as stdnum_rfc
@@ -247,7 +250,7 @@ def check_rfc(value, is_company=None):
     if len(rfc) not in (12, 13):
         return "length"
     try:
-        stdnum_rfc.validate(rfc, validate_check_digits=True)
+        stdnum_rfc.validate(rfc)
     except StdnumError:
         return "invalid"
     if is_company is True and len(rfc) == 13:
@@ -255,6 +258,23 @@ def check_rfc(value, is_company=None):
     if is_company is False and len(rfc) == 12:
         return "person_company"
     return None
+
+
+def rfc_check_digit_warning(value):
+    """True when ``value`` is a valid RFC (see :func:`check_rfc`) whose homoclave or check
+    digit does not verify: worth a look at the Constancia de Situación Fiscal, not an error.
+    The generic RFCs of the SAT never get the warning."""
+    from stdnum.exceptions import ValidationError as StdnumError
+    from stdnum.mx import rfc as stdnum_rfc
+
+    rfc = normalize_rfc(value)
+    if rfc in GENERIC_RFCS or len(rfc) not in (12, 13) or check_rfc(rfc) is not None:
+        return False
+    try:
+        stdnum_rfc.validate(rfc, validate_check_digits=True)
+    except StdnumError:
+        return True
+    return False
 
 
 def rfc_is_company(value):

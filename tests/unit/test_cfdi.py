@@ -111,12 +111,28 @@ def test_invoice_numbers():
     (False, True, "missing"),
     ("MOAA800101", False, "short"),
     ("ABC680524P7", True, "length"),
-    ("ABC680524P76", True, "invalid"),
+    ("ABC680524P76", True, None),  # bad check digit: a warning, not invalid
+    ("ABC689924P73", True, "invalid"),  # no such date
+    ("AB1680524P73", True, "invalid"),  # format
     ("MOAA8001014S9", True, "company_person"),
     ("EKU900317SA1", False, "person_company"),
 ])
 def test_check_rfc(rfc, is_company, expected):
     assert cfdi.check_rfc(rfc, is_company) == expected
+
+
+@pytest.mark.parametrize("rfc,warning", [
+    ("ABC680524P76", True),
+    ("EKU900317SA1", False),
+    ("MOAA8001014S9", False),
+    ("XAXX010101000", False),
+    ("XEXX010101000", False),
+    ("ABC689924P73", False),  # invalid: an error, not a warning
+    ("MOAA800101", False),
+    ("", False),
+])
+def test_rfc_check_digit_warning(rfc, warning):
+    assert cfdi.rfc_check_digit_warning(rfc) is warning
 
 
 @pytest.mark.parametrize("payment,due", [
