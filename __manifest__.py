@@ -8,7 +8,7 @@
     "author": "account_collections_mx contributors",
     "website": "https://github.com/account-collections-mx/account_collections_mx",
     "depends": ["account", "mail", "l10n_mx"],
-    "external_dependencies": {"python": ["requests", "lxml", "stdnum"]},
+    "external_dependencies": {"python": ["requests", "lxml", "python-stdnum"]},
     "data": [
         "security/collections_security.xml",
         "security/ir.model.access.csv",
