@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 from ..tools import contact_rules, summary
 from .collection_commit import collection_may_commit
@@ -359,7 +360,7 @@ class ResPartner(models.Model):
         today = fields.Date.context_today(partner)
         message = partner.message_post(
             body=_("Statement of account of %(date)s sent to %(email)s.",
-                   date=today, email=partner.email),
+                   date=format_date(partner.env, today), email=partner.email),
             subject=_("Statement of account - %s", company.name),
             attachments=[(name, content)],
             partner_ids=partner.ids,

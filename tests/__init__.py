@@ -17,3 +17,4 @@ from . import test_review_tray_tours
 from . import test_review_tray_rights
 from . import test_first_invoice_review
 from . import test_cfdi_payment_data
+from . import test_collection_tasks
