@@ -8,7 +8,7 @@
     "author": "account_collections_mx contributors",
     "website": "https://github.com/account-collections-mx/account_collections_mx",
     "depends": ["account", "mail", "l10n_mx"],
-    "external_dependencies": {"python": ["requests", "lxml", "stdnum"]},
+    "external_dependencies": {"python": ["requests", "lxml", "python-stdnum"]},
     "data": [
         "security/collections_security.xml",
         "security/ir.model.access.csv",
@@ -32,6 +32,7 @@
         "data/cfdi_cron_data.xml",
         "views/account_move_cfdi_views.xml",
         "views/res_partner_cfdi_views.xml",
+        "wizards/collection_review_wizard_views.xml",
         "wizards/collection_cfdi_import_views.xml",
         "wizards/collection_cfdi_complement_register_views.xml",
         "security/collection_summary_security.xml",

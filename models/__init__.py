@@ -22,6 +22,7 @@ from . import res_partner_cfdi
 from . import account_move_cfdi
 from . import collection_sat_service
 from . import collection_promise
+from . import account_move_tasks
 from . import collection_summary
 from . import collection_analysis
 from . import report_statement_of_account

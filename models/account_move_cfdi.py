@@ -41,6 +41,10 @@ class AccountMove(models.Model):
         compute="_compute_cfdi_payment_method", store=True, readonly=False, copy=False,
         help="PUE: paid in one go when issued (by the end of its month). PPD: in instalments "
         "or later; each payment then needs a payment complement (REP).")
+    cfdi_payment_method_manual = fields.Boolean(
+        string="CFDI Payment Method Chosen", copy=False,
+        help="Someone chose the payment method (or it came from the stamped CFDI): it is "
+        "kept when the dates or payment terms change, instead of being proposed again.")
     cfdi_payment_form = fields.Selection(
         sat_catalogs.selection(sat_catalogs.PAYMENT_FORMS), string="CFDI Payment Form",
         compute="_compute_cfdi_payment_form", store=True, readonly=False, copy=False,
@@ -105,12 +109,36 @@ class AccountMove(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._cfdi_normalize_values(vals)
-        return super().create(vals_list)
+        moves = super().create(vals_list)
+        chosen = [(move, vals["cfdi_payment_method"]) for move, vals in zip(moves, vals_list, strict=True)
+                  if vals.get("cfdi_payment_method") and "cfdi_payment_method_manual" not in vals]
+        if chosen:
+            moves._cfdi_flag_chosen_method(chosen)
+        return moves
 
     def write(self, vals):
         if "cfdi_uuid" in vals or "cfdi_complement_uuids" in vals:
             vals = self._cfdi_normalize_values(dict(vals))
-        return super().write(vals)
+        res = super().write(vals)
+        if "cfdi_payment_method" in vals and "cfdi_payment_method_manual" not in vals:
+            self._cfdi_flag_chosen_method([(move, vals["cfdi_payment_method"]) for move in self])
+        return res
+
+    def _cfdi_flag_chosen_method(self, written):
+        """A payment method written that is not the one the dates and terms propose was
+        chosen: keep it from now on. Writing the proposal (what the invoice form sends back
+        after an onchange) or clearing it lets the proposal follow the terms again."""
+        chosen = self.browse()
+        proposed = self.browse()
+        for move, value in written:
+            if value and value != move._cfdi_proposed_payment_method():
+                chosen |= move
+            else:
+                proposed |= move
+        chosen.filtered(lambda m: not m.cfdi_payment_method_manual).write(
+            {"cfdi_payment_method_manual": True})
+        proposed.filtered("cfdi_payment_method_manual").write(
+            {"cfdi_payment_method_manual": False})
 
     # ------------------------------------------------------------------ computes
     @api.depends("partner_id", "move_type")
@@ -123,15 +151,20 @@ class AccountMove(models.Model):
     @api.depends("invoice_date", "invoice_date_due", "move_type", "company_id",
                  "invoice_payment_term_id")
     def _compute_cfdi_payment_method(self):
+        """Proposed from the dates and payment terms while nobody chose it."""
         for move in self:
-            if move.cfdi_uuid:
-                continue  # the stamped CFDI says it; keep it
-            if move.country_code != "MX" or move.move_type != "out_invoice":
-                move.cfdi_payment_method = False
-                continue
-            date = move.invoice_date or fields.Date.context_today(move)
-            due = move.invoice_date_due or date
-            move.cfdi_payment_method = "PPD" if due > cfdi.month_end(date) else "PUE"
+            if move.cfdi_uuid or (move.cfdi_payment_method_manual and move.cfdi_payment_method):
+                continue  # the stamped CFDI or the user says it; keep it
+            move.cfdi_payment_method = move._cfdi_proposed_payment_method()
+
+    def _cfdi_proposed_payment_method(self):
+        """PPD when the invoice is due after the end of its month, else PUE."""
+        self.ensure_one()
+        if self.country_code != "MX" or self.move_type != "out_invoice":
+            return False
+        date = self.invoice_date or fields.Date.context_today(self)
+        due = self.invoice_date_due or date
+        return "PPD" if due > cfdi.month_end(date) else "PUE"
 
     @api.depends("cfdi_payment_method")
     def _compute_cfdi_payment_form(self):
@@ -215,18 +248,6 @@ class AccountMove(models.Model):
                 raise ValidationError(self.env._(
                     "%s: a PUE invoice (paid in one go) may not use payment form 99 (Por "
                     "definir): choose how it was paid.", move.display_name))
-
-    # ------------------------------------------------------------------ first invoice review
-    def _collection_review_pending(self):
-        """Also hold the first invoice while the customer's CFDI data is incomplete."""
-        pending = super()._collection_review_pending()
-        if pending or not self.collection_first_invoice or self.country_code != "MX":
-            return pending
-        return not self.partner_id.commercial_partner_id.cfdi_data_ok
-
-    @api.depends("partner_id.commercial_partner_id.cfdi_data_ok", "country_code")
-    def _compute_collection_state(self):
-        return super()._compute_collection_state()
 
     # ------------------------------------------------------------------ SAT status
     def _cfdi_sat_params(self):

@@ -101,8 +101,15 @@ class CollectionMatch(models.Model):
 
     # ------------------------------------------------------------------ actions
     def _check_can_decide(self):
-        if not self.env.su and not self.env.user.has_group("account.group_account_user"):
-            raise AccessError(_("Only accountants can approve or reject bank payment suggestions."))
+        """Approve, reject, match again: users with "Approve bank matches" only (Invoicing
+        administrators have it; an administrator may grant it to anyone)."""
+        if not self.env.su and not self.env.user.has_group(
+                "account_collections_mx.group_collection_approve_match"):
+            raise AccessError(_(
+                "You are not allowed to approve, reject or match again bank payment "
+                "suggestions: it takes the right “Approve bank matches”, which Invoicing "
+                "administrators have. An administrator can grant it in Settings ▸ Users "
+                "(Collections review tray)."))
 
     def action_approve(self):
         """Reconcile each suggestion's bank line with its invoices (one savepoint each).

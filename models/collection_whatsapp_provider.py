@@ -80,7 +80,7 @@ class CollectionWhatsAppProvider(models.AbstractModel):
         if not config["phone_number_id"] or not config["token"]:
             raise WhatsAppNotConfigured(
                 _("Waiting: WhatsApp is not configured (phone number id and access token, "
-                  "Accounting settings ▸ Collections)."))
+                  "Invoicing settings ▸ Collections)."))
         return config
 
     @api.model

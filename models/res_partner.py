@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 from ..tools import contact_rules, summary
 from .collection_commit import CronBudget, collection_may_commit
@@ -174,10 +175,16 @@ class ResPartner(models.Model):
         self._collection_check_user()
         self.commercial_partner_id.sudo().write({"collection_first_invoice_reviewed": True})
         for partner in self.commercial_partner_id.sudo():
-            partner.message_post(
-                body=_("Tax data reviewed by %s: the first invoice joins the cadence.", self.env.user.name),
-                author_id=self.env.user.partner_id.id)
+            body = " ".join([
+                _("Tax data reviewed by %s: the first invoice joins the cadence.", self.env.user.name),
+                *partner._collection_review_note()])
+            partner.message_post(body=body, author_id=self.env.user.partner_id.id)
         return True
+
+    def _collection_review_note(self):
+        """Sentences added to the chatter note of *Mark tax data reviewed*."""
+        self.ensure_one()
+        return []
 
     def action_collection_open_events(self):
         self.ensure_one()
@@ -210,7 +217,7 @@ class ResPartner(models.Model):
         [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")],
         string="Payer Rating", default="good", readonly=True, index=True,
         help="From the average days late and the broken promises of the last 12 months "
-        "(thresholds in the Accounting settings). Recomputed every night.")
+        "(thresholds in the Invoicing settings). Recomputed every night.")
     collection_broken_promises = fields.Integer(
         string="Broken Promises (12 Months)", readonly=True)
     collection_policy_manual = fields.Boolean(
@@ -371,7 +378,7 @@ class ResPartner(models.Model):
         today = fields.Date.context_today(partner)
         message = partner.message_post(
             body=_("Statement of account of %(date)s sent to %(email)s.",
-                   date=today, email=partner.email),
+                   date=format_date(partner.env, today), email=partner.email),
             subject=_("Statement of account - %s", company.name),
             attachments=[(name, content)],
             partner_ids=partner.ids,

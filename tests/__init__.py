@@ -13,5 +13,8 @@ from . import test_collection_promise
 from . import test_collection_analysis_statement
 from . import test_security_models
 from . import test_review_tray_tours
-
 from . import test_delivery_rules
+from . import test_review_tray_rights
+from . import test_first_invoice_review
+from . import test_cfdi_payment_data
+from . import test_collection_tasks

@@ -409,7 +409,9 @@ class TestCadence(CollectionsCommon):
             self.env["account.move"].with_user(collector).action_collection_run_now()
         manager = new_test_user(self.env, login="gerente",
                                 groups="account_collections_mx.group_collection_manager")
-        move = self.make_invoice(fields.Date.add(fields.Date.today(), days=3))
+        # due in 3 days for the customer (Mexico City), whatever the hour in UTC
+        local_today = fields.Date.context_today(self.customer.with_context(tz=self.customer.tz))
+        move = self.make_invoice(fields.Date.add(local_today, days=3))
         result = self.env["account.move"].with_user(manager).action_collection_run_now()
         self.assertEqual(result["tag"], "display_notification")
         self.assertTrue(self.events(move))
