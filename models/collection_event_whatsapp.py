@@ -37,6 +37,10 @@ class CollectionEvent(models.Model):
             "payment_link": lead._collection_payment_link(),
             "company_name": lead.company_id.name,
         }
+        if lead:  # the customer's page, its SPEI reference and the company's CLABE
+            portal = lead._collection_portal_info()
+            values.update(portal_link=portal["url"], spei_reference=portal["reference"],
+                          clabe=portal["clabe"])
         names = [n.strip() for n in (stage.whatsapp_template_params or "").split(",") if n.strip()]
         return [values.get(name, "") for name in names]
 
@@ -58,6 +62,9 @@ class CollectionEvent(models.Model):
             return
         if partner.collection_do_not_contact:
             events._mark("skipped", skip_reason=_("The customer asked not to be contacted"))
+            return
+        if partner.commercial_partner_id.collection_whatsapp_opt_out:
+            events._mark("skipped", skip_reason=_("The customer asked for no WhatsApp messages"))
             return
         # without credentials the messages wait, whatever else: nothing is lost
         Provider = self.env["collection.whatsapp.provider"].sudo().with_company(company)
