@@ -87,6 +87,7 @@ class CollectionCustomerPage(http.Controller):
             "form_moves": {str(i) for i in (form.get("move_ids") or [])},
             "open_section": extra.get("open_section"),
             "done_message": extra.get("done_message"),
+            "done": extra.get("done"),
             "error": extra.get("error"),
             "info": extra.get("info"),
             "preselect": {str(i) for i in extra.get("preselect") or []},
@@ -110,8 +111,9 @@ class CollectionCustomerPage(http.Controller):
     def collection_page(self, token, lang=None, done=None, **_kw):
         access, lang = self._collection_prepare(token, lang)
         access._collection_log_visit(ip=self._collection_ip())
-        return self._collection_render(
-            access, lang, done_message=self._collection_done_messages().get(done))
+        message = self._collection_done_messages().get(done)
+        return self._collection_render(access, lang, done_message=message,
+                                       done=done if message else None)
 
     @http.route(f"{PORTAL_ROUTE}/<string:token>/<string:action>", type="http", auth="public",
                 methods=["POST"])

@@ -4,8 +4,12 @@
 
 function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) {
-        return navigator.clipboard.writeText(text);
+        return navigator.clipboard.writeText(text).catch(() => copyWithSelection(text));
     }
+    return copyWithSelection(text);
+}
+
+function copyWithSelection(text) {
     const area = document.createElement("textarea");
     area.value = text;
     area.setAttribute("readonly", "");
@@ -27,8 +31,7 @@ document.addEventListener("click", (ev) => {
         return;
     }
     ev.preventDefault();
-    copyText(button.dataset.acmxCopy).then(() => {
-        button.classList.add("text-success", "acmx_copied");
-        setTimeout(() => button.classList.remove("text-success"), 1500);
-    });
+    button.classList.add("text-success", "acmx_copied");
+    setTimeout(() => button.classList.remove("text-success"), 1500);
+    copyText(button.dataset.acmxCopy);
 });
