@@ -125,9 +125,9 @@ class TestCustomerPageLink(CustomerPageCommon):
             Access.with_user(portal_user).search([])
         self.assertFalse(Access.with_user(accountant_b).search([("partner_id", "=", self.customer.id)]))
         for user in (portal_user, self.env.ref("base.public_user")):
-            with self.assertRaises((UserError, AccessError)):
+            with self.assertRaises(UserError):
                 self.customer.with_user(user).action_collection_portal_reset()
-            with self.assertRaises((UserError, AccessError)):
+            with self.assertRaises(UserError):
                 self.customer.with_user(user).action_collection_portal_open()
         with self.assertRaises(AccessError):
             self.customer.with_user(portal_user).read(["collection_portal_url"])
@@ -219,6 +219,12 @@ class TestCustomerPageHttp(CustomerPageCommon, HttpCase):
             data["csrf_token"] = self.csrf(self.get(path))
         return self.url_open(f"{path}/{action}", data=data, files=files, allow_redirects=False)
 
+    def listed(self, response):
+        """The invoices a page lists (by id)."""
+        doc = lxml_html.fromstring(response.content)
+        return self.env["account.move"].browse(
+            [int(i) for i in doc.xpath("//*[contains(@class, 'acmx_invoice')]/@data-move-id")])
+
     def page_events(self, action=None, state=None):
         domain = [("channel", "=", "portal"), ("partner_id", "=", self.customer.id)]
         if action:
@@ -234,12 +240,12 @@ class TestCustomerPageHttp(CustomerPageCommon, HttpCase):
         self.assertEqual(response.headers.get("Cache-Control"), "no-store")
         self.assertEqual(response.headers.get("Referrer-Policy"), "no-referrer")
         text = response.text
-        for move in (self.inv_old, self.inv_new, self.inv_usd):
-            self.assertIn(move.name, text)
-        self.assertNotIn(self.inv_foreign.name, text)
+        # invoice numbers repeat across companies: the invoices are told apart by id
+        self.assertEqual(self.listed(response), self.inv_old | self.inv_new | self.inv_usd)
         self.assertNotIn("Ferretería Ajena", text)
-        self.assertNotIn(self.inv_other_company.name, text)
+        self.assertNotIn("777.00", text)
         self.assertNotIn("888.00", text)
+        self.assertNotIn("Otra Empresa SA", text)
         doc = lxml_html.fromstring(response.content)
         totals = {el.get("data-currency"): " ".join(el.text_content().split())
                   for el in doc.xpath("//*[contains(@class, 'acmx_total')]")}
@@ -498,11 +504,12 @@ class TestCustomerPageHttp(CustomerPageCommon, HttpCase):
         """The same customer in another company: its own page, that company's invoices only;
         ids of the first company are refused there."""
         other_path = urlparse(self.customer._collection_portal_url(self.other_company)).path
-        text = self.get(other_path).text
-        self.assertIn(self.inv_other_company.name, text)
+        response = self.get(other_path)
+        self.assertEqual(self.listed(response), self.inv_other_company)
+        text = response.text
         self.assertIn("Otra Empresa SA", text)
-        for move in (self.inv_old, self.inv_new, self.inv_usd):
-            self.assertNotIn(move.name, text)
+        self.assertNotIn("3,500.00", text)
+        self.assertNotIn("company_1_data", text)
         self.assertNotIn(CLABE, text)
         response = self.post("dispute", {"move_id": self.inv_old.id, "reason": "not_received"},
                              path=other_path)
