@@ -24,6 +24,9 @@ ACTIONS = ("promise", "dispute", "proof", "preferences")
 LIST_FIELDS = ("move_ids",)
 #: form fields kept to fill a refused form again (never a file, never the CSRF token)
 KEPT_FIELDS = ("move_ids", "move_id", "date", "amount", "comment", "reason", "preference")
+#: a frontend page (the website's layout and context when the website app is installed),
+#: never in the sitemap; its language is the customer's, not taken from the URL
+FRONTEND = {"website": True, "multilang": False, "sitemap": False}
 SECURITY_HEADERS = [
     ("Cache-Control", "no-store"),
     ("X-Robots-Tag", "noindex, nofollow"),
@@ -107,7 +110,8 @@ class CollectionCustomerPage(http.Controller):
         return params
 
     # ------------------------------------------------------------------ routes
-    @http.route(f"{PORTAL_ROUTE}/<string:token>", type="http", auth="public", methods=["GET"])
+    @http.route(f"{PORTAL_ROUTE}/<string:token>", type="http", auth="public", methods=["GET"],
+                **FRONTEND)
     def collection_page(self, token, lang=None, done=None, **_kw):
         access, lang = self._collection_prepare(token, lang)
         access._collection_log_visit(ip=self._collection_ip())
@@ -116,7 +120,7 @@ class CollectionCustomerPage(http.Controller):
                                        done=done if message else None)
 
     @http.route(f"{PORTAL_ROUTE}/<string:token>/<string:action>", type="http", auth="public",
-                methods=["POST"])
+                methods=["POST"], **FRONTEND)
     def collection_submit(self, token, action, **_kw):
         access, lang = self._collection_prepare(token, request.httprequest.form.get("lang"))
         if action not in ACTIONS:
@@ -146,7 +150,7 @@ class CollectionCustomerPage(http.Controller):
             f"{PORTAL_ROUTE}/{token}?done={action}&lang={lang}#acmx_done", code=303, local=True)
 
     @http.route(f"{PORTAL_ROUTE}/<string:token>/invoice/<int:move_id>/<string:kind>",
-                type="http", auth="public", methods=["GET"])
+                type="http", auth="public", methods=["GET"], **FRONTEND)
     def collection_document(self, token, move_id, kind, **_kw):
         if kind not in ("pdf", "xml"):
             raise NotFound()

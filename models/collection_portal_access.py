@@ -615,18 +615,16 @@ class CollectionPortalAccess(models.Model):
 
     # ------------------------------------------------------------------ demo
     @api.model
-    def _collection_demo_submit(self, partner_id, company_id, action, params):
-        """The demo story: a customer uses its page (promise, dispute)."""
-        partner = self.env["res.partner"].browse(partner_id)
+    def _collection_demo_links(self, partner_ids, company_id):
+        """The demo story: every customer has its page and SPEI reference."""
         company = self.env["res.company"].browse(company_id)
-        access = self._collection_get(partner, company).with_company(company)
-        params = dict(params)
-        moves = access._collection_open_moves()
-        for key in ("move_ids", "move_id"):
-            if params.get(key) == "all":
-                params[key] = [str(i) for i in moves.ids]
-            elif params.get(key) == "first":
-                params[key] = str(moves[:1].id)
-            elif params.get(key) == "last":
-                params[key] = str(moves[-1:].id)
-        return access._collection_submit(action, params, ip="203.0.113.10")
+        for partner in self.env["res.partner"].browse(partner_ids):
+            self._collection_get(partner, company)
+
+    @api.model
+    def _collection_demo_submit(self, partner_id, company_id, action, params):
+        """The demo story: a customer uses its page (a promise, a reported problem)."""
+        company = self.env["res.company"].browse(company_id)
+        access = self._collection_get(self.env["res.partner"].browse(partner_id), company)
+        return access.with_company(company)._collection_submit(action, params,
+                                                               ip="203.0.113.10")
