@@ -82,7 +82,7 @@ class AccountBankStatementLine(models.Model):
             infos = {line.id: matching.analyse_text(*line._collection_texts()) for line in group}
             payers = group._collection_find_payers(infos, index)
             # a customer's SPEI reference identifies it surely (customer page)
-            spei = group._collection_spei_payers(company)
+            spei = group._collection_spei_payers(company, infos, index)
             payers.update({line_id: partner for line_id, (partner, _ref) in spei.items()})
             existing = {}
             for match in Match.search([("statement_line_id", "in", group.ids)]):
@@ -195,9 +195,11 @@ class AccountBankStatementLine(models.Model):
                                                  tuple(refs), due))
         return matching.CandidateIndex(candidates)
 
-    def _collection_spei_payers(self, company):
+    def _collection_spei_payers(self, company, infos, index):
         """{line id: (commercial partner id, reference)} for the lines without a partner whose
-        texts quote the SPEI reference of exactly one customer of ``company``."""
+        texts quote the SPEI reference of exactly one customer of ``company``, unless they
+        also quote an invoice number of another customer (a 7-digit invoice number may look
+        like a reference: the invoice number wins, as before)."""
         refs = {line.id: portal.find_spei_references(*line._collection_texts())
                 for line in self if not line.partner_id}
         wanted = {ref for found in refs.values() for ref in found}
@@ -210,8 +212,16 @@ class AccountBankStatementLine(models.Model):
         payers = {}
         for line_id, found in refs.items():
             known = [ref for ref in found if ref in by_ref]
-            if len({by_ref[ref] for ref in known}) == 1:
-                payers[line_id] = (by_ref[known[0]], known[0])
+            partners = {by_ref[ref] for ref in known}
+            if len(partners) != 1:
+                continue
+            partner = partners.pop()
+            cited = {index.candidates[cid].partner_id
+                     for cid, strength in index.reference_hits(infos[line_id]).items()
+                     if strength == 2}
+            if cited and partner not in cited:
+                continue
+            payers[line_id] = (partner, known[0])
         return payers
 
     def _collection_find_payers(self, infos, index):

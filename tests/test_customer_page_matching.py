@@ -72,3 +72,14 @@ class TestSpeiReferenceMatching(MatchingCommon):
         self.assertEqual(match.partner_id, self.stranger)
         self.assertEqual(match.move_ids, theirs)
         self.assertNotEqual(match.state, "auto")
+
+    def test_an_invoice_number_of_another_customer_wins(self):
+        """A 7-digit invoice number that happens to be this customer's reference: the line
+        quotes another customer's invoice, which keeps deciding the payer."""
+        theirs = self._invoice(900.0, partner=self.stranger)
+        theirs.payment_reference = f"FAC {self.reference}"
+        self._invoice(900.0)
+        line = self._line(900.0, f"PAGO FAC {self.reference}")
+        match = self._match(line)
+        self.assertEqual(match.move_ids, theirs)
+        self.assertNotIn(self.reference, match.note or "")
