@@ -114,7 +114,8 @@ class CollectionCustomerPage(http.Controller):
                 **FRONTEND)
     def collection_page(self, token, lang=None, done=None, **_kw):
         access, lang = self._collection_prepare(token, lang)
-        access._collection_log_visit(ip=self._collection_ip())
+        if not request.env.user._is_internal():  # a collector looking is not the customer
+            access._collection_log_visit(ip=self._collection_ip())
         message = self._collection_done_messages().get(done)
         return self._collection_render(access, lang, done_message=message,
                                        done=done if message else None)

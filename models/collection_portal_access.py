@@ -184,7 +184,9 @@ class CollectionPortalAccess(models.Model):
                          format_date(self.env, promise.promised_date)), "info"
         due = move.invoice_date_due or move.invoice_date
         days = cadence.days_overdue(due, today)
-        if days > 0:
+        if days == 1:
+            return _("Overdue by 1 day"), "danger"
+        if days > 1:
             return _("Overdue by %s days", days), "danger"
         if due == today:
             return _("Due today"), "warning"
