@@ -45,12 +45,17 @@
         "views/res_partner_rating_views.xml",
         "views/res_config_settings_summary_views.xml",
         "views/collection_event_statement_views.xml",
+        "security/collection_portal_security.xml",
+        "data/collection_portal_data.xml",
+        "views/collection_portal_views.xml",
+        "views/collection_portal_templates.xml",
     ],
     "demo": [
         "demo/collections_demo.xml",
         "demo/collections_demo_story.xml",
     ],
     "assets": {
+        "web.assets_frontend": ["account_collections_mx/static/src/js/customer_page.js"],
         "web.assets_tests": ["account_collections_mx/static/tests/tours/**/*"],
     },
     "pre_init_hook": "pre_init_hook",

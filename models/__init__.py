@@ -26,3 +26,8 @@ from . import account_move_tasks
 from . import collection_summary
 from . import collection_analysis
 from . import report_statement_of_account
+from . import res_company_portal
+from . import collection_portal_access
+from . import collection_event_portal
+from . import res_partner_portal
+from . import account_move_portal

@@ -4,7 +4,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, html2plaintext
 
-from ..tools import matching
+from ..tools import matching, portal
 from .collection_commit import collection_may_commit
 
 _logger = logging.getLogger(__name__)
@@ -81,6 +81,9 @@ class AccountBankStatementLine(models.Model):
             index = self._collection_candidate_index(company, currency)
             infos = {line.id: matching.analyse_text(*line._collection_texts()) for line in group}
             payers = group._collection_find_payers(infos, index)
+            # a customer's SPEI reference identifies it surely (customer page)
+            spei = group._collection_spei_payers(company, infos, index)
+            payers.update({line_id: partner for line_id, (partner, _ref) in spei.items()})
             existing = {}
             for match in Match.search([("statement_line_id", "in", group.ids)]):
                 existing.setdefault(match.statement_line_id.id, []).append(match)
@@ -98,7 +101,8 @@ class AccountBankStatementLine(models.Model):
                     partner_id=payers.get(line.id),
                     info=infos[line.id],
                     excluded=set((rejected.move_ids | rejected.candidate_ids.move_id).ids),
-                    allow_partner_amount=company.collection_auto_match_partner_amount,
+                    allow_partner_amount=company.collection_auto_match_partner_amount
+                    or line.id in spei,
                 )
                 if rejected and not proposal.ranked and not open_match:
                     continue  # everything was rejected and there is nothing new to propose
@@ -112,6 +116,9 @@ class AccountBankStatementLine(models.Model):
             to_create, sure = [], Match
             for line, proposal, open_match in proposals:
                 vals = line._collection_proposal_vals(proposal, currency)
+                if line.id in spei:
+                    vals["note"] = self.env._("Payer identified by its SPEI reference %s.",
+                                              spei[line.id][1])
                 if proposal.state == "auto" and any(claims[m] > 1 for m in proposal.chosen):
                     vals["sure"] = False
                     vals["note"] = self.env._(
@@ -187,6 +194,35 @@ class AccountBankStatementLine(models.Model):
             candidates.append(matching.Candidate(mid, partner, float(residual), name or "",
                                                  tuple(refs), due))
         return matching.CandidateIndex(candidates)
+
+    def _collection_spei_payers(self, company, infos, index):
+        """{line id: (commercial partner id, reference)} for the lines without a partner whose
+        texts quote the SPEI reference of exactly one customer of ``company``, unless they
+        also quote an invoice number of another customer (a 7-digit invoice number may look
+        like a reference: the invoice number wins, as before)."""
+        refs = {line.id: portal.find_spei_references(*line._collection_texts())
+                for line in self if not line.partner_id}
+        wanted = {ref for found in refs.values() for ref in found}
+        if not wanted:
+            return {}
+        rows = self.env["collection.portal.access"].sudo().search_read(
+            [("company_id", "=", company.id), ("spei_reference", "in", list(wanted))],
+            ["spei_reference", "partner_id"])
+        by_ref = {row["spei_reference"]: row["partner_id"][0] for row in rows}
+        payers = {}
+        for line_id, found in refs.items():
+            known = [ref for ref in found if ref in by_ref]
+            partners = {by_ref[ref] for ref in known}
+            if len(partners) != 1:
+                continue
+            partner = partners.pop()
+            cited = {index.candidates[cid].partner_id
+                     for cid, strength in index.reference_hits(infos[line_id]).items()
+                     if strength == 2}
+            if cited and partner not in cited:
+                continue
+            payers[line_id] = (partner, known[0])
+        return payers
 
     def _collection_find_payers(self, infos, index):
         """{line id: commercial partner id} from the line's partner, else a bank account or

@@ -23,6 +23,9 @@ EVENT_CHANNELS = [
 CUSTOMER_EVENT_CHANNELS = ("email", "whatsapp")
 #: internal event channels (tasks, team alerts): delivered in batches, any time
 INTERNAL_CHANNELS = ("activity", "alert")
+#: event channels that name no single invoice (statements of account, free-text WhatsApp
+#: answers, the customer's own actions on its page)
+NO_INVOICE_CHANNELS = ("statement", "whatsapp_text", "portal")
 EVENT_STATES = [
     ("scheduled", "Scheduled"),
     ("queued", "In the mail queue"),
@@ -68,6 +71,12 @@ class CollectionEvent(models.Model):
     _order = "scheduled_at desc, id desc"
     _rec_name = "move_id"
     _check_company_auto = True
+    _sql_constraints = [
+        ("collection_event_move_or_statement",
+         "CHECK(channel IN %s OR move_id IS NOT NULL)" % (NO_INVOICE_CHANNELS,),
+         "Only statements of account, free-text WhatsApp answers and customer page actions "
+         "are logged without an invoice."),
+    ]
 
     # required for every channel but the statements of account (collection_event_statement.py)
     move_id = fields.Many2one("account.move", string="Invoice", index=True,

@@ -39,10 +39,6 @@ class CollectionEvent(models.Model):
         "sent by hand: one statement per customer, company and period.")
 
     _sql_constraints = [
-        ("collection_event_move_or_statement",
-         "CHECK(channel IN ('statement', 'whatsapp_text') OR move_id IS NOT NULL)",
-         "Only statements of account and free-text WhatsApp answers are logged without an "
-         "invoice."),
         ("collection_event_statement_period",
          "CHECK(channel != 'statement' OR statement_period IS NOT NULL)",
          "A statement of account needs its period."),

@@ -52,6 +52,10 @@ class CollectionEvent(models.Model):
             "payment_link": lead._collection_payment_link(),
             "company_name": lead.company_id.name,
         }
+        if lead:  # the customer's page, its SPEI reference and the company's CLABE
+            portal = lead._collection_portal_info()
+            values.update(portal_link=portal["url"], spei_reference=portal["reference"],
+                          clabe=portal["clabe"])
         names = [n.strip() for n in (stage.whatsapp_template_params or "").split(",") if n.strip()]
         return [values.get(name, "") for name in names]
 
@@ -132,6 +136,9 @@ class CollectionEvent(models.Model):
         company = events.company_id[:1]
         if partner.commercial_partner_id.collection_do_not_contact:
             events._mark("skipped", skip_reason=_("The customer asked not to be contacted"))
+            return None
+        if partner.commercial_partner_id.collection_whatsapp_opt_out:
+            events._mark("skipped", skip_reason=_("The customer asked for no WhatsApp messages"))
             return None
         # without credentials the messages wait, whatever else: nothing is lost
         Provider = self.env["collection.whatsapp.provider"].sudo().with_company(company)

@@ -51,6 +51,10 @@ class CollectionPromise(models.Model):
     user_id = fields.Many2one("res.users", string="Recorded By", default=lambda self: self.env.user,
                               readonly=True)
     amount_received = fields.Monetary(string="Received", readonly=True)
+    source = fields.Selection(
+        [("collector", "Recorded by a collector"), ("portal", "Customer page")],
+        string="Source", default="collector", required=True, readonly=True,
+        help="Customer page: the customer promised on its own page.")
     closed_date = fields.Date(readonly=True)
 
     @api.depends("partner_id", "promised_date", "amount")

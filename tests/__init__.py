@@ -18,3 +18,5 @@ from . import test_review_tray_rights
 from . import test_first_invoice_review
 from . import test_cfdi_payment_data
 from . import test_collection_tasks
+from . import test_customer_page
+from . import test_customer_page_matching

@@ -105,7 +105,7 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         self.assertIn(refund.name, html)
         self.assertIn(">%s<" % payment.name, html)  # payment of the period
         self.assertIn("012180001234567897", html)
-        self.assertIn("/my/invoices", html)
+        self.assertIn("/mi-estado-de-cuenta/", html)  # the customer's page
         total = sum(invoices[1:].mapped("amount_residual")) - 50
         self.assertEqual(total, 100 * 44 + sum(range(1, 45)) - 50)
         self.assertIn(f"{total:,.2f}", html)
