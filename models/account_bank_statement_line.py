@@ -222,6 +222,9 @@ class AccountBankStatementLine(models.Model):
                 if bank["partner_id"]:
                     by_number.setdefault(bank["sanitized_acc_number"], set()).add(
                         commercial[bank["partner_id"][0]])
+            for number, partner_id in self._collection_partners_by_clabe(
+                    all_numbers, todo.company_id):
+                by_number.setdefault(number, set()).add(partner_id)
         # RFCs
         all_rfcs = {rfc for line in todo for rfc in infos[line.id].rfcs}
         by_rfc = {}
@@ -250,6 +253,36 @@ class AccountBankStatementLine(models.Model):
             if len(found) == 1:
                 payers[line.id] = found.pop()
         return payers
+
+    @api.model
+    def _collection_partners_by_clabe(self, numbers, companies):
+        """[(number, commercial partner id)] of the bank accounts whose CLABE (the field
+        ``l10n_mx_edi_clabe`` that l10n_mx adds beside the account number, written with or
+        without spaces) is one of ``numbers``, or holds one of them as its account number
+        (digits 7 to 17)."""
+        Bank = self.env["res.partner.bank"]
+        if "l10n_mx_edi_clabe" not in Bank._fields or not numbers:
+            return []
+        Bank.flush_model(["l10n_mx_edi_clabe", "partner_id", "company_id", "active"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        clabe = SQL("regexp_replace(b.l10n_mx_edi_clabe, '[^0-9]', '', 'g')")
+        numbers = tuple(numbers)
+        self.env.cr.execute(SQL(
+            """
+            SELECT %(clabe)s, COALESCE(p.commercial_partner_id, p.id)
+              FROM res_partner_bank b
+              JOIN res_partner p ON p.id = b.partner_id
+             WHERE b.active AND b.l10n_mx_edi_clabe IS NOT NULL
+               AND (b.company_id IS NULL OR b.company_id IN %(companies)s)
+               AND (%(clabe)s IN %(numbers)s OR substr(%(clabe)s, 7, 11) IN %(numbers)s)
+            """,
+            clabe=clabe, numbers=numbers, companies=tuple(companies.ids) or (0,),
+        ))
+        found = []
+        for value, partner_id in self.env.cr.fetchall():
+            for number in matching.account_suffixes(value) & set(numbers):
+                found.append((number, partner_id))
+        return found
 
     @api.model
     def _collection_partner_by_name(self, name, names):
