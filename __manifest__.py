@@ -44,6 +44,8 @@
         "views/res_partner_rating_views.xml",
         "views/res_config_settings_summary_views.xml",
         "views/collection_event_statement_views.xml",
+        "security/collection_customer_security.xml",
+        "views/collection_customer_views.xml",
     ],
     "demo": [
         "demo/collections_demo.xml",

@@ -14,4 +14,5 @@ from . import test_collection_promise
 from . import test_collection_analysis_statement
 from . import test_security_models
 from . import test_review_tray_tours
+from . import test_collection_worklists
 
