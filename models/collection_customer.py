@@ -80,20 +80,25 @@ class CollectionCustomer(models.Model):
         return SQL(
             """
             WITH open_items AS (
-                SELECT l.id, l.company_id, l.move_id, l.amount_residual,
+                SELECT l.company_id, l.move_id, l.amount_residual,
                        COALESCE(rp.commercial_partner_id, l.partner_id) AS partner_id,
                        COALESCE(l.date_maturity, l.date) AS due,
-                       %(today)s AS today
+                       %(today)s AS today,
+                       CASE WHEN m.collection_state = 'active'
+                            THEN m.collection_next_date END AS next_date,
+                       CASE WHEN m.collection_state = 'active'
+                            THEN m.collection_next_stage_id END AS next_stage_id
                   FROM account_move_line l
                   JOIN account_account a ON a.id = l.account_id
                        AND a.account_type = 'asset_receivable'
+                  JOIN account_move m ON m.id = l.move_id
                   JOIN res_company c ON c.id = l.company_id
                   JOIN res_partner cpart ON cpart.id = c.partner_id
                   JOIN res_partner rp ON rp.id = l.partner_id
                  WHERE l.parent_state = 'posted' AND NOT l.reconciled
                    AND l.amount_residual != 0
             ), customers AS (
-                SELECT MIN(id) AS id, company_id, partner_id,
+                SELECT company_id, partner_id,
                        SUM(amount_residual) AS amount_due,
                        COALESCE(SUM(amount_residual) FILTER (WHERE due < today), 0)
                            AS overdue_amount,
@@ -101,49 +106,39 @@ class CollectionCustomer(models.Model):
                            AS invoice_count,
                        MIN(due) FILTER (WHERE amount_residual > 0) AS oldest_due_date,
                        GREATEST(MAX(today - due) FILTER (WHERE amount_residual > 0), 0)
-                           AS days_overdue
+                           AS days_overdue,
+                       -- the cadence's next step: the earliest of the customer's invoices
+                       MIN(next_date) AS next_date,
+                       (ARRAY_AGG(next_stage_id ORDER BY next_date, move_id)
+                           FILTER (WHERE next_date IS NOT NULL))[1] AS next_stage_id
                   FROM open_items
               GROUP BY company_id, partner_id
                 HAVING bool_or(amount_residual > 0)
-            ), next_actions AS (
-                SELECT DISTINCT ON (m.company_id, m.commercial_partner_id)
-                       m.company_id, m.commercial_partner_id AS partner_id,
-                       m.collection_next_stage_id AS stage_id,
-                       m.collection_next_date AS next_date
-                  FROM account_move m
-                 WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
-                   AND m.collection_state = 'active' AND m.collection_next_date IS NOT NULL
-              ORDER BY m.company_id, m.commercial_partner_id, m.collection_next_date, m.id
-            ), contacts AS (
-                SELECT e.company_id, COALESCE(p.commercial_partner_id, e.partner_id)
-                           AS partner_id,
-                       MAX(e.done_at) AS last_contact
-                  FROM collection_event e
-                  JOIN res_partner p ON p.id = e.partner_id
-                 WHERE e.state = 'sent' AND e.channel IN %(channels)s
-              GROUP BY 1, 2
-            ), promises AS (
-                SELECT pr.company_id, COALESCE(p.commercial_partner_id, pr.partner_id)
-                           AS partner_id,
-                       MIN(pr.promised_date) AS promise_date, SUM(pr.amount) AS promise_amount
-                  FROM collection_promise pr
-                  JOIN res_partner p ON p.id = pr.partner_id
-                 WHERE pr.state = 'open'
-              GROUP BY 1, 2
             ), default_policies AS (
                 SELECT DISTINCT ON (company_id) company_id, id
                   FROM collection_policy
                  WHERE is_default AND active
               ORDER BY company_id, id
             )
-            SELECT cu.id, cu.company_id, cu.partner_id, co.currency_id,
+            -- one row per customer and company: its id says which, so reading a row never
+            -- aggregates the others; the contact log and the promises (kept on the
+            -- commercial entity) are looked up for the rows shown only
+            SELECT cu.partner_id::bigint * 1048576 + cu.company_id AS id,
+                   cu.company_id, cu.partner_id, co.currency_id,
                    cu.amount_due, cu.overdue_amount, cu.invoice_count, cu.oldest_due_date,
-                   cu.days_overdue,
+                   cu.days_overdue, cu.next_stage_id, cu.next_date,
                    COALESCE(cp.collection_rating, 'good') AS rating,
                    COALESCE(CASE WHEN pol.company_id = cu.company_id AND pol.active
                                  THEN pol.id END, dp.id) AS policy_id,
-                   na.stage_id AS next_stage_id, na.next_date,
-                   ct.last_contact, pm.promise_date, pm.promise_amount,
+                   (SELECT MAX(e.done_at) FROM collection_event e
+                     WHERE e.partner_id = cu.partner_id AND e.company_id = cu.company_id
+                       AND e.state = 'sent' AND e.channel IN %(channels)s) AS last_contact,
+                   (SELECT MIN(pr.promised_date) FROM collection_promise pr
+                     WHERE pr.partner_id = cu.partner_id AND pr.company_id = cu.company_id
+                       AND pr.state = 'open') AS promise_date,
+                   (SELECT SUM(pr.amount) FROM collection_promise pr
+                     WHERE pr.partner_id = cu.partner_id AND pr.company_id = cu.company_id
+                       AND pr.state = 'open') AS promise_amount,
                    COALESCE(cp.collection_responsible_id, cp.user_id) AS user_id,
                    COALESCE(cp.collection_paused, FALSE) AS paused,
                    COALESCE(cp.collection_do_not_contact, FALSE) AS do_not_contact
@@ -152,12 +147,6 @@ class CollectionCustomer(models.Model):
               JOIN res_partner cp ON cp.id = cu.partner_id
          LEFT JOIN collection_policy pol ON pol.id = cp.collection_policy_id
          LEFT JOIN default_policies dp ON dp.company_id = cu.company_id
-         LEFT JOIN next_actions na ON na.company_id = cu.company_id
-                   AND na.partner_id = cu.partner_id
-         LEFT JOIN contacts ct ON ct.company_id = cu.company_id
-                   AND ct.partner_id = cu.partner_id
-         LEFT JOIN promises pm ON pm.company_id = cu.company_id
-                   AND pm.partner_id = cu.partner_id
             """,
             today=today, channels=CONTACT_CHANNELS,
         )
