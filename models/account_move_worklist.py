@@ -17,7 +17,7 @@ class AccountMoveWorklist(models.Model):
     collection_days_overdue = fields.Integer(
         search="_search_collection_days_overdue", aggregator="max")
     collection_amount_due = fields.Monetary(
-        related="amount_residual", string="Amount Due", aggregator=None,
+        related="amount_residual", string="Amount Due in Invoice Currency", aggregator=None,
         help="Still to be paid, in the invoice's currency (group rows add up the amount due "
         "in the company's currency only).")
     collection_user_id = fields.Many2one(
