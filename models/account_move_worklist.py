@@ -78,7 +78,18 @@ class AccountMoveWorklist(models.Model):
 
     @api.model
     def _search_collection_user_id(self, operator, value):
-        """The customer's collector, else its salesperson (``Mine``: ``= uid``)."""
+        """The customer's collector, else its salesperson (``Mine``: ``= uid``; a name
+        typed in the search bar: the users of that name)."""
+        if isinstance(value, str) and operator in ("like", "ilike", "=like", "=ilike",
+                                                   "not like", "not ilike", "=", "!="):
+            negative = operator.startswith("not") or operator == "!="
+            positive = {"not like": "like", "not ilike": "ilike", "!=": "="}.get(operator,
+                                                                                 operator)
+            user_ids = list(self.env["res.users"].with_context(active_test=False)._search(
+                [("name", positive, value)]))
+            if not user_ids:
+                return [("id", "!=", 0)] if negative else [("id", "=", 0)]
+            return self._search_collection_user_id("not in" if negative else "in", user_ids)
         if operator not in ("=", "!=", "in", "not in"):
             raise UserError(_("The collector can only be compared with users."))
         if operator in ("=", "!="):

@@ -22,6 +22,10 @@ class TestCollectionWorklists(CollectionsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # everyone in Mexico City: the users' today (invoices) and the companies' today
+        # (customers) are the same day, also late in the evening
+        tz = "America/Mexico_City"
+        cls.env = cls.env(context=dict(cls.env.context, tz=tz))
         cls.today = fields.Date.context_today(cls.env["account.move"])
         cls.usd = cls.setup_other_currency("USD", rates=[("1900-01-01", 0.05)])  # 20 MXN
         cls.company_b = cls.setup_other_company(name="Cobranza Dos SA")["company"]
@@ -29,10 +33,10 @@ class TestCollectionWorklists(CollectionsCommon):
         collections = f"base.group_user,{MODULE}.group_collection_user"
         cls.collector = new_test_user(cls.env, login="worklist_collector", name="Cobradora Uno",
                                       groups=collections, company_id=cls.company.id,
-                                      company_ids=both)
+                                      company_ids=both, tz=tz)
         cls.colleague = new_test_user(cls.env, login="worklist_colleague", name="Cobrador Dos",
                                       groups=collections, company_id=cls.company.id,
-                                      company_ids=[Command.set(cls.company.ids)])
+                                      company_ids=[Command.set(cls.company.ids)], tz=tz)
         Partner = cls.env["res.partner"]
         # collected by the collector / by its salesperson (the collector) / by the colleague
         # although its salesperson is the collector (the collector field wins)
@@ -162,6 +166,15 @@ class TestCollectionWorklists(CollectionsCommon):
         self.assertEqual(theirs, self.not_due)
         self.assertEqual(Move.search([("collection_user_id", "=", False),
                                       ("id", "in", found.ids)]), Move)
+        # a name typed in the search bar
+        invoices = [("move_type", "=", "out_invoice")]
+        self.assertEqual(Move.search(invoices + [("collection_user_id", "ilike", "cobradora")]),
+                         found)
+        self.assertEqual(Move.search(invoices + [("collection_user_id", "ilike", "dos")]),
+                         self.not_due)
+        self.assertFalse(Move.search(invoices + [("collection_user_id", "ilike", "nadie")]))
+        self.assertEqual(Move.search(invoices + [("collection_user_id", "not ilike", "dos")]),
+                         found)
 
     def test_promised_filter_and_date(self):
         promised = fields.Date.add(self.today, days=4)
