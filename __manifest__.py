@@ -49,6 +49,8 @@
         "data/collection_portal_data.xml",
         "views/collection_portal_views.xml",
         "views/collection_portal_templates.xml",
+        "security/collection_customer_security.xml",
+        "views/collection_customer_views.xml",
     ],
     "demo": [
         "demo/collections_demo.xml",

@@ -5,6 +5,7 @@ from . import collection_policy_stage
 from . import collection_event
 from . import res_partner
 from . import account_move
+from . import account_move_worklist
 from . import res_config_settings
 from . import collection_engine
 from . import account_partial_reconcile
@@ -25,6 +26,7 @@ from . import collection_promise
 from . import account_move_tasks
 from . import collection_summary
 from . import collection_analysis
+from . import collection_customer
 from . import report_statement_of_account
 from . import res_company_portal
 from . import collection_portal_access

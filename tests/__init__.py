@@ -5,6 +5,7 @@ from . import test_security
 from . import test_tours
 from . import test_whatsapp
 from . import test_matching
+from . import test_matching_references
 from . import test_cfdi_data
 from . import test_cfdi_sat
 from . import test_cfdi_complement
@@ -20,3 +21,4 @@ from . import test_cfdi_payment_data
 from . import test_collection_tasks
 from . import test_customer_page
 from . import test_customer_page_matching
+from . import test_collection_worklists
