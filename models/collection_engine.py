@@ -587,7 +587,7 @@ class AccountMove(models.Model):
         moves.write({"collection_paused": False, "collection_pause_until": False})
 
     # ------------------------------------------------------------------ templates
-    def collection_reminder_lines(self):
+    def _collection_reminder_lines(self):
         """Lines of the reminder being rendered (used by the mail templates).
 
         The invoices grouped in one message are passed in the context: per leading
@@ -612,12 +612,21 @@ class AccountMove(models.Model):
         return lines
 
     def _collection_reminder_ids(self):
+        """Ids of the invoices listed by the reminder being rendered.
+
+        The grouping keys of the context are set by the collections engine, which renders
+        as superuser; anyone else (e.g. a user previewing the template) gets only the
+        invoices rendered, and only if they may read them.
+        """
+        if not self.env.su:
+            self.check_access("read")
+            return self.ids
         groups = self.env.context.get("collection_groups") or {}
         if len(self) == 1 and self.id in groups:
             return groups[self.id]
         return self.env.context.get("collection_move_ids") or self.ids
 
-    def collection_reminder_total(self):
+    def _collection_reminder_total(self):
         ids = self._collection_reminder_ids()
         moves = self.browse(ids).sudo()
         return format_amount(self.env, sum(moves.mapped("amount_residual")), moves[:1].currency_id)
