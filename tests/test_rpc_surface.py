@@ -19,7 +19,7 @@ import psycopg2
 from odoo import Command, api
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import get_public_method
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import CollectionsCommon
@@ -329,3 +329,84 @@ class TestRpcSurface(CollectionsCommon):
             collection_groups={self.moves_a[0].id: self.moves_a.ids})._collection_reminder_lines()
         self.assertEqual(len(grouped), 2)
 
+
+
+@tagged("post_install", "-at_install")
+class TestStatementReportAccess(CollectionsCommon, HttpCase):
+    """``/report/pdf/...statement_of_account/<ids>``: a collector gets the statement of
+    the current company; nobody gets another company's receivables or a customer they
+    may not read (in tests the PDF route answers the report's HTML)."""
+
+    URL = "/report/pdf/account_collections_mx.report_statement_of_account/%s"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.setup_other_company(name="Empresa Beta SA")["company"]
+        cls.shared = cls.env["res.partner"].create({"name": "Cliente Compartido", "is_company": True,
+                                                    "email": "compartido@example.mx"})
+        cls.only_a = cls.env["res.partner"].create({
+            "name": "Cliente Solo Alfa", "is_company": True, "company_id": cls.company.id})
+        cls.invoice_a = cls._invoice(cls.shared, cls.company, 3456.78)
+        cls.invoice_only_a = cls._invoice(cls.only_a, cls.company, 2222.22)
+        cls.invoice_b = cls._invoice(cls.shared, cls.company_b, 55.55)
+        cls.collector_a = new_test_user(
+            cls.env, login="collector_report", password="collector_report",
+            groups="account_collections_mx.group_collection_user",
+            company_id=cls.company.id, company_ids=[cls.company.id])
+        cls.employee_b = new_test_user(
+            cls.env, login="employee_report", password="employee_report",
+            groups="account.group_account_invoice,account_collections_mx.group_collection_user",
+            company_id=cls.company_b.id, company_ids=[cls.company_b.id])
+        cls.portal = new_test_user(cls.env, login="portal_report", password="portal_report",
+                                   groups="base.group_portal", company_id=cls.company_b.id,
+                                   company_ids=[cls.company_b.id])
+
+    @classmethod
+    def _invoice(cls, partner, company, amount):
+        move = cls.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": partner.id, "company_id": company.id,
+            "invoice_date": "2026-03-01", "invoice_date_due": "2026-03-31",
+            "invoice_payment_term_id": False,
+            "invoice_line_ids": [Command.create({"name": "Servicio", "quantity": 1,
+                                                 "price_unit": amount, "tax_ids": []})]})
+        move.action_post()
+        return move
+
+    def _print(self, user, partner, context=None):
+        self.authenticate(user.login, user.login)
+        url = self.URL % partner.id
+        if context:
+            url += "?context=" + json.dumps(context)
+        with mute_logger("odoo.http"):
+            return self.url_open(url)
+
+    def test_collector_gets_the_current_company_statement(self):
+        response = self._print(self.collector_a, self.shared)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("3,456.78", response.text)
+        self.assertIn(self.invoice_a.name, response.text)
+        self.assertNotIn("55.55", response.text)
+        response = self._print(self.collector_a, self.only_a)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("2,222.22", response.text)
+
+    def test_other_company_employee_gets_only_its_own_receivables(self):
+        response = self._print(self.employee_b, self.shared)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("55.55", response.text)
+        self.assertNotIn("3,456.78", response.text)
+        for partner, context in ((self.only_a, None),
+                                 (self.shared, {"allowed_company_ids": [self.company.id]}),
+                                 (self.only_a, {"allowed_company_ids": [self.company.id]})):
+            response = self._print(self.employee_b, partner, context)
+            self.assertEqual(response.status_code, 403, (partner.name, context))
+            for secret in ("3,456.78", "2,222.22", self.only_a.name):
+                self.assertNotIn(secret, response.text)
+
+    def test_portal_customer_gets_nothing(self):
+        for partner in (self.shared, self.only_a, self.portal.partner_id):
+            response = self._print(self.portal, partner)
+            self.assertEqual(response.status_code, 403)
+            self.assertNotIn("3,456.78", response.text)
+            self.assertNotIn("Statement of Account", response.text)
