@@ -12,6 +12,7 @@
     "data": [
         "security/collections_security.xml",
         "security/ir.model.access.csv",
+        "security/discuss_channel_security.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
         "data/discuss_channel_data.xml",

@@ -23,3 +23,7 @@ from . import collection_promise
 from . import collection_summary
 from . import collection_analysis
 from . import report_statement_of_account
+from . import discuss_channel
+from . import res_company_channel
+from . import res_users
+from . import res_groups
