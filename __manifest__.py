@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "account_collections_mx contributors",
     "website": "https://github.com/account-collections-mx/account_collections_mx",
-    "depends": ["account", "mail", "l10n_mx"],
+    "depends": ["account", "mail", "phone_validation", "l10n_mx"],
     "external_dependencies": {"python": ["requests", "lxml", "stdnum"]},
     "data": [
         "security/collections_security.xml",

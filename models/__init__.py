@@ -4,6 +4,7 @@ from . import collection_policy
 from . import collection_policy_stage
 from . import collection_event
 from . import res_partner
+from . import res_partner_phone
 from . import account_move
 from . import res_config_settings
 from . import collection_engine

@@ -16,3 +16,4 @@ from . import test_review_tray_tours
 
 from . import test_rpc_surface
 from . import test_collection_channel
+from . import test_whatsapp_webhook
