@@ -612,19 +612,21 @@ class AccountMove(models.Model):
         return lines
 
     def _collection_reminder_ids(self):
-        """Ids of the invoices listed by the reminder being rendered.
+        """The invoices grouped in one message, passed in the context: per leading invoice
+        (``collection_groups``, several messages rendered together) or for the one message
+        rendered (``collection_move_ids``); without it, just these invoices.
 
-        The grouping keys of the context are set by the collections engine, which renders
-        as superuser; anyone else (e.g. a user previewing the template) gets only the
-        invoices rendered, and only if they may read them.
+        The engine renders as superuser; anyone else (e.g. a user previewing a template)
+        gets a list only of invoices they may read (else an access error).
         """
-        if not self.env.su:
-            self.check_access("read")
-            return self.ids
         groups = self.env.context.get("collection_groups") or {}
         if len(self) == 1 and self.id in groups:
-            return groups[self.id]
-        return self.env.context.get("collection_move_ids") or self.ids
+            ids = groups[self.id]
+        else:
+            ids = self.env.context.get("collection_move_ids") or self.ids
+        if not self.env.su:
+            (self | self.browse(ids)).check_access("read")
+        return ids
 
     def _collection_reminder_total(self):
         ids = self._collection_reminder_ids()

@@ -315,20 +315,23 @@ class TestRpcSurface(CollectionsCommon):
     def test_sweep_as_employee_of_another_company(self):
         self._sweep(self.employee_b)
 
-    def test_reminder_lines_context_ignored_outside_the_engine(self):
-        """The template helpers list the grouped invoices only when the engine renders."""
-        own = self.move_b.with_user(self.employee_b).with_context(
-            collection_move_ids=self.moves_a.ids,
-            collection_groups={self.move_b.id: self.moves_a.ids})
-        lines = own._collection_reminder_lines()
-        self.assertEqual([line["number"] for line in lines], [self.move_b.name])
-        self.assertNotIn("4,321.09", own._collection_reminder_total())
+    def test_reminder_lines_list_only_readable_invoices_outside_the_engine(self):
+        """The template helpers list the invoices of the context for the engine (superuser);
+        anyone else only invoices they may read."""
+        own = self.move_b.with_user(self.employee_b)
+        for context in ({"collection_move_ids": self.moves_a.ids},
+                        {"collection_groups": {self.move_b.id: self.moves_a.ids}}):
+            with self.assertRaises(AccessError):
+                own.with_context(**context)._collection_reminder_lines()
+            with self.assertRaises(AccessError):
+                own.with_context(**context)._collection_reminder_total()
+        self.assertEqual([line["number"] for line in own._collection_reminder_lines()],
+                         [self.move_b.name])
         with self.assertRaises(AccessError):
             self.moves_a[0].with_user(self.employee_b)._collection_reminder_lines()
         grouped = self.moves_a[0].sudo().with_context(
             collection_groups={self.moves_a[0].id: self.moves_a.ids})._collection_reminder_lines()
         self.assertEqual(len(grouped), 2)
-
 
 
 @tagged("post_install", "-at_install")
