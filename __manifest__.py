@@ -7,11 +7,12 @@
     "license": "LGPL-3",
     "author": "account_collections_mx contributors",
     "website": "https://github.com/account-collections-mx/account_collections_mx",
-    "depends": ["account", "mail", "l10n_mx"],
+    "depends": ["account", "mail", "phone_validation", "l10n_mx"],
     "external_dependencies": {"python": ["requests", "lxml", "python-stdnum"]},
     "data": [
         "security/collections_security.xml",
         "security/ir.model.access.csv",
+        "security/discuss_channel_security.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
         "data/discuss_channel_data.xml",

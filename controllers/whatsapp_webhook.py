@@ -1,6 +1,7 @@
-import hmac
 import json
 import logging
+
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from odoo import http
 from odoo.http import request
@@ -8,6 +9,9 @@ from odoo.http import request
 from ..tools import whatsapp
 
 _logger = logging.getLogger(__name__)
+
+#: largest webhook body accepted (WhatsApp sends a few kilobytes)
+MAX_BODY = 1024 * 1024
 
 
 class CollectionsWhatsAppWebhook(http.Controller):
@@ -19,32 +23,38 @@ class CollectionsWhatsAppWebhook(http.Controller):
         token = params.get("hub.verify_token") or ""
         companies = request.env["res.company"].sudo().search([("collection_wa_verify_token", "!=", False)])
         if params.get("hub.mode", "subscribe") == "subscribe" and token and any(
-                hmac.compare_digest(c.collection_wa_verify_token, token) for c in companies):
+                whatsapp.same_token(c.collection_wa_verify_token, token) for c in companies):
             return request.make_response(params.get("hub.challenge") or "",
                                          headers=[("Content-Type", "text/plain")])
         return request.make_response("Forbidden", status=403)
 
     @http.route("/collections/whatsapp/webhook", type="http", auth="public", methods=["POST"],
-                csrf=False, save_session=False)
+                csrf=False, save_session=False, max_content_length=MAX_BODY + 1)
     def receive(self, **_params):
-        raw = request.httprequest.get_data()
+        # the size first: a body over the cap is neither read whole nor hashed
+        if (request.httprequest.content_length or 0) > MAX_BODY:
+            return request.make_response("Payload Too Large", status=413)
+        try:
+            # a body sent without Content-Length (chunked) is read up to one byte past
+            # the cap, never further
+            raw = request.httprequest.get_data()
+        except RequestEntityTooLarge:
+            return request.make_response("Payload Too Large", status=413)
+        if len(raw) > MAX_BODY:
+            return request.make_response("Payload Too Large", status=413)
         header = request.httprequest.headers.get("X-Hub-Signature-256")
         companies = request.env["res.company"].sudo().search([("collection_wa_app_secret", "!=", False)])
-        company = next((c for c in companies
-                        if whatsapp.verify_signature(c.collection_wa_app_secret, raw, header)), None)
-        if not company:
+        verified = companies.filtered(
+            lambda c: whatsapp.verify_signature(c.collection_wa_app_secret, raw, header))
+        if not verified:
             _logger.warning("WhatsApp webhook refused: bad or missing signature")
             return request.make_response("Forbidden", status=403)
         try:
             payload = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
+            payload = None
+        if not isinstance(payload, dict):
             return request.make_response("Bad Request", status=400)
-        # the company whose number received it, when several share an app secret
-        statuses, messages = whatsapp.parse_webhook(payload)
-        phone_ids = {item.get("phone_number_id") for item in statuses + messages} - {None}
-        if phone_ids:
-            owner = companies.filtered(lambda c: c.collection_wa_phone_number_id in phone_ids)[:1]
-            company = owner or company
-        request.env["collection.event"].sudo().with_company(company)._collection_wa_webhook(
-            payload, company)
+        # each item goes to the verified company whose phone number id it names
+        request.env["collection.event"].sudo()._collection_wa_webhook(payload, verified)
         return request.make_response("OK", headers=[("Content-Type", "text/plain")])

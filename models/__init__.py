@@ -4,6 +4,7 @@ from . import collection_policy
 from . import collection_policy_stage
 from . import collection_event
 from . import res_partner
+from . import res_partner_phone
 from . import account_move
 from . import account_move_worklist
 from . import res_config_settings
@@ -33,3 +34,7 @@ from . import collection_portal_access
 from . import collection_event_portal
 from . import res_partner_portal
 from . import account_move_portal
+from . import discuss_channel
+from . import res_company_channel
+from . import res_users
+from . import res_groups

@@ -631,11 +631,19 @@ class AccountMove(models.Model):
     def _collection_reminder_ids(self):
         """The invoices grouped in one message, passed in the context: per leading invoice
         (``collection_groups``, several messages rendered together) or for the one message
-        rendered (``collection_move_ids``); without it, just these invoices."""
+        rendered (``collection_move_ids``); without it, just these invoices.
+
+        The engine renders as superuser; anyone else (e.g. a user previewing a template)
+        gets a list only of invoices they may read (else an access error).
+        """
         groups = self.env.context.get("collection_groups") or {}
         if len(self) == 1 and self.id in groups:
-            return groups[self.id]
-        return self.env.context.get("collection_move_ids") or self.ids
+            ids = groups[self.id]
+        else:
+            ids = self.env.context.get("collection_move_ids") or self.ids
+        if not self.env.su:
+            (self | self.browse(ids)).check_access("read")
+        return ids
 
     def _collection_amount_text(self, amount, currency, with_code):
         """``$ 1,500.00``, with the currency code (``$ 500.00 USD``) when it could be taken

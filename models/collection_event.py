@@ -253,7 +253,8 @@ class CollectionEvent(models.Model):
                 for e in hand_overs})
 
     def _collection_alert_digest(self, now):
-        """One message in the Collections channel for the batch's alerts (one company)."""
+        """One message in the company's Collections channel for the batch's alerts (one
+        company: only that company's collectors read it)."""
         if not self:
             return
         lines = []
@@ -267,7 +268,7 @@ class CollectionEvent(models.Model):
             link = Markup('<a href="/odoo/action-account.action_move_out_invoice_type/%s">%s</a>') % (
                 move.id, move.name)
             lines.append(Markup("<li>%s %s</li>") % (text, link))
-        channel = self.env.ref("account_collections_mx.channel_collections", raise_if_not_found=False)
+        channel = self.env["discuss.channel"]._collection_channel(self.company_id[:1])
         if channel:
             body = Markup("<p>%s</p><ul>%s</ul>") % (
                 _("Collections alert (%(company)s): %(count)s invoice(s) reached an alert stage.",

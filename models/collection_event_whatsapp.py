@@ -6,6 +6,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
+from odoo.osv import expression
 from odoo.tools import format_date
 
 from ..tools import cadence, whatsapp
@@ -175,18 +176,39 @@ class CollectionEvent(models.Model):
 
     # ------------------------------------------------------------------ webhook
     @api.model
-    def _collection_wa_webhook(self, payload, company):
-        """Apply a verified webhook payload: delivery statuses and inbound replies."""
+    def _collection_wa_webhook(self, payload, companies):
+        """Apply a verified webhook payload: delivery statuses and inbound replies.
+
+        :param companies: the companies whose app secret verified the signature; each item
+            belongs to the one of them whose phone number id it names (several companies
+            may share an app secret), items naming none of them are ignored
+        """
         statuses, messages = whatsapp.parse_webhook(payload)
-        for status in statuses:
-            self._collection_wa_status(status)
-        for message in messages:
-            self._collection_wa_inbound(message, company)
-        return len(statuses) + len(messages)
+        done = 0
+        for kind, items in (("status", statuses), ("message", messages)):
+            for item in items:
+                company = companies.filtered(
+                    lambda c, i=item: i["phone_number_id"]
+                    and c.collection_wa_phone_number_id == i["phone_number_id"])
+                if len(company) != 1:
+                    _logger.warning("WhatsApp webhook: %s for phone number id %s ignored (%s "
+                                    "verified companies own it)", kind, item["phone_number_id"],
+                                    len(company))
+                    continue
+                company = company.sudo()
+                if kind == "status":
+                    self.with_company(company)._collection_wa_status(item, company)
+                else:
+                    self.with_company(company)._collection_wa_inbound(item, company)
+                done += 1
+        return done
 
     @api.model
-    def _collection_wa_status(self, status):
-        events = self.sudo().search([("provider_ref", "=", status["id"]), ("channel", "=", "whatsapp")])
+    def _collection_wa_status(self, status, company):
+        if not status.get("id"):
+            return
+        events = self.sudo().search([("provider_ref", "=", status["id"]), ("channel", "=", "whatsapp"),
+                                     ("company_id", "=", company.id)])
         new = status.get("status")
         for event in events:
             if event.state == "failed":
@@ -198,22 +220,33 @@ class CollectionEvent(models.Model):
                 event.sudo().write({"delivery_status": new})
 
     @api.model
-    def _collection_wa_find_partner(self, number):
-        tail = (number or "")[-4:]
-        if not tail:
-            return self.env["res.partner"]
-        candidates = self.env["res.partner"].sudo().search(
-            ["|", ("mobile", "ilike", tail), ("phone", "ilike", tail)], limit=200)
-        matches = candidates.filtered(lambda p: whatsapp.same_number(p.mobile, number)
-                                      or whatsapp.same_number(p.phone, number))
-        return matches.commercial_partner_id[:1]
+    def _collection_wa_find_partners(self, number, company):
+        """The customers (commercial entities) of ``company`` (or shared) whose mobile or
+        phone is this number, found by the whole number in every form it may be stored in
+        (``+52``/``+521``/``0052``, national, ``044``/``045``/``01``), never by a part."""
+        phone = whatsapp.normalize_phone(number)
+        Partner = self.env["res.partner"].sudo()
+        if not phone:
+            return Partner
+        international, national = whatsapp.number_forms(phone)
+        e164 = ["+" + form for form in international]
+        forms = [[("phone_sanitized", "in", e164)]]
+        forms += [[("phone_mobile_search", "=", form)] for form in e164 + national]
+        partners = Partner.search(expression.AND([
+            [("company_id", "in", [False, company.id])], expression.OR(forms)]))
+        # the database compares digits: keep those whose number really is this one
+        partners = partners.filtered(lambda p: whatsapp.same_number(p.mobile, phone)
+                                     or whatsapp.same_number(p.phone, phone))
+        return partners.commercial_partner_id
 
     @api.model
     def _collection_wa_inbound(self, message, company):
-        Message = self.env["collection.whatsapp.message"].sudo()
+        Message = self.env["collection.whatsapp.message"].sudo().with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True)
         if not message.get("id") or Message.search_count([("wamid", "=", message["id"])], limit=1):
             return False  # a replayed delivery changes nothing
-        partner = self._collection_wa_find_partner(message.get("from"))
+        candidates = self._collection_wa_find_partners(message.get("from"), company)
+        partner = candidates if len(candidates) == 1 else self.env["res.partner"]
         move = self.env["account.move"]
         if partner:
             move = self.env["account.move"].sudo().search([
@@ -229,14 +262,15 @@ class CollectionEvent(models.Model):
             "move_id": move.id, "phone": message.get("from"), "body": text, "kind": kind,
         })
         if not partner:
-            _logger.info("WhatsApp message from an unknown number %s", message.get("from"))
+            record._collection_hand_over_unmatched(candidates)
             return record
+        # an internal note: read by the collectors, never emailed to the customer
         body = Markup("<b>%s</b><br/>%s") % (_("WhatsApp from +%s:", message.get("from")), text)
         partner.sudo().message_post(body=body, author_id=partner.id, message_type="comment",
-                                    subtype_xmlid="mail.mt_comment")
+                                    subtype_xmlid="mail.mt_note")
         if move:
             move.sudo().message_post(body=body, author_id=partner.id, message_type="comment",
-                                     subtype_xmlid="mail.mt_comment")
+                                     subtype_xmlid="mail.mt_note")
         partner.sudo().collection_wa_last_inbound = fields.Datetime.now()
         if kind != "acknowledgement":
             self._collection_wa_hand_over(partner, move, kind, text)

@@ -1,6 +1,7 @@
 import datetime as dt
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 from ..tools import summary
 
@@ -15,14 +16,23 @@ class ReportStatementOfAccount(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
+        """Read as the user who prints: only collectors get it, for the customers and the
+        receivable items they may read (record rules of the current company); the
+        collections engine sends it as superuser."""
+        if not self.env.su and not self.env.user.has_group(
+                "account_collections_mx.group_collection_user"):
+            raise AccessError(_("Only Collections Users can print statements of account."))
         data = data or {}
         company = self.env.company
         date_to = fields.Date.to_date(data.get("date_to")) or fields.Date.context_today(self)
         date_from = fields.Date.to_date(data.get("date_from")) or date_to - dt.timedelta(days=30)
-        partners = self.env["res.partner"].browse(docids).commercial_partner_id
+        partners = self.env["res.partner"].browse(docids)
+        partners.check_access("read")
+        partners = partners.commercial_partner_id
+        partners.check_access("read")
         banks = company.partner_id.bank_ids
         statements = {}
-        Line = self.env["account.move.line"].sudo()
+        Line = self.env["account.move.line"]
         for partner in partners:
             base = [("partner_id", "child_of", partner.id), ("company_id", "=", company.id),
                     ("account_id.account_type", "=", "asset_receivable"),

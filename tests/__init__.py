@@ -22,3 +22,6 @@ from . import test_collection_tasks
 from . import test_customer_page
 from . import test_customer_page_matching
 from . import test_collection_worklists
+from . import test_rpc_surface
+from . import test_collection_channel
+from . import test_whatsapp_webhook

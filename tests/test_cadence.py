@@ -529,7 +529,7 @@ class TestCadencePlanningSetBased(CollectionsCommon):
                  for i, partner in enumerate((self.customer, self.customer, other))]
         for move in moves:
             move.sudo().collection_stage_id = self.stage[3]
-        channel = self.env.ref("account_collections_mx.channel_collections")
+        channel = self.env["discuss.channel"].search([("collection_company_id", "=", self.company.id)])
         before = channel.message_ids
         self.run_at(at("2026-12-17"))  # D+7: email + WhatsApp + team alert
         alerts = self.Event.search([("move_id", "in", [m.id for m in moves]), ("channel", "=", "alert")])

@@ -61,6 +61,23 @@ def same_number(a, b):
     return bool(na) and na == nb
 
 
+def number_forms(number):
+    """The digit forms a stored number of this customer may take, international first.
+
+    :param number: a normalised number (``525512345678``)
+    :return: (international forms, Mexican national forms): ``(["525512345678",
+        "5215512345678"], ["5512345678", "0445512345678", "0455512345678", "015512345678"])``;
+        no national form for a number of another country
+    """
+    if not number:
+        return [], []
+    if number.startswith(MX) and len(number) == 12:
+        national = number[2:]
+        return ([number, MX + "1" + national],
+                [national, "044" + national, "045" + national, "01" + national])
+    return [number], []
+
+
 def template_payload(to, template_name, language, parameters):
     """JSON body of a template message (Cloud API ``POST /{version}/{phone-id}/messages``)."""
     payload = {
@@ -87,10 +104,18 @@ def signature(app_secret, raw_body):
 
 
 def verify_signature(app_secret, raw_body, header):
-    """True only when ``header`` is the HMAC-SHA256 of the raw body with the app secret."""
-    if not app_secret or not header:
+    """True only when ``header`` is the HMAC-SHA256 of the raw body with the app secret
+    (a header that is not ASCII is simply not it)."""
+    if not app_secret or not header or not header.isascii():
         return False
     return hmac.compare_digest(signature(app_secret, raw_body), header.strip())
+
+
+def same_token(expected, given):
+    """Constant-time comparison of two secrets of any characters (never raises)."""
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(str(expected).encode(), str(given).encode())
 
 
 def fold(text):
@@ -142,33 +167,50 @@ def parse_webhook(payload):
         message: {"id": wamid, "from": number, "text": body, "name": profile name}
     """
     statuses, messages = [], []
-    for entry in (payload or {}).get("entry", []) or []:
-        for change in entry.get("changes", []) or []:
-            value = change.get("value") or {}
-            phone_id = (value.get("metadata") or {}).get("phone_number_id")
-            names = {c.get("wa_id"): (c.get("profile") or {}).get("name")
-                     for c in value.get("contacts", []) or []}
-            for status in value.get("statuses", []) or []:
-                errors = status.get("errors") or []
+    for entry in _objects(_get(payload, "entry")):
+        for change in _objects(_get(entry, "changes")):
+            value = _get(change, "value")
+            phone_id = _text(_get(_get(value, "metadata"), "phone_number_id")) or None
+            names = {_text(_get(c, "wa_id")): _text(_get(_get(c, "profile"), "name"))
+                     for c in _objects(_get(value, "contacts"))}
+            for status in _objects(_get(value, "statuses")):
                 statuses.append({
                     "phone_number_id": phone_id,
-                    "id": status.get("id"),
-                    "status": status.get("status"),
+                    "id": _text(_get(status, "id")) or None,
+                    "status": _text(_get(status, "status")) or None,
                     "error": "; ".join(
-                        f"{e.get('code')}: {e.get('title') or e.get('message')}" for e in errors),
+                        f"{_text(_get(e, 'code'))}: "
+                        f"{_text(_get(e, 'title')) or _text(_get(e, 'message'))}"
+                        for e in _objects(_get(status, "errors"))),
                 })
-            for message in value.get("messages", []) or []:
-                kind = message.get("type")
+            for message in _objects(_get(value, "messages")):
+                kind = _text(_get(message, "type"))
                 if kind == "text":
-                    text = (message.get("text") or {}).get("body", "")
+                    text = _text(_get(_get(message, "text"), "body"))
                 elif kind == "button":
-                    text = (message.get("button") or {}).get("text", "")
+                    text = _text(_get(_get(message, "button"), "text"))
                 elif kind == "interactive":
-                    inter = message.get("interactive") or {}
-                    text = (inter.get("button_reply") or inter.get("list_reply") or {}).get("title", "")
+                    inter = _get(message, "interactive")
+                    reply = _get(inter, "button_reply") or _get(inter, "list_reply")
+                    text = _text(_get(reply, "title"))
                 else:
                     text = f"[{kind}]"
-                messages.append({"phone_number_id": phone_id, "id": message.get("id"),
-                                 "from": message.get("from"), "text": text,
-                                 "name": names.get(message.get("from"))})
+                sender = _text(_get(message, "from")) or None
+                messages.append({"phone_number_id": phone_id,
+                                 "id": _text(_get(message, "id")) or None,
+                                 "from": sender, "text": text, "name": names.get(sender)})
     return statuses, messages
+
+
+def _get(obj, key):
+    """``obj[key]`` of a JSON object, else None (a malformed payload is read as empty)."""
+    return obj.get(key) if isinstance(obj, dict) else None
+
+
+def _objects(value):
+    """The JSON objects of a JSON array (anything else is skipped)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _text(value):
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""

@@ -106,3 +106,35 @@ def test_parse_webhook():
     assert messages == [{"phone_number_id": None, "id": "wamid.in", "from": "5215512345678",
                          "text": "ya pagué", "name": "Ana"}]
     assert wa.parse_webhook({}) == ([], [])
+
+
+def test_signature_and_token_of_any_characters_never_raise():
+    body = b'{"entry": []}'
+    assert not wa.verify_signature("s3cret", body, "sha256=caf\xe9")
+    assert not wa.verify_signature("s3cret", body, "sha256=€")
+    assert wa.same_token("verify-me", "verify-me")
+    assert not wa.same_token("verify-me", "café")
+    assert not wa.same_token("verify-é", "verify-e")
+    assert wa.same_token("verify-é", "verify-é")
+    assert not wa.same_token("", "")
+
+
+def test_number_forms():
+    assert wa.number_forms("525512345678") == (
+        ["525512345678", "5215512345678"],
+        ["5512345678", "0445512345678", "0455512345678", "015512345678"])
+    assert wa.number_forms("14155552671") == (["14155552671"], [])
+    assert wa.number_forms(None) == ([], [])
+
+
+@pytest.mark.parametrize("payload", [
+    [], "x", 3, None, {"entry": "x"}, {"entry": [1, "a", None]},
+    {"entry": [{"changes": "x"}]}, {"entry": [{"changes": [{"value": "bad"}]}]},
+    {"entry": [{"changes": [{"value": {"messages": [{"type": "text", "text": "no body"}],
+                                       "statuses": [{"errors": "x"}], "contacts": [3],
+                                       "metadata": []}}]}]},
+])
+def test_parse_webhook_malformed_never_raises(payload):
+    statuses, messages = wa.parse_webhook(payload)
+    assert all(m["text"] == "" for m in messages)
+    assert all(s["error"] == "" for s in statuses)

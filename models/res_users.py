@@ -1,0 +1,18 @@
+from odoo import api, models
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        users = super().create(vals_list)
+        self.env["discuss.channel"]._collection_sync_members(users)
+        return users
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"groups_id", "company_ids", "active", "share"} & set(vals) or any(
+                key.startswith(("in_group_", "sel_groups_")) for key in vals):
+            self.env["discuss.channel"]._collection_sync_members(self)
+        return res
