@@ -1,1 +1,2 @@
 from . import whatsapp_webhook
+from . import payment_plan

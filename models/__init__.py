@@ -23,3 +23,12 @@ from . import collection_promise
 from . import collection_summary
 from . import collection_analysis
 from . import report_statement_of_account
+from . import collection_event_reply
+from . import collection_payment_plan
+from . import collection_payment_plan_engine
+from . import collection_event_plan
+from . import account_move_plan
+from . import account_move_bounce
+from . import res_partner_bounce
+from . import mail_thread_collection
+from . import collection_summary_plan

@@ -101,11 +101,12 @@ class CollectionEvent(models.Model):
 
     def init(self):
         # The database itself refuses a second live event for the same invoice, stage and
-        # channel: an invoice gets each stage at most once, whatever runs at the same time.
+        # channel: an invoice gets each stage at most once, whatever runs at the same time
+        # (outbound: the customer's messages, logged as inbound events, are not stages).
         self.env.cr.execute(
             """CREATE UNIQUE INDEX IF NOT EXISTS collection_event_once_per_stage
                ON collection_event (move_id, COALESCE(stage_id, 0), channel)
-               WHERE state != 'failed'"""
+               WHERE state != 'failed' AND direction = 'out'"""
         )
 
     @api.model_create_multi

@@ -14,3 +14,4 @@ from . import test_collection_analysis_statement
 from . import test_security_models
 from . import test_review_tray_tours
 
+from . import test_replies
