@@ -26,7 +26,7 @@ class CollectionsPaymentPlan(http.Controller):
         return plan.with_context(lang=lang) if lang else plan
 
     @http.route("/collections/plan/<int:plan_id>", type="http", auth="public", methods=["GET"],
-                sitemap=False)
+                website=True, sitemap=False)
     def plan_page(self, plan_id, access_token=None, **params):
         plan = self._plan_from_token(plan_id, access_token)
         return request.render("account_collections_mx.payment_plan_page", {
@@ -37,7 +37,7 @@ class CollectionsPaymentPlan(http.Controller):
         })
 
     @http.route("/collections/plan/<int:plan_id>/accept", type="http", auth="public",
-                methods=["POST"], csrf=True, sitemap=False)
+                methods=["POST"], csrf=True, website=True, sitemap=False)
     def plan_accept(self, plan_id, access_token=None, **_params):
         plan = self._plan_from_token(plan_id, access_token)
         if plan.state == "proposed":

@@ -64,16 +64,16 @@ class ResPartner(models.Model):
         return self.commercial_partner_id._collection_plan_wizard_action()
 
     def _collection_plan_wizard_action(self, moves=None):
+        context = {"default_partner_id": self[:1].commercial_partner_id.id}
+        if moves:
+            context["default_move_ids"] = [(6, 0, moves.ids)]
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Prepare a payment plan"),
             "res_model": "collection.payment.plan.wizard",
             "view_mode": "form",
             "target": "new",
-            "context": {
-                "default_partner_id": self[:1].commercial_partner_id.id,
-                "default_move_ids": [(6, 0, moves.ids)] if moves else [],
-            },
+            "context": context,
         }
 
 

@@ -15,3 +15,4 @@ from . import test_security_models
 from . import test_review_tray_tours
 
 from . import test_replies
+from . import test_payment_plan

@@ -1,0 +1,376 @@
+"""Payment plans: prepared, proposed, accepted from the link (anonymous, CSRF), paid on
+time with Register Payment, broken, done; instalment reminders inside the contact
+window; never a reminder of the plan and of the cadence for the same invoices."""
+
+import datetime as dt
+import re
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import CollectionsCommon
+
+# Mexico City is UTC-6 in December
+PREPARED = dt.datetime(2026, 11, 24, 16, 0)   # Tuesday 10:00 local
+D3 = dt.datetime(2026, 12, 7, 15, 0)          # Monday 09:00: D-3 of an instalment due 10 Dec
+
+
+def local(day, hour, minute=0):
+    """A local Mexico City time (UTC-6 in winter) as naive UTC."""
+    return dt.datetime.combine(fields.Date.to_date(day), dt.time(hour, minute)) + dt.timedelta(hours=6)
+
+
+class PlanCommon(CollectionsCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.collector = new_test_user(
+            cls.env, login="cobrador_planes", groups="account_collections_mx.group_collection_user",
+            company_id=cls.company.id, company_ids=[cls.company.id], email="cobrador@example.mx")
+        cls.customer.collection_responsible_id = cls.collector
+        cls.Plan = cls.env["collection.payment.plan"]
+
+    def setUp(self):
+        super().setUp()
+        self.inv1 = self.make_invoice("2026-11-20", amount=3000)
+        self.inv2 = self.make_invoice("2026-11-20", amount=1000)
+        self.run_at(local("2026-11-23", 9))  # the cadence reached D+3 ("payment pending")
+        self.stage_before = self.inv1.collection_stage_id
+        self.assertEqual(self.stage_before, self.stage[3])
+
+    def prepare(self, count=2, every=14, first="2026-12-10", down=0.0, down_date=None, user=None):
+        action = self.customer.with_user(user or self.collector).action_collection_payment_plan()
+        with freeze_time(PREPARED):
+            wizard = self.env["collection.payment.plan.wizard"].with_user(user or self.collector) \
+                .with_context(**action["context"]).create({
+                    "instalment_count": count, "interval_days": every, "first_date": first,
+                    "down_payment": down, "down_payment_date": down_date})
+            self.assertEqual(wizard.move_ids, self.inv1 | self.inv2)
+            result = wizard.action_create()
+        return self.Plan.browse(result["res_id"])
+
+    def accept(self, plan):
+        with freeze_time(PREPARED):
+            plan.with_user(self.collector).action_mark_accepted()
+
+    def plan_run(self, when):
+        with freeze_time(when):
+            return self.Plan._collection_plan_run(now=when)
+
+    def plan_events(self, plan, **domain):
+        dom = [("plan_id", "=", plan.id)] + [(k, "=", v) for k, v in domain.items()]
+        return self.Event.search(dom, order="id")
+
+    def tasks(self, record):
+        return self.env["mail.activity"].search([("res_model", "=", record._name),
+                                                 ("res_id", "=", record.id)])
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentPlan(PlanCommon):
+
+    def test_prepared_for_the_customer(self):
+        # from an invoice, the wizard starts with that invoice
+        action = self.inv2.with_user(self.collector).action_collection_payment_plan()
+        wizard = self.env["collection.payment.plan.wizard"].with_user(self.collector) \
+            .with_context(**action["context"]).create({"first_date": "2026-12-10"})
+        self.assertEqual(wizard.move_ids, self.inv2)
+        self.assertEqual(wizard.amount_total, 1000)
+        # from the customer, with all its invoices in collections
+        plan = self.prepare(count=3, every=15, first="2026-12-01", down=400, down_date="2026-11-26")
+        self.assertEqual(plan.state, "draft")
+        self.assertEqual(plan.partner_id, self.customer)
+        self.assertEqual(plan.amount_total, 4000)
+        self.assertTrue(plan.name.startswith("CONV/"))
+        self.assertEqual([(str(ln.date), ln.amount, ln.is_down_payment) for ln in plan.line_ids], [
+            ("2026-11-26", 400.0, True), ("2026-12-01", 1200.0, False),
+            ("2026-12-16", 1200.0, False), ("2026-12-31", 1200.0, False)])
+        self.assertEqual(plan.line_ids.mapped("label"), ["Down payment", "1 of 3", "2 of 3", "3 of 3"])
+        # editable while a draft, the instalments must still add up
+        plan.line_ids[-1].with_user(self.collector).amount = 1000
+        with self.assertRaises(UserError):
+            plan.with_user(self.collector).action_mark_accepted()
+        plan.line_ids[-1].with_user(self.collector).amount = 1200
+        self.assertEqual(self.inv1.collection_state, "active", "a draft changes nothing")
+
+    def test_bad_input(self):
+        with self.assertRaises(UserError):
+            self.prepare(down=5000)
+        Wizard = self.env["collection.payment.plan.wizard"].with_user(self.collector)
+        with self.assertRaises(ValidationError):
+            Wizard.with_context(default_partner_id=self.customer.id).create(
+                {"instalment_count": 0, "first_date": "2026-12-10"}).action_create()
+        other = self.env["res.partner"].create({"name": "Otro Cliente", "email": "o@example.mx"})
+        with self.assertRaises(ValidationError):
+            self.Plan.with_user(self.collector).create({
+                "partner_id": other.id, "move_ids": [(6, 0, self.inv1.ids)]})
+
+    def test_proposal_email_with_the_link_inside_the_window(self):
+        plan = self.prepare()
+        with freeze_time(PREPARED):
+            plan.with_user(self.collector).action_propose()
+        self.assertEqual(plan.state, "proposed")
+        event = self.plan_events(plan, plan_step="proposal")
+        self.assertEqual((event.channel, event.state, event.direction), ("email", "sent", "out"))
+        message = event.mail_message_id
+        self.assertEqual(message.partner_ids, self.customer)
+        self.assertIn(f"/collections/plan/{plan.id}?access_token={plan.access_token}", message.body)
+        self.assertEqual(self.inv1.collection_state, "active", "proposed: the cadence goes on")
+
+    def test_proposal_outside_the_window_waits(self):
+        plan = self.prepare()
+        evening = local("2026-11-24", 20, 1)
+        with freeze_time(evening):
+            plan.with_user(self.collector).action_propose()
+        self.assertTrue(plan.proposal_pending)
+        self.assertFalse(self.plan_events(plan))
+        self.plan_run(local("2026-11-25", 7, 59))
+        self.assertFalse(self.plan_events(plan))
+        self.plan_run(local("2026-11-25", 8, 0))
+        self.assertEqual(self.plan_events(plan, plan_step="proposal").state, "sent")
+        self.assertFalse(plan.proposal_pending)
+
+    def test_accepted_plan_replaces_the_cadence_and_never_doubles(self):
+        # a cadence reminder waits for the window when the plan starts
+        self.run_at(local("2026-11-27", 20, 30))  # D+7 due, after the window
+        waiting = self.events(self.inv1, channel="email", stage_id=self.stage[7].id)
+        self.assertEqual(waiting.state, "scheduled")
+        plan = self.prepare()
+        self.accept(plan)
+        stage = self.inv1.collection_stage_id
+        self.assertEqual(stage, self.stage[7], "D+7 was planned (its email waited)")
+        self.assertEqual(plan.state, "active")
+        self.assertEqual((self.inv1 | self.inv2).mapped("collection_state"), ["plan", "plan"])
+        self.assertEqual(waiting.state, "skipped")
+        self.assertEqual(waiting.skip_reason, "Under a payment plan")
+        accepted = self.plan_events(plan, direction="in")
+        self.assertEqual((accepted.channel, accepted.state), ("phone", "received"))
+        # cadence and plan run together for weeks: only the plan's reminders go
+        known = self.Event.search([]).ids
+        for day in ("2026-12-04", "2026-12-07", "2026-12-08", "2026-12-10"):
+            self.run_at(local(day, 9))
+            self.plan_run(local(day, 9))
+            self.plan_run(local(day, 9, 30))  # a second run changes nothing
+        cadence = self.Event.search([("move_id", "in", (self.inv1 | self.inv2).ids),
+                                     ("id", "not in", known)])
+        self.assertFalse(cadence, "no cadence event for invoices under a plan")
+        sent = self.plan_events(plan, channel="email", state="sent").filtered("plan_line_id")
+        self.assertEqual(sent.mapped("plan_step"), ["before", "due"])
+        self.assertEqual(self.inv1.collection_stage_id, stage, "the stage is kept")
+
+    def test_instalment_reminder_at_the_window_edges(self):
+        plan = self.prepare()
+        self.accept(plan)
+        # Monday 7 Dec is D-3 of the instalment of 10 Dec
+        self.plan_run(local("2026-12-07", 7, 59))
+        self.assertFalse(self.plan_events(plan).filtered("plan_line_id"))
+        self.plan_run(local("2026-12-07", 19, 59))
+        before = self.plan_events(plan, plan_step="before")
+        self.assertEqual((before.state, fields.Datetime.to_datetime(before.done_at)),
+                         ("sent", local("2026-12-07", 19, 59)))
+        self.assertIn("is due on", before.mail_message_id.body)
+        # D0 (Thursday) at 20:01 waits; the next morning it goes
+        self.plan_run(local("2026-12-10", 20, 1))
+        self.assertFalse(self.plan_events(plan, plan_step="due"))
+        self.plan_run(local("2026-12-11", 8, 0))
+        self.assertEqual(self.plan_events(plan, plan_step="due").state, "sent")
+
+    def test_do_not_contact_and_holidays(self):
+        plan = self.prepare(first="2026-12-15")  # D-3 is Saturday 12 Dec
+        self.accept(plan)
+        self.plan_run(local("2026-12-12", 10))
+        self.assertFalse(self.plan_events(plan).filtered("plan_line_id"), "weekend: it waits")
+        self.customer.collection_do_not_contact = True
+        self.plan_run(local("2026-12-14", 10))
+        skipped = self.plan_events(plan, plan_step="before")
+        self.assertEqual(skipped.state, "skipped")
+        self.assertEqual(skipped.skip_reason, "The customer asked not to be contacted")
+
+    def test_paid_on_time_then_done(self):
+        plan = self.prepare()
+        self.accept(plan)
+        self.plan_run(D3)
+        with freeze_time("2026-12-09"):
+            self.pay(self.inv1, 2000)  # Register Payment: the first instalment
+        line1, line2 = plan.line_ids
+        self.assertEqual((line1.state, line1.amount_paid), ("paid", 2000))
+        self.assertEqual(line2.state, "pending")
+        self.plan_run(local("2026-12-10", 9))
+        self.assertFalse(self.plan_events(plan, plan_step="due"), "paid: no reminder")
+        self.plan_run(local("2026-12-21", 9))  # D-3 of the second
+        self.assertEqual(self.plan_events(plan, plan_step="before", plan_line_id=line2.id).state,
+                         "sent")
+        with freeze_time("2026-12-22"):
+            self.pay(self.inv1)
+            self.pay(self.inv2)
+        self.assertEqual(plan.state, "done")
+        self.assertEqual(line2.state, "paid")
+        self.assertEqual((self.inv1 | self.inv2).mapped("collection_state"), ["done", "done"])
+        self.assertFalse((self.inv1 | self.inv2).collection_plan_id)
+
+    def test_unpaid_instalment_breaks_the_plan(self):
+        plan = self.prepare()
+        self.accept(plan)
+        for when in (local("2026-12-07", 9), local("2026-12-10", 9), local("2026-12-13", 9)):
+            self.plan_run(when)
+        # D+3 is a Sunday: the collector's task now, the email on Monday
+        line = plan.line_ids[0]
+        task = self.plan_events(plan, plan_step="late", channel="activity")
+        self.assertEqual(task.state, "sent")
+        self.assertEqual(task.activity_id.user_id, self.collector)
+        self.assertFalse(self.plan_events(plan, plan_step="late", channel="email"))
+        self.plan_run(local("2026-12-14", 9))
+        self.assertEqual(self.plan_events(plan, plan_step="late", channel="email").state, "sent")
+        self.assertEqual(plan.state, "active")
+        # D+5: broken, alert and task, invoices back to their cadence where they were
+        self.plan_run(local("2026-12-15", 9))
+        self.assertEqual(plan.state, "broken")
+        self.assertEqual(self.plan_events(plan, plan_step="broken", channel="alert").state, "sent")
+        broken_task = self.plan_events(plan, plan_step="broken", channel="activity").activity_id
+        self.assertIn("Broken payment plan", broken_task.summary)
+        self.assertEqual((self.inv1 | self.inv2).mapped("collection_state"), ["active", "active"])
+        self.assertEqual(self.inv1.collection_stage_id, self.stage_before)
+        self.assertEqual(line.state, "pending")
+        # the cadence goes on from its stage (25 days overdue: the firm reminder was missed,
+        # the phone call of D+15 is due)
+        self.run_at(local("2026-12-15", 10))
+        self.assertEqual(self.inv1.collection_stage_id, self.stage[15])
+        self.assertEqual(set(self.events(self.inv1, stage_id=self.stage[7].id).mapped("state")),
+                         {"skipped"})
+        # nothing more from the plan
+        self.plan_run(local("2026-12-16", 9))
+        self.assertEqual(len(self.plan_events(plan, plan_step="broken")), 2)
+
+    def test_reply_to_an_instalment_reminder_says_it_paid(self):
+        plan = self.prepare()
+        self.accept(plan)
+        self.plan_run(D3)
+        reminder = self.plan_events(plan, plan_step="before").mail_message_id
+        raw = (f"From: pagos@esperanza.example.mx\nTo: cobranza@example.mx\n"
+               f"Subject: Re: {reminder.subject}\nMessage-Id: <plan-reply@esperanza.example.mx>\n"
+               f"In-Reply-To: {reminder.message_id}\nReferences: {reminder.message_id}\n"
+               "Content-Type: text/plain; charset=utf-8\n\nYa pagué la parcialidad, gracias.\n")
+        with freeze_time(local("2026-12-07", 11)):
+            self.env["mail.thread"].sudo().message_process(None, raw.encode())
+        event = self.Event.search([("direction", "=", "in"), ("channel", "=", "email"),
+                                   ("partner_id", "=", self.customer.id)])
+        self.assertEqual(event.reply_kind, "paid_check")
+        self.assertEqual(event.mail_message_id.model, "collection.payment.plan")
+        self.assertEqual(str(plan.hold_until), "2026-12-09")
+        self.plan_run(local("2026-12-09", 9))
+        self.assertEqual(plan.state, "active")
+        self.plan_run(local("2026-12-10", 9))
+        self.assertEqual(self.plan_events(plan, plan_step="due").state, "sent")
+
+    def test_cancel_gives_the_invoices_back(self):
+        plan = self.prepare()
+        self.accept(plan)
+        plan.with_user(self.collector).action_cancel()
+        self.assertEqual(plan.state, "cancelled")
+        self.assertEqual(self.inv1.collection_state, "active")
+        with self.assertRaises(UserError):
+            plan.with_user(self.collector).action_mark_accepted()
+
+    def test_one_open_plan_per_invoice(self):
+        plan = self.prepare()
+        self.accept(plan)
+        second = self.Plan.with_user(self.collector).create({
+            "partner_id": self.customer.id, "move_ids": [(6, 0, self.inv2.ids)],
+            "first_date": "2026-12-10", "instalment_count": 1})
+        second.action_generate_lines()
+        with self.assertRaises(UserError):
+            second.action_mark_accepted()
+
+    def test_weekly_summary_and_analysis(self):
+        active = self.prepare()
+        self.accept(active)
+        figures = self.env["collection.summary"]._collection_plan_figures(
+            self.company, fields.Date.to_date("2026-12-07"))
+        self.assertEqual(figures["active_count"], 1)
+        self.assertEqual(figures["active_amount"], 4000)
+        self.assertEqual((figures["next_week_count"], figures["next_week_amount"]), (1, 2000))
+        summary = self.env["collection.summary"]._collection_build(
+            self.company, fields.Date.to_date("2026-12-07"), send=False)
+        self.assertIn("Payment plans", summary.body_html)
+        analysis = self.env["collection.analysis"].search([("move_id", "=", self.inv1.id)])
+        self.assertEqual(analysis.collection_state, "plan")
+        lines = self.env["collection.payment.plan.line"].with_user(self.collector).search(
+            [("plan_state", "=", "active"), ("state", "=", "pending")])
+        self.assertEqual(sum(lines.mapped("amount_due")), 4000)
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentPlanSecurity(PlanCommon):
+
+    def test_other_company_and_portal_users(self):
+        plan = self.prepare()
+        other = self.setup_other_company(name="Otra Cobranza SA")["company"]
+        stranger = new_test_user(self.env, login="cobrador_otra",
+                                 groups="account_collections_mx.group_collection_user",
+                                 company_id=other.id, company_ids=[other.id])
+        self.assertFalse(self.Plan.with_user(stranger).search([("id", "=", plan.id)]))
+        for method in ("action_mark_accepted", "action_propose", "action_cancel",
+                       "action_generate_lines", "action_open_events", "action_preview"):
+            with self.assertRaises(AccessError, msg=method):
+                getattr(plan.with_user(stranger), method)()
+        portal = new_test_user(self.env, login="portal_planes", groups="base.group_portal",
+                               company_id=self.company.id, company_ids=[self.company.id])
+        with self.assertRaises(AccessError):
+            plan.with_user(portal).action_mark_accepted()
+        with self.assertRaises(AccessError):
+            plan.line_ids.with_user(portal).read(["amount"])
+        self.assertEqual(plan.state, "draft")
+
+    def test_collectors_cannot_delete_and_drafts_only(self):
+        plan = self.prepare()
+        with self.assertRaises(AccessError):
+            plan.with_user(self.collector).unlink()
+        self.accept(plan)
+        with self.assertRaises(UserError):
+            plan.with_user(self.collector).write({"instalment_count": 5})
+        with self.assertRaises(UserError):
+            plan.line_ids[0].with_user(self.collector).amount = 1
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentPlanLink(PlanCommon, HttpCase):
+    """The customer accepts from the link of the proposal, as an anonymous visitor."""
+
+    def test_accept_from_the_link(self):
+        plan = self.prepare()
+        with freeze_time(PREPARED):
+            plan.with_user(self.collector).action_propose()
+        url = f"/collections/plan/{plan.id}?access_token={plan.access_token}"
+        page = self.url_open(url)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(plan.name, page.text)
+        self.assertIn("Accept the payment plan", page.text)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        accept = f"/collections/plan/{plan.id}/accept"
+        # no CSRF token, or a wrong access token: nothing changes
+        refused = self.url_open(accept, data={"access_token": plan.access_token})
+        self.assertNotEqual(refused.status_code, 200)
+        wrong = self.url_open(accept, data={"access_token": "nope", "csrf_token": token})
+        self.assertEqual(wrong.status_code, 404)
+        self.assertEqual(self.url_open(f"/collections/plan/{plan.id}?access_token=nope").status_code,
+                         404)
+        self.assertEqual(plan.state, "proposed")
+        done = self.url_open(accept, data={"access_token": plan.access_token, "csrf_token": token})
+        self.assertEqual(done.status_code, 200)
+        self.assertIn("the payment plan is accepted", done.text)
+        self.assertNotIn("Accept the payment plan", done.text)
+        plan.invalidate_recordset()
+        self.assertEqual((plan.state, plan.accepted_channel), ("active", "web"))
+        self.assertEqual(self.inv1.collection_state, "plan")
+        accepted = self.plan_events(plan, direction="in")
+        self.assertEqual((accepted.channel, accepted.reply_outcome),
+                         ("web", "Payment plan accepted"))
+        self.assertTrue(plan.message_ids.filtered(lambda m: "from the link" in (m.body or "")))
+        # accepting again changes nothing
+        again = self.url_open(accept, data={"access_token": plan.access_token, "csrf_token": token})
+        self.assertEqual(again.status_code, 200)
+        self.assertEqual(len(self.plan_events(plan, direction="in")), 1)
