@@ -270,8 +270,6 @@ class TestEmailBounce(RepliesCommon, WhatsAppCommon):
             self.env["mail.thread"].sudo().message_process(None, raw.encode())
 
     def test_bounce_fails_the_event_and_the_next_stage_goes_by_whatsapp(self):
-        self.policy.stage_ids.filtered(lambda s: s.offset_days == 0).whatsapp_template_name = \
-            "recordatorio_amable"
         move = self.make_invoice("2026-12-10")
         self.run_at(D3_RUN)
         email = self.reminder(move)
