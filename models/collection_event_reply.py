@@ -357,9 +357,9 @@ class CollectionEvent(models.Model):
                 ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
                 ("collection_state", "in", IN_COLLECTIONS),
             ], order="invoice_date_due asc, id asc", limit=1)
-        under_collections = bool(answered) or move.collection_state in IN_COLLECTIONS
-        if not under_collections:
-            return self.browse()
+        in_collections = (moves | move).filtered(lambda m: m.collection_state in IN_COLLECTIONS)
+        if not in_collections and not answered:
+            return self.browse()  # not about collections
         author = message.author_id
         if author and any(not user.share for user in author.user_ids):
             return self.browse()  # an employee answering by email, not the customer
@@ -369,6 +369,12 @@ class CollectionEvent(models.Model):
             kind = "auto_reply"
         else:
             kind = replies.classify(text, self._collection_reply_rules(company))
+        if not in_collections:
+            # an answer to one of our messages about invoices paid or out of collections since
+            return self._collection_log_inbound(
+                partner, move, "email", kind, text,
+                _("Nothing changes: the invoices are no longer in collections"),
+                company=company, message=message)
         return self._collection_reply_received(
             partner, move, kind, text, "email", company=company, message=message, moves=moves,
             trusted=trusted)
@@ -394,6 +400,29 @@ class CollectionEvent(models.Model):
         for partner in events.partner_id:
             mine = events.filtered(lambda e, p=partner: e.partner_id == p)
             self._collection_bounce_task(partner, mine, email)
+        return events
+
+    @api.model
+    def _collection_email_undeliverable(self, mails, success_pids, failure_type):
+        """Mails the queue could not send to an invalid or missing address."""
+        events = self.sudo().search([("mail_message_id", "in", mails.mail_message_id.ids),
+                                     ("direction", "=", "out"),
+                                     ("state", "in", ("sent", "scheduled"))])
+        if not events:
+            return events
+        failed = mails.recipient_ids.filtered(lambda p: p.id not in (success_pids or []))
+        if not failed:
+            return self.browse()
+        what = dict(self.env["mail.mail"]._fields["failure_type"]._description_selection(
+            self.env)).get(failure_type, failure_type)
+        events._mark("failed", delivery_status="bounced", error=_(
+            "Not delivered (%(what)s): %(emails)s", what=what,
+            emails=", ".join(p.email or p.display_name for p in failed)))
+        for partner in failed.sudo():
+            partner.message_bounce += 1  # shown as not working, like a bounce
+        for partner in events.partner_id:
+            mine = events.filtered(lambda e, p=partner: e.partner_id == p)
+            self._collection_bounce_task(partner, mine, ", ".join(failed.mapped("email")))
         return events
 
     @api.model

@@ -311,3 +311,32 @@ class TestEmailBounce(RepliesCommon, WhatsAppCommon):
         self.assertEqual(skipped.state, "skipped")
         self.assertIn("fix the address", skipped.skip_reason)
         self.assertFalse(self.events(move, channel="whatsapp", stage_id=self.stage[0].id))
+
+    def test_invalid_address_fails_like_a_bounce(self):
+        self.customer.email = "pagos.esperanza.example.mx"  # no @: Odoo cannot send it
+        move = self.make_invoice("2026-12-10")
+        self.run_at(D3_RUN)
+        email = self.reminder(move)
+        mails = self.env["mail.mail"].sudo().search([("mail_message_id", "=", email.mail_message_id.id)])
+        self.assertTrue(mails)
+        mails.send()
+        self.assertEqual((email.state, email.delivery_status), ("failed", "bounced"))
+        self.assertIn("Not delivered", email.error)
+        self.assertTrue(self.customer.collection_email_bounced)
+        self.assertIn("Fix the email address", self.tasks(self.customer).summary)
+
+
+@tagged("post_install", "-at_install")
+class TestEmailReplyPaidInvoice(RepliesCommon):
+
+    def test_reply_about_a_paid_invoice_is_logged_only(self):
+        move = self.make_invoice("2026-12-10")
+        self.run_at(D3_RUN)
+        message = self.reminder(move).mail_message_id
+        self.pay(move)
+        self.reply(message, "Ya pagué, adjunto comprobante.")
+        event = self.inbound(move)
+        self.assertEqual(event.reply_kind, "paid_check")
+        self.assertIn("no longer in collections", event.reply_outcome)
+        self.assertFalse(self.tasks(move))
+        self.assertFalse(move.collection_paused)
