@@ -379,6 +379,7 @@ class CollectionPaymentPlan(models.Model):
         """Done, broken or cancelled: the invoices leave the plan (back to their cadence at
         the stage they had)."""
         today = fields.Date.context_today(self)
+        labels = dict(self._fields["state"]._description_selection(self.env))
         for plan in self:
             moves = plan.move_ids.sudo().filtered(lambda m, p=plan: m.collection_plan_id == p)
             plan.write({"state": state, "closed_date": today, "proposal_pending": False})
@@ -388,7 +389,7 @@ class CollectionPaymentPlan(models.Model):
             for move in moves.filtered(lambda m: m.collection_state not in ("done", "excluded")):
                 move.message_post(body=_("Payment plan %(plan)s %(state)s: automatic collections "
                                          "resume at stage %(stage)s.", plan=plan.name,
-                                         state=dict(PLAN_STATES)[state].lower(),
+                                         state=labels[state].lower(),
                                          stage=move.collection_stage_id.display_name or "-"),
                                   message_type="comment", subtype_xmlid="mail.mt_note")
 

@@ -117,6 +117,8 @@ class CollectionPaymentPlan(models.Model):
             return  # done
         if self.hold_until and self.hold_until >= today:
             return  # the customer says it paid: a person checks first
+        if self.partner_id.commercial_partner_id._collection_is_paused(today):
+            return  # handed to a person (or paused by hand): no automatic step meanwhile
         Event = self.env["collection.event"].sudo()
         logged = Event.search([("plan_id", "=", self.id), ("plan_line_id", "!=", False),
                                ("channel", "=", "email")])

@@ -7,9 +7,9 @@ import re
 
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from .common import CollectionsCommon
 
@@ -374,3 +374,78 @@ class TestPaymentPlanLink(PlanCommon, HttpCase):
         again = self.url_open(accept, data={"access_token": plan.access_token, "csrf_token": token})
         self.assertEqual(again.status_code, 200)
         self.assertEqual(len(self.plan_events(plan, direction="in")), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentPlanConcurrency(TransactionCase):
+    """Two plan runs at the same time, in two transactions: a plan is handled by one only,
+    and a step is logged once whatever happens.  Committed data, removed at the end."""
+
+    def test_two_runs_never_double(self):
+        now = local("2026-12-07", 9)  # D-3 of the instalment of 10 Dec
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            company.partner_id.tz = "America/Mexico_City"
+            company.email = company.email or "cobranza@example.mx"
+            journal = env["account.journal"].search(
+                [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
+            partner = env["res.partner"].create({
+                "name": "Plan Concurrente", "email": "pc@example.mx", "is_company": True,
+                "tz": "America/Mexico_City", "collection_first_invoice_reviewed": True})
+            move = env["account.move"].with_company(company).create({
+                "move_type": "out_invoice", "partner_id": partner.id, "journal_id": journal.id,
+                "invoice_date": "2026-10-21", "invoice_date_due": "2026-11-20",
+                "invoice_payment_term_id": False,
+                "invoice_line_ids": [(0, 0, {"name": "x", "quantity": 1, "price_unit": 900,
+                                             "tax_ids": [(6, 0, [])]})]})
+            move.action_post()
+            plan = env["collection.payment.plan"].with_company(company).create({
+                "company_id": company.id, "partner_id": partner.id, "move_ids": [(6, 0, move.ids)],
+                "instalment_count": 3, "interval_days": 10, "first_date": "2026-12-10"})
+            plan.action_generate_lines()
+            plan._collection_accept("phone")
+            ids = {"partner": partner.id, "move": move.id, "plan": plan.id}
+            cr.commit()
+        try:
+            with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+                env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+                env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+                Plan_a, Plan_b = env_a["collection.payment.plan"], env_b["collection.payment.plan"]
+                locked = Plan_a._collection_lock([ids["plan"]])
+                self.assertEqual(locked.ids, [ids["plan"]])
+                # run B, at the same time, skips the plan run A holds
+                self.assertFalse(Plan_b._collection_lock([ids["plan"]]))
+                Plan_b._collection_plan_run(now=now)
+                self.assertFalse(env_b["collection.event"].search(
+                    [("plan_id", "=", ids["plan"]), ("plan_line_id", "!=", False)]))
+                locked._collection_process(now)
+                cr_a.commit()
+                cr_b.commit()
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["collection.payment.plan"]._collection_plan_run(now=now + dt.timedelta(hours=1))
+                plan = env["collection.payment.plan"].browse(ids["plan"])
+                line = plan.line_ids[0]
+                # the database refuses the same step twice
+                self.assertIsNone(env["collection.event"]._collection_plan_insert(
+                    plan, "before", "email", "scheduled", now, line=line))
+                events = env["collection.event"].search([("plan_id", "=", ids["plan"]),
+                                                         ("plan_line_id", "!=", False)])
+                self.assertEqual(events.mapped("plan_step"), ["before"])
+                self.assertEqual(events.state, "sent")
+                cr.rollback()
+        finally:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["collection.event"].with_context(collection_event_force_unlink=True).search(
+                    ["|", ("plan_id", "=", ids["plan"]), ("partner_id", "=", ids["partner"])]).unlink()
+                plan = env["collection.payment.plan"].browse(ids["plan"])
+                plan._collection_close("cancelled", "test")
+                plan.write({"state": "draft"})
+                plan.unlink()
+                move = env["account.move"].browse(ids["move"])
+                move.button_draft()
+                move.with_context(force_delete=True).unlink()
+                env["res.partner"].browse(ids["partner"]).unlink()
+                cr.commit()
