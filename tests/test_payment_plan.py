@@ -302,6 +302,31 @@ class TestPaymentPlan(PlanCommon):
             [("plan_state", "=", "active"), ("state", "=", "pending")])
         self.assertEqual(sum(lines.mapped("amount_due")), 4000)
 
+    def test_one_currency_per_plan_and_summary_in_company_currency(self):
+        usd = self.setup_other_currency("USD")  # 1 MXN = 2 USD
+        dollars = self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": self.customer.id, "currency_id": usd.id,
+            "invoice_date": "2026-11-01", "invoice_date_due": "2026-12-01",
+            "invoice_payment_term_id": False,
+            "invoice_line_ids": [(0, 0, {"name": "Servicio", "quantity": 1, "price_unit": 1000,
+                                         "tax_ids": [(6, 0, [])]})]})
+        dollars.action_post()
+        plan = self.prepare()  # the wizard takes the invoices of one currency
+        self.assertEqual(plan.currency_id, self.company.currency_id)
+        with self.assertRaises(ValidationError):
+            plan.with_user(self.collector).move_ids = [(4, dollars.id)]
+        self.accept(plan)
+        usd_plan = self.Plan.with_user(self.collector).create({
+            "partner_id": self.customer.id, "move_ids": [(6, 0, dollars.ids)],
+            "instalment_count": 2, "interval_days": 7, "first_date": "2026-12-10"})
+        usd_plan.action_generate_lines()
+        self.assertEqual((usd_plan.currency_id, usd_plan.amount_total), (usd, 1000))
+        self.accept(usd_plan)
+        figures = self.env["collection.summary"]._collection_plan_figures(
+            self.company, fields.Date.to_date("2026-12-07"))
+        self.assertEqual(figures["active_count"], 2)
+        self.assertAlmostEqual(figures["active_amount"], 4000 + 500)
+
 
 @tagged("post_install", "-at_install")
 class TestPaymentPlanSecurity(PlanCommon):
