@@ -391,7 +391,7 @@ class CollectionEvent(models.Model):
             return self.browse()
         events = self.sudo().search([("mail_message_id", "in", bounced.ids),
                                      ("direction", "=", "out"),
-                                     ("state", "in", ("sent", "scheduled"))])
+                                     ("state", "in", ("sent", "queued", "scheduled"))])
         if not events:
             return events
         email = message_dict.get("bounced_email") or ""
@@ -407,7 +407,7 @@ class CollectionEvent(models.Model):
         """Mails the queue could not send to an invalid or missing address."""
         events = self.sudo().search([("mail_message_id", "in", mails.mail_message_id.ids),
                                      ("direction", "=", "out"),
-                                     ("state", "in", ("sent", "scheduled"))])
+                                     ("state", "in", ("sent", "queued", "scheduled"))])
         if not events:
             return events
         failed = mails.recipient_ids.filtered(lambda p: p.id not in (success_pids or []))
