@@ -373,6 +373,10 @@ def grade_ours(env, line_ids, truth):
                   for lid, ids in sure.items() if ids != sorted(truth[str(lid)][0])][:10],
         "review_by_reason": dict(Counter(m.reason for m in matches
                                          if m.state == "to_review" and not m.sure)),
+        "review_by_kind": {kind: dict(Counter(
+            m.reason for m in matches if m.state == "to_review" and not m.sure
+            and truth[str(m.statement_line_id.id)][1] == kind))
+            for kind in sorted({t[1] for t in truth.values()})},
         "suggestions": len(matches),
     }
 
@@ -487,6 +491,7 @@ def print_report(res):
     print(f"  exact amount + reference lines matched automatically: {grade['exact_share']:.1%} "
           f"({grade['exact_auto']}/{grade['exact_lines']})")
     print(f"  left to review by reason: {grade['review_by_reason']}")
+    print(f"  left to review, reasons by labeled kind: {grade['review_by_kind']}")
     if grade["wrong"]:
         print(f"  WRONG automatic matches (line, ours, truth, kind): {grade['wrong']}")
     print(f"  RSS per batch (MB): {ours['rss_mb_per_batch']}")

@@ -5,6 +5,7 @@ from . import collection_policy_stage
 from . import collection_event
 from . import res_partner
 from . import account_move
+from . import account_move_worklist
 from . import res_config_settings
 from . import collection_engine
 from . import account_partial_reconcile
@@ -13,6 +14,8 @@ from . import collection_whatsapp_rule
 from . import collection_whatsapp_message
 from . import collection_event_whatsapp
 from . import collection_event_statement
+from . import collection_event_mail
+from . import mail_mail
 from . import collection_match
 from . import account_bank_statement_line
 from . import account_journal
@@ -20,9 +23,16 @@ from . import res_partner_cfdi
 from . import account_move_cfdi
 from . import collection_sat_service
 from . import collection_promise
+from . import account_move_tasks
 from . import collection_summary
 from . import collection_analysis
+from . import collection_customer
 from . import report_statement_of_account
+from . import res_company_portal
+from . import collection_portal_access
+from . import collection_event_portal
+from . import res_partner_portal
+from . import account_move_portal
 from . import collection_event_reply
 from . import collection_payment_plan
 from . import collection_payment_plan_engine

@@ -4,7 +4,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, html2plaintext
 
-from ..tools import matching
+from ..tools import matching, portal
 from .collection_commit import collection_may_commit
 
 _logger = logging.getLogger(__name__)
@@ -81,6 +81,9 @@ class AccountBankStatementLine(models.Model):
             index = self._collection_candidate_index(company, currency)
             infos = {line.id: matching.analyse_text(*line._collection_texts()) for line in group}
             payers = group._collection_find_payers(infos, index)
+            # a customer's SPEI reference identifies it surely (customer page)
+            spei = group._collection_spei_payers(company, infos, index)
+            payers.update({line_id: partner for line_id, (partner, _ref) in spei.items()})
             existing = {}
             for match in Match.search([("statement_line_id", "in", group.ids)]):
                 existing.setdefault(match.statement_line_id.id, []).append(match)
@@ -98,7 +101,8 @@ class AccountBankStatementLine(models.Model):
                     partner_id=payers.get(line.id),
                     info=infos[line.id],
                     excluded=set((rejected.move_ids | rejected.candidate_ids.move_id).ids),
-                    allow_partner_amount=company.collection_auto_match_partner_amount,
+                    allow_partner_amount=company.collection_auto_match_partner_amount
+                    or line.id in spei,
                 )
                 if rejected and not proposal.ranked and not open_match:
                     continue  # everything was rejected and there is nothing new to propose
@@ -112,6 +116,9 @@ class AccountBankStatementLine(models.Model):
             to_create, sure = [], Match
             for line, proposal, open_match in proposals:
                 vals = line._collection_proposal_vals(proposal, currency)
+                if line.id in spei:
+                    vals["note"] = self.env._("Payer identified by its SPEI reference %s.",
+                                              spei[line.id][1])
                 if proposal.state == "auto" and any(claims[m] > 1 for m in proposal.chosen):
                     vals["sure"] = False
                     vals["note"] = self.env._(
@@ -128,12 +135,24 @@ class AccountBankStatementLine(models.Model):
             if company.collection_auto_reconcile:
                 sure._collection_auto_approve()
 
+    def _collection_company_amount(self):
+        """The line's amount in company currency, as booked on its liquidity item."""
+        self.ensure_one()
+        if not self.move_id:
+            return 0.0
+        if self.currency_id == self.company_id.currency_id:
+            return self.amount
+        liquidity, _suspense, _other = self._seek_for_lines()
+        return sum(liquidity.mapped("balance"))
+
     def _collection_proposal_vals(self, proposal, currency):
         self.ensure_one()
         return {
             "partner_id": proposal.partner_id or False,
             "move_ids": [Command.set(proposal.chosen)],
             "amount": self.amount_currency if self.foreign_currency_id else self.amount,
+            # known here: saves a recompute per suggestion (stored compute)
+            "amount_company_currency": self._collection_company_amount(),
             "currency_id": currency.id,
             "score": proposal.score,
             "reason": proposal.reason,
@@ -188,6 +207,35 @@ class AccountBankStatementLine(models.Model):
                                                  tuple(refs), due))
         return matching.CandidateIndex(candidates)
 
+    def _collection_spei_payers(self, company, infos, index):
+        """{line id: (commercial partner id, reference)} for the lines without a partner whose
+        texts quote the SPEI reference of exactly one customer of ``company``, unless they
+        also quote an invoice number of another customer (a 7-digit invoice number may look
+        like a reference: the invoice number wins, as before)."""
+        refs = {line.id: portal.find_spei_references(*line._collection_texts())
+                for line in self if not line.partner_id}
+        wanted = {ref for found in refs.values() for ref in found}
+        if not wanted:
+            return {}
+        rows = self.env["collection.portal.access"].sudo().search_read(
+            [("company_id", "=", company.id), ("spei_reference", "in", list(wanted))],
+            ["spei_reference", "partner_id"])
+        by_ref = {row["spei_reference"]: row["partner_id"][0] for row in rows}
+        payers = {}
+        for line_id, found in refs.items():
+            known = [ref for ref in found if ref in by_ref]
+            partners = {by_ref[ref] for ref in known}
+            if len(partners) != 1:
+                continue
+            partner = partners.pop()
+            cited = {index.candidates[cid].partner_id
+                     for cid, strength in index.reference_hits(infos[line_id]).items()
+                     if strength == 2}
+            if cited and partner not in cited:
+                continue
+            payers[line_id] = (partner, known[0])
+        return payers
+
     def _collection_find_payers(self, infos, index):
         """{line id: commercial partner id} from the line's partner, else a bank account or
         CLABE of a partner, else an RFC in the texts, else the payer's name."""
@@ -222,6 +270,9 @@ class AccountBankStatementLine(models.Model):
                 if bank["partner_id"]:
                     by_number.setdefault(bank["sanitized_acc_number"], set()).add(
                         commercial[bank["partner_id"][0]])
+            for number, partner_id in self._collection_partners_by_clabe(
+                    all_numbers, todo.company_id):
+                by_number.setdefault(number, set()).add(partner_id)
         # RFCs
         all_rfcs = {rfc for line in todo for rfc in infos[line.id].rfcs}
         by_rfc = {}
@@ -250,6 +301,36 @@ class AccountBankStatementLine(models.Model):
             if len(found) == 1:
                 payers[line.id] = found.pop()
         return payers
+
+    @api.model
+    def _collection_partners_by_clabe(self, numbers, companies):
+        """[(number, commercial partner id)] of the bank accounts whose CLABE (the field
+        ``l10n_mx_edi_clabe`` that l10n_mx adds beside the account number, written with or
+        without spaces) is one of ``numbers``, or holds one of them as its account number
+        (digits 7 to 17)."""
+        Bank = self.env["res.partner.bank"]
+        if "l10n_mx_edi_clabe" not in Bank._fields or not numbers:
+            return []
+        Bank.flush_model(["l10n_mx_edi_clabe", "partner_id", "company_id", "active"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        clabe = SQL("regexp_replace(b.l10n_mx_edi_clabe, '[^0-9]', '', 'g')")
+        numbers = tuple(numbers)
+        self.env.cr.execute(SQL(
+            """
+            SELECT %(clabe)s, COALESCE(p.commercial_partner_id, p.id)
+              FROM res_partner_bank b
+              JOIN res_partner p ON p.id = b.partner_id
+             WHERE b.active AND b.l10n_mx_edi_clabe IS NOT NULL
+               AND (b.company_id IS NULL OR b.company_id IN %(companies)s)
+               AND (%(clabe)s IN %(numbers)s OR substr(%(clabe)s, 7, 11) IN %(numbers)s)
+            """,
+            clabe=clabe, numbers=numbers, companies=tuple(companies.ids) or (0,),
+        ))
+        found = []
+        for value, partner_id in self.env.cr.fetchall():
+            for number in matching.account_suffixes(value) & set(numbers):
+                found.append((number, partner_id))
+        return found
 
     @api.model
     def _collection_partner_by_name(self, name, names):

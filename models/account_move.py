@@ -77,7 +77,8 @@ class AccountMove(models.Model):
         return self.move_type == "out_invoice" and self.state == "posted"
 
     @api.depends(
-        "move_type", "state", "payment_state", "amount_residual", "collection_disputed",
+        "move_type", "state", "payment_state", "amount_residual", "amount_residual_signed",
+        "collection_disputed",
         "collection_paused", "collection_human", "collection_excluded", "collection_first_invoice",
         "partner_id.commercial_partner_id.collection_paused",
         "partner_id.commercial_partner_id.collection_first_invoice_reviewed",
@@ -93,8 +94,9 @@ class AccountMove(models.Model):
             return False
         if self.state == "cancel":
             return "excluded"
+        # the tolerance is in the company's currency, like the signed residual
         if self.payment_state in ("paid", "in_payment", "reversed") or (
-            self.amount_residual <= self.company_id.collection_tolerance
+            self.amount_residual_signed <= self.company_id.collection_tolerance
         ):
             return "done"
         if self.collection_excluded:
@@ -229,16 +231,28 @@ class AccountMove(models.Model):
 
     @api.model
     def action_collection_run_now(self):
-        """Managers: run collections now, in this request, for up to a few batches; a large
-        remainder continues in the background through the scheduled action."""
+        """Managers: run collections now, with the cron's exactly-once guarantee.
+
+        The request only does what its transaction holds: planning (the database refuses
+        a second event for the same invoice, stage and channel), tasks, team alerts and
+        emails written to Odoo's mail queue (they leave after the commit, checked again
+        by the contact rules).  Should the request time out, fail or be retried by Odoo
+        after a serialization error, all of it is rolled back or done again once: nothing
+        has left.  WhatsApp messages (an HTTP call, which a rollback cannot undo) and any
+        remainder go through the scheduled action, started at once, which records each
+        attempt before the call.
+        """
         if not self.env.user.has_group("account_collections_mx.group_collection_manager"):
             raise UserError(_("Only Collections Managers can run collections by hand."))
-        done, remaining = self.sudo()._collection_run(commit=False, max_batches=5)
+        done, remaining = self.sudo()._collection_run(commit=False, max_batches=5,
+                                                      whatsapp=False)
         if remaining:
             self.env.ref("account_collections_mx.ir_cron_collection_run").sudo()._trigger()
-        message = _("Collections run: %(done)s item(s) processed.", done=done)
+        message = _("Collections run: %(done)s item(s) processed; the emails leave with the "
+                    "outgoing mail queue.", done=done)
         if remaining:
-            message += " " + _("%s more continue in the background.", remaining)
+            message += " " + _("%s more (WhatsApp messages included) continue in the "
+                               "background.", remaining)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -268,11 +282,15 @@ class AccountMove(models.Model):
                 move.sudo().collection_first_invoice = True
 
     def _collection_skip_scheduled(self, reason):
-        """Skip the customer messages still waiting for these invoices (paid, paused...)."""
+        """Skip the messages still waiting for these invoices (paid, paused...); their
+        emails already in the mail queue are cancelled before they leave."""
         events = self.env["collection.event"].sudo().search([
-            ("move_id", "in", self.ids), ("state", "=", "scheduled")])
-        if events:
-            events._mark("skipped", skip_reason=reason)
+            ("move_id", "in", self.ids), ("state", "in", ("scheduled", "queued"))])
+        queued = events.filtered(lambda e: e.state == "queued")
+        if events - queued:
+            (events - queued)._mark("skipped", skip_reason=reason)
+        if queued:
+            queued._collection_withdraw(dict.fromkeys(queued, str(reason)))
         return events
 
     def _collection_after_reconcile(self):

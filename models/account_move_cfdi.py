@@ -6,7 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
 from ..tools import cfdi, sat_catalogs
-from .collection_commit import collection_may_commit
+from .collection_commit import CronBudget, collection_may_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -20,6 +20,8 @@ SAT_STATUSES = [
 
 #: SAT checks of one invoice happen at most this often (cron)
 SAT_RECHECK_HOURS = 24
+#: the SAT status cron stops for an hour after this many failed checks in a row
+SAT_DOWN_AFTER = 3
 
 
 class AccountMove(models.Model):
@@ -39,6 +41,10 @@ class AccountMove(models.Model):
         compute="_compute_cfdi_payment_method", store=True, readonly=False, copy=False,
         help="PUE: paid in one go when issued (by the end of its month). PPD: in instalments "
         "or later; each payment then needs a payment complement (REP).")
+    cfdi_payment_method_manual = fields.Boolean(
+        string="CFDI Payment Method Chosen", copy=False,
+        help="Someone chose the payment method (or it came from the stamped CFDI): it is "
+        "kept when the dates or payment terms change, instead of being proposed again.")
     cfdi_payment_form = fields.Selection(
         sat_catalogs.selection(sat_catalogs.PAYMENT_FORMS), string="CFDI Payment Form",
         compute="_compute_cfdi_payment_form", store=True, readonly=False, copy=False,
@@ -103,12 +109,36 @@ class AccountMove(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._cfdi_normalize_values(vals)
-        return super().create(vals_list)
+        moves = super().create(vals_list)
+        chosen = [(move, vals["cfdi_payment_method"]) for move, vals in zip(moves, vals_list, strict=True)
+                  if vals.get("cfdi_payment_method") and "cfdi_payment_method_manual" not in vals]
+        if chosen:
+            moves._cfdi_flag_chosen_method(chosen)
+        return moves
 
     def write(self, vals):
         if "cfdi_uuid" in vals or "cfdi_complement_uuids" in vals:
             vals = self._cfdi_normalize_values(dict(vals))
-        return super().write(vals)
+        res = super().write(vals)
+        if "cfdi_payment_method" in vals and "cfdi_payment_method_manual" not in vals:
+            self._cfdi_flag_chosen_method([(move, vals["cfdi_payment_method"]) for move in self])
+        return res
+
+    def _cfdi_flag_chosen_method(self, written):
+        """A payment method written that is not the one the dates and terms propose was
+        chosen: keep it from now on. Writing the proposal (what the invoice form sends back
+        after an onchange) or clearing it lets the proposal follow the terms again."""
+        chosen = self.browse()
+        proposed = self.browse()
+        for move, value in written:
+            if value and value != move._cfdi_proposed_payment_method():
+                chosen |= move
+            else:
+                proposed |= move
+        chosen.filtered(lambda m: not m.cfdi_payment_method_manual).write(
+            {"cfdi_payment_method_manual": True})
+        proposed.filtered("cfdi_payment_method_manual").write(
+            {"cfdi_payment_method_manual": False})
 
     # ------------------------------------------------------------------ computes
     @api.depends("partner_id", "move_type")
@@ -121,15 +151,20 @@ class AccountMove(models.Model):
     @api.depends("invoice_date", "invoice_date_due", "move_type", "company_id",
                  "invoice_payment_term_id")
     def _compute_cfdi_payment_method(self):
+        """Proposed from the dates and payment terms while nobody chose it."""
         for move in self:
-            if move.cfdi_uuid:
-                continue  # the stamped CFDI says it; keep it
-            if move.country_code != "MX" or move.move_type != "out_invoice":
-                move.cfdi_payment_method = False
-                continue
-            date = move.invoice_date or fields.Date.context_today(move)
-            due = move.invoice_date_due or date
-            move.cfdi_payment_method = "PPD" if due > cfdi.month_end(date) else "PUE"
+            if move.cfdi_uuid or (move.cfdi_payment_method_manual and move.cfdi_payment_method):
+                continue  # the stamped CFDI or the user says it; keep it
+            move.cfdi_payment_method = move._cfdi_proposed_payment_method()
+
+    def _cfdi_proposed_payment_method(self):
+        """PPD when the invoice is due after the end of its month, else PUE."""
+        self.ensure_one()
+        if self.country_code != "MX" or self.move_type != "out_invoice":
+            return False
+        date = self.invoice_date or fields.Date.context_today(self)
+        due = self.invoice_date_due or date
+        return "PPD" if due > cfdi.month_end(date) else "PUE"
 
     @api.depends("cfdi_payment_method")
     def _compute_cfdi_payment_form(self):
@@ -214,18 +249,6 @@ class AccountMove(models.Model):
                     "%s: a PUE invoice (paid in one go) may not use payment form 99 (Por "
                     "definir): choose how it was paid.", move.display_name))
 
-    # ------------------------------------------------------------------ first invoice review
-    def _collection_review_pending(self):
-        """Also hold the first invoice while the customer's CFDI data is incomplete."""
-        pending = super()._collection_review_pending()
-        if pending or not self.collection_first_invoice or self.country_code != "MX":
-            return pending
-        return not self.partner_id.commercial_partner_id.cfdi_data_ok
-
-    @api.depends("partner_id.commercial_partner_id.cfdi_data_ok", "country_code")
-    def _compute_collection_state(self):
-        return super()._compute_collection_state()
-
     # ------------------------------------------------------------------ SAT status
     def _cfdi_sat_params(self):
         self.ensure_one()
@@ -238,7 +261,7 @@ class AccountMove(models.Model):
             "uuid": self.cfdi_uuid,
         }
 
-    def _cfdi_check_sat_status(self):
+    def _cfdi_check_sat_status(self, attempts=None):
         """Ask the SAT the status of these invoices' CFDI; a cancelled CFDI leaves collections.
 
         Returns ``{status: count}``. Never raises for a network failure: the invoice gets the
@@ -249,6 +272,8 @@ class AccountMove(models.Model):
         now = fields.Datetime.now()
         for move in self.filtered("cfdi_uuid"):
             params = move._cfdi_sat_params()
+            if attempts:
+                params["attempts"] = attempts
             answer = service._consulta(**params)
             status = answer["status"]
             counts[status] = counts.get(status, 0) + 1
@@ -319,27 +344,47 @@ class AccountMove(models.Model):
 
     @api.model
     def _cron_cfdi_check_sat_status(self, batch_size=None):
-        """Check the SAT status of open invoices, oldest-checked first, in batches."""
+        """Check the SAT status of open invoices, oldest-checked first, in batches.
+
+        Made to progress when the SAT is slow or down: one try per invoice with a short
+        timeout, a commit after each invoice (outside tests), the call's time budget
+        (:class:`CronBudget`), and after ``SAT_DOWN_AFTER`` failures in a row the call stops
+        and comes back in an hour.  An invoice whose check failed counts as checked now:
+        the next calls start with the others (oldest checked first), never with the same
+        failing invoices.
+        """
 
         self = self.sudo()  # every company's invoices, whoever the cron user is
         batch_size = batch_size or int(self.env["ir.config_parameter"].get_param(
             "account_collections_mx.sat_status_batch", 50))
+        commit = collection_may_commit(self.env)
+        budget = CronBudget(self.env)
         domain = self._cfdi_sat_check_domain()
-        done = 0
-        for _round in range(20):  # bounded per run; the cron re-triggers itself
+        done = failures = 0
+        service_down = False
+        while not service_down and not (done and budget.exhausted()):
             moves = self.search(domain, order="cfdi_sat_checked_at ASC NULLS FIRST, id",
                                 limit=batch_size)
             if not moves:
                 break
-            moves._cfdi_check_sat_status()
-            done += len(moves)
-            remaining = self.search_count(domain)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if collection_may_commit(self.env):
-                self.env.cr.commit()  # keep the answers already received if the run dies
+            for move in moves:
+                if done and budget.exhausted():
+                    break
+                counts = move._cfdi_check_sat_status(attempts=1)
+                done += 1
+                failures = failures + 1 if counts.get("error") else 0
+                if commit:
+                    self.env.cr.commit()  # keep each answer received if the run dies
+                if failures >= SAT_DOWN_AFTER:
+                    _logger.warning("SAT status: %s failures in a row, the service looks down; "
+                                    "next try in an hour", failures)
+                    service_down = True
+                    break
+            self.env["ir.cron"]._notify_progress(done=done, remaining=self.search_count(domain))
         remaining = self.search_count(domain)
         if remaining:
-            self.env.ref("account_collections_mx.ir_cron_cfdi_sat_status")._trigger()
+            self.env.ref("account_collections_mx.ir_cron_cfdi_sat_status")._trigger(
+                at=fields.Datetime.now() + datetime.timedelta(hours=1) if service_down else None)
         self._cfdi_notify_pue_unpaid()
         return done, remaining
 

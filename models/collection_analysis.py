@@ -1,4 +1,5 @@
 from odoo import api, fields, models, tools
+from odoo.tools import SQL
 
 from .account_move import COLLECTION_STATES
 
@@ -48,6 +49,40 @@ class CollectionAnalysis(models.Model):
     user_id = fields.Many2one("res.users", string="Collector", readonly=True)
     amount_residual = fields.Monetary(string="Open Amount", readonly=True)
     overdue_amount = fields.Monetary(readonly=True)
+
+    # ------------------------------------------------------------------ aging in time order
+    @api.model
+    def _aging_bucket_rank_sql(self, sql_bucket):
+        """The position of a bucket in time order (current, 1-30, ..., 90+) instead of its
+        key, which sorts alphabetically (1_30 < ... < current)."""
+        return SQL("array_position(%s::varchar[], %s::varchar)",
+                   [key for key, _label in AGING_BUCKETS], sql_bucket)
+
+    @api.model
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        if field_name == "aging_bucket":
+            return SQL("%s %s %s", self._aging_bucket_rank_sql(
+                self._field_to_sql(alias, field_name, query)), direction, nulls)
+        return super()._order_field_to_sql(alias, field_name, direction, nulls, query)
+
+    @api.model
+    def _read_group_orderby(self, order, groupby_terms, query):
+        """Groups by aging bucket come in time order (pivot, graph, grouped list)."""
+        if "aging_bucket" not in groupby_terms:
+            return super()._read_group_orderby(order, groupby_terms, query)
+        terms = []
+        for part in (order or ",".join(groupby_terms)).split(","):
+            words = part.split()
+            if words and words[0] == "aging_bucket":
+                direction = SQL("DESC") if "desc" in (w.lower() for w in words[1:]) else SQL("ASC")
+                terms.append(SQL("%s %s", self._aging_bucket_rank_sql(
+                    groupby_terms["aging_bucket"]), direction))
+            elif part.strip():
+                # each other term as Odoo orders it when it is the only one
+                terms.append(super()._read_group_orderby(
+                    part if order else "", {words[0]: groupby_terms[words[0]]}
+                    if not order else groupby_terms, query))
+        return SQL(", ").join(t for t in terms if t)
 
     @api.model
     def _today_sql(self):

@@ -23,13 +23,16 @@ at the same time never plan the same invoice), each stage advances
 second live event for the same (invoice, stage, channel) (the INSERT skips such a row),
 delivery locks the events it executes (SKIP LOCKED) and marks them in the same
 transaction as what it creates, and each batch is committed before the next one starts,
-so a crash repeats nothing that was committed.  Emails are queued (mail.mail) in the
-same transaction as the event that records them.
+so a crash repeats nothing that was committed.  Emails are written to Odoo's mail queue
+(``mail.mail``) in the same transaction as the event that records them (``queued``); the
+contact rules are checked again when the queue sends them (models/collection_event_mail.py)
+and the event is ``sent`` only then.  WhatsApp calls are recorded (committed) before they
+are made: an attempt whose outcome is unknown is never made again.  Each cron call works
+within a time budget (models/collection_commit.py) and reports what remains.
 """
 
 import bisect
 import logging
-import time
 import uuid
 from collections import defaultdict, namedtuple
 
@@ -38,7 +41,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
 from ..tools import cadence, contact_rules
-from .collection_commit import collection_may_commit
+from .collection_commit import CronBudget, collection_may_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -50,7 +53,6 @@ CUSTOMER_CHANNELS = {
     "escalate": (),
 }
 INTERNAL_CHANNELS = ("activity", "alert")
-RUN_TIME_BUDGET = 240  # seconds per cron call; Odoo calls again while work remains
 #: invoice fields planning writes in SQL (read again from the database afterwards)
 PLAN_MOVE_FIELDS = [
     "collection_stage_id", "collection_next_stage_id", "collection_next_date", "collection_human",
@@ -85,6 +87,11 @@ class CollectionRun:
         env.cr.execute("SELECT DISTINCT tz FROM res_partner WHERE tz IS NOT NULL AND tz != ''")
         for (tz,) in env.cr.fetchall():
             self._tz_today[tz] = contact_rules.to_local(now, tz).date()
+        # customers without a time zone: the zone of their address's state (Mexico)
+        self._state_today = {}
+        for state in env["res.country.state"].sudo().search([("country_id.code", "=", "MX")]):
+            tz = contact_rules.state_tz("MX", state.code)
+            self._state_today[state.id] = contact_rules.to_local(now, tz).date()
         companies = env["res.company"].sudo().with_context(active_test=False).search([])
         for company in companies:
             self._load_company(company)
@@ -114,11 +121,15 @@ class CollectionRun:
             info = self._load_company(self.env["res.company"].sudo().browse(company_id))
         return info
 
-    def local_today(self, partner_tz, commercial_tz, company_id):
-        """The customer's local date: its time zone, else its company's, else ours."""
+    def local_today(self, partner_tz, commercial_tz, company_id, state_id=None,
+                    commercial_state_id=None):
+        """The customer's local date: its time zone (else its commercial entity's), else
+        the zone of its address's state (else its entity's), else its company's."""
         tz = partner_tz or commercial_tz
         if not tz:
-            return self._company_info(company_id)[0]
+            today = (self._state_today.get(state_id)
+                     or self._state_today.get(commercial_state_id))
+            return today or self._company_info(company_id)[0]
         today = self._tz_today.get(tz)
         if today is None:
             today = self._tz_today[tz] = contact_rules.to_local(self.now, tz).date()
@@ -135,7 +146,8 @@ class CollectionRun:
         return self._alert_min[company_id]
 
     def local_date_ctes(self):
-        """SQL ``WITH`` of the local dates: ``co(id, today, human_after)``, ``tzd(tz, today)``."""
+        """SQL ``WITH`` of the local dates: ``co(id, today, human_after)``, ``tzd(tz, today)``,
+        ``std(id, today)`` (Mexican states)."""
         if self._ctes is None:
             mogrify = self.env.cr.mogrify
             companies = ", ".join(
@@ -144,9 +156,13 @@ class CollectionRun:
             zones = ", ".join(
                 mogrify("(%s::varchar, %s::date)", (tz, today)).decode()
                 for tz, today in self._tz_today.items()) or "(NULL::varchar, NULL::date)"
+            states = ", ".join(
+                mogrify("(%s::int4, %s::date)", (state_id, today)).decode()
+                for state_id, today in self._state_today.items()) or "(NULL::int4, NULL::date)"
             # literals only ('%' doubled: the query is executed with parameters)
             self._ctes = (f"WITH co(id, today, human_after) AS (VALUES {companies}), "
-                          f"tzd(tz, today) AS (VALUES {zones})").replace("%", "%%")
+                          f"tzd(tz, today) AS (VALUES {zones}), "
+                          f"std(id, today) AS (VALUES {states})").replace("%", "%%")
         return self._ctes
 
     def load_stages(self):
@@ -191,7 +207,8 @@ class AccountMove(models.Model):
         return done
 
     @api.model
-    def _collection_run(self, commit=False, max_batches=None, now=None):
+    def _collection_run(self, commit=False, max_batches=None, now=None, budget=None,
+                        whatsapp=True):
         """One run: release ended pauses, plan due stages, deliver what is due.
 
         Two phases, each in batches committed one by one:
@@ -203,10 +220,16 @@ class AccountMove(models.Model):
            alerts (one digest message per batch), then the customer messages grouped per
            customer and channel, inside the contact window.
 
+        Each call works for the time of its budget (:class:`CronBudget`, 50 s by
+        default), then stops after the batch (or customer message) in progress: the
+        cron reports what remains and is called again.
+
+        :param whatsapp: deliver WhatsApp messages too; without, they stay scheduled for
+            the cron (a request may be retried by Odoo: only transactional work in it)
         :return: (items done, items remaining)
         """
         now = now or fields.Datetime.now()
-        started = time.monotonic()
+        budget = budget or CronBudget(self.env)
         self._collection_release_ended_pauses(now)
         run = CollectionRun(self.env, now)
         done = batches = 0
@@ -214,8 +237,9 @@ class AccountMove(models.Model):
         self._collection_commit(commit, done)  # the pauses released
 
         def out_of_budget():
+            # at least one batch per call: a call always makes progress
             return (max_batches is not None and batches >= max_batches) or (
-                time.monotonic() - started > RUN_TIME_BUDGET)
+                batches > 0 and budget.exhausted())
 
         # 1. planning, in batches of invoices (id cursor: each invoice once per run)
         last_id = 0
@@ -250,17 +274,24 @@ class AccountMove(models.Model):
             batches += 1
             self._collection_commit(commit, done)
         # 2b. customer messages due now, grouped per customer and channel
+        channels = ("email", "whatsapp") if whatsapp else ("email",)
         last_key = None
         while True:
-            groups, last_key = Event._collection_due_groups(now, last_key)
+            groups, last_key = Event._collection_due_groups(now, last_key, channels=channels)
             if not groups:
                 break
             if out_of_budget():
-                remaining += Event._collection_due_count(now)
+                remaining += Event._collection_due_count(now, channels)
                 break
-            done += Event._collection_deliver_groups(groups, now, commit=commit)
+            handled = Event._collection_deliver_groups(groups, now, commit=commit, budget=budget)
+            done += handled
             batches += 1
             self._collection_commit(commit, done)
+            if handled < sum(len(g) for g in groups):  # the budget ran out within the batch
+                remaining += Event._collection_due_count(now, channels)
+                break
+        if not whatsapp:
+            remaining += Event._collection_due_count(now, ("whatsapp",))
         return done, remaining
 
     def _collection_commit(self, commit, done):
@@ -301,13 +332,19 @@ class AccountMove(models.Model):
     @api.model
     def _collection_plan_candidates_query(self, now, last_id, run, count=False, limit=None):
         self.env.flush_all()
-        local = "COALESCE(tp.today, tc.today, co.today)"
+        # the same order as CollectionRun.local_today: own zone, the entity's, the zone of
+        # the address's state, the entity's, the company's
+        local = ("CASE WHEN COALESCE(p.tz, '') != '' OR COALESCE(cp.tz, '') != '' "
+                 "THEN COALESCE(tp.today, tc.today, co.today) "
+                 "ELSE COALESCE(sp.today, sc.today, co.today) END")
         query = f"""FROM account_move m
                     JOIN res_partner p ON p.id = m.partner_id
                     JOIN res_partner cp ON cp.id = m.commercial_partner_id
                     JOIN co ON co.id = m.company_id
                     LEFT JOIN tzd tp ON tp.tz = p.tz
                     LEFT JOIN tzd tc ON tc.tz = cp.tz
+                    LEFT JOIN std sp ON sp.id = p.state_id
+                    LEFT JOIN std sc ON sc.id = cp.state_id
                    WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
                      AND m.collection_state = 'active' AND m.id > %s
                      AND (m.collection_next_date <= {local}
@@ -340,9 +377,7 @@ class AccountMove(models.Model):
 
     def _collection_local_today(self, now):
         self.ensure_one()
-        tz = self.partner_id.tz or self.partner_id.commercial_partner_id.tz or \
-            self.company_id._collection_tz()
-        return contact_rules.to_local(now, tz).date()
+        return contact_rules.to_local(now, self.partner_id._collection_tz(self.company_id)).date()
 
     @api.model
     def _collection_open_credit_by_key(self, keys):
@@ -387,7 +422,7 @@ class AccountMove(models.Model):
         cr.execute(
             """SELECT m.id, m.company_id, m.commercial_partner_id,
                       COALESCE(m.invoice_date_due, m.invoice_date), m.collection_stage_id,
-                      m.collection_policy_id, m.amount_residual_signed, p.tz, cp.tz,
+                      m.collection_policy_id, m.amount_residual_signed, p.tz, cp.tz, p.state_id, cp.state_id,
                       COALESCE(cp.collection_do_not_contact, FALSE)
                  FROM account_move m
                  JOIN res_partner p ON p.id = m.partner_id
@@ -414,8 +449,8 @@ class AccountMove(models.Model):
         waiting = []    # (move, stage, reason): customer messages still waiting, skipped
         updates = []    # (move, stage, next stage, next date, handed over)
         for (move_id, company_id, partner_id, due, last_stage_id, policy_id, residual,
-             p_tz, cp_tz, dnc) in rows:
-            today = run.local_today(p_tz, cp_tz, company_id)
+             p_tz, cp_tz, p_state, cp_state, dnc) in rows:
+            today = run.local_today(p_tz, cp_tz, company_id, p_state, cp_state)
             overdue = cadence.days_overdue(due, today)
             if overdue >= run.human_after(company_id):
                 # overdue enough: a person takes over, no more automatic messages
@@ -587,23 +622,42 @@ class AccountMove(models.Model):
         moves.write({"collection_paused": False, "collection_pause_until": False})
 
     # ------------------------------------------------------------------ templates
-    def collection_reminder_lines(self):
-        """Lines of the reminder being rendered (used by the mail templates).
+    def _collection_reminder_moves(self):
+        """The invoices of the reminder being rendered, oldest due first (sudo: the
+        templates render for the engine)."""
+        return self.browse(self._collection_reminder_ids()).sudo().sorted(
+            lambda m: (m.invoice_date_due or m.date, m.id))
 
-        The invoices grouped in one message are passed in the context: per leading
-        invoice (``collection_groups``, several messages rendered together) or for the one
-        message rendered (``collection_move_ids``); without it, just this invoice.
-        """
-        ids = self._collection_reminder_ids()
-        moves = self.browse(ids).sudo().sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+    def _collection_reminder_ids(self):
+        """The invoices grouped in one message, passed in the context: per leading invoice
+        (``collection_groups``, several messages rendered together) or for the one message
+        rendered (``collection_move_ids``); without it, just these invoices."""
+        groups = self.env.context.get("collection_groups") or {}
+        if len(self) == 1 and self.id in groups:
+            return groups[self.id]
+        return self.env.context.get("collection_move_ids") or self.ids
+
+    def _collection_amount_text(self, amount, currency, with_code):
+        """``$ 1,500.00``, with the currency code (``$ 500.00 USD``) when it could be taken
+        for another currency (the message mixes currencies, or not the company's)."""
+        text = format_amount(self.env, amount, currency)
+        return f"{text} {currency.name}" if with_code else text
+
+    def _collection_reminder_lines(self):
+        """Lines of the reminder being rendered (used by the mail templates)."""
+        moves = self._collection_reminder_moves()
         moves._collection_ensure_tokens()
         today = fields.Date.context_today(self)
+        several = len(moves.currency_id) > 1
         lines = []
         for move in moves:
             due = move.invoice_date_due or move.invoice_date
             lines.append({
                 "number": move.name,
-                "amount_residual": format_amount(self.env, move.amount_residual, move.currency_id),
+                "amount_residual": self._collection_amount_text(
+                    move.amount_residual, move.currency_id,
+                    several or move.currency_id != move.company_id.currency_id),
+                "currency": move.currency_id.name,
                 "date_due": format_date(self.env, due),
                 "days_overdue": cadence.days_overdue(due, today),
                 "payment_link": move._collection_payment_link(),
@@ -611,16 +665,55 @@ class AccountMove(models.Model):
             })
         return lines
 
-    def _collection_reminder_ids(self):
-        groups = self.env.context.get("collection_groups") or {}
-        if len(self) == 1 and self.id in groups:
-            return groups[self.id]
-        return self.env.context.get("collection_move_ids") or self.ids
+    def _collection_reminder_totals(self):
+        """What the reminder's invoices owe, one formatted amount per currency (amounts of
+        different currencies are never added), the company's currency first."""
+        moves = self._collection_reminder_moves()
+        if not moves:
+            return []
+        company_currency = moves[:1].company_id.currency_id
+        currencies = moves.currency_id.sorted(lambda c: (c != company_currency, c.name))
+        several = len(currencies) > 1
+        return [
+            self._collection_amount_text(
+                sum(moves.filtered(lambda m, c=currency: m.currency_id == c).mapped(
+                    "amount_residual")),
+                currency, several or currency != company_currency)
+            for currency in currencies
+        ]
 
+    @api.private
+    def collection_reminder_lines(self):
+        """Name used by reminder templates written before it became private (templates are
+        ``noupdate``: existing databases keep their text); not callable over RPC."""
+        return self._collection_reminder_lines()
+
+    def _collection_reminder_total(self):
+        """The totals per currency in one text (``$ 1,000.00 MXN · $ 500.00 USD``)."""
+        return " · ".join(self._collection_reminder_totals())
+
+    @api.private
     def collection_reminder_total(self):
-        ids = self._collection_reminder_ids()
-        moves = self.browse(ids).sudo()
-        return format_amount(self.env, sum(moves.mapped("amount_residual")), moves[:1].currency_id)
+        """See :meth:`collection_reminder_lines`."""
+        return self._collection_reminder_total()
+
+    def _collection_post_reminder(self, recipient, moves, subject, body):
+        """Post a rendered reminder in this (leading) invoice's chatter, the customer as
+        recipient, its email queued (``mail.mail``; sent by Odoo's mail queue)."""
+        self.ensure_one()
+        company = self.company_id
+        return self.sudo().with_context(mail_post_autofollow=False).message_post(
+            body=body,
+            subject=subject,
+            partner_ids=recipient.ids,
+            attachment_ids=moves._collection_reminder_attachments().ids,
+            author_id=company.partner_id.id,
+            email_from=company.email_formatted or None,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+            force_send=False,
+        )
 
     def _collection_payment_link(self):
         self.ensure_one()

@@ -1,3 +1,4 @@
+import logging
 import uuid
 from collections import defaultdict
 
@@ -10,6 +11,8 @@ from odoo.tools.translate import LazyTranslate
 
 from ..tools import cadence, contact_rules
 
+_logger = logging.getLogger(__name__)
+
 EVENT_CHANNELS = [
     ("email", "Email"),
     ("whatsapp", "WhatsApp"),
@@ -20,8 +23,14 @@ EVENT_CHANNELS = [
 CUSTOMER_EVENT_CHANNELS = ("email", "whatsapp")
 #: internal event channels (tasks, team alerts): delivered in batches, any time
 INTERNAL_CHANNELS = ("activity", "alert")
+#: event channels that name no single invoice (statements of account, free-text WhatsApp
+#: answers, the customer's own actions on its page); the other lines without an invoice
+#: are what customers write (direction *in*, models/collection_event_reply.py) and the
+#: messages of payment plans, which cover several invoices (models/collection_event_plan.py)
+NO_INVOICE_CHANNELS = ("statement", "whatsapp_text", "portal")
 EVENT_STATES = [
     ("scheduled", "Scheduled"),
+    ("queued", "In the mail queue"),
     ("sent", "Sent"),
     ("failed", "Failed"),
     ("skipped", "Skipped"),
@@ -64,8 +73,15 @@ class CollectionEvent(models.Model):
     _order = "scheduled_at desc, id desc"
     _rec_name = "move_id"
     _check_company_auto = True
+    _sql_constraints = [
+        ("collection_event_move_or_statement",
+         "CHECK(move_id IS NOT NULL OR channel IN %s OR direction = 'in' "
+         "OR plan_id IS NOT NULL)" % (NO_INVOICE_CHANNELS,),
+         "Only statements of account, free-text WhatsApp answers, customer page actions, "
+         "customers' messages and payment plans are logged without an invoice."),
+    ]
 
-    # required for every channel but the statements of account (collection_event_statement.py)
+    # required but for the lines of the constraint above
     move_id = fields.Many2one("account.move", string="Invoice", index=True,
                               ondelete="cascade", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True,
@@ -75,13 +91,18 @@ class CollectionEvent(models.Model):
     stage_id = fields.Many2one("collection.policy.stage", string="Stage", index=True,
                                ondelete="restrict", readonly=True)
     channel = fields.Selection(EVENT_CHANNELS, required=True, readonly=True)
-    state = fields.Selection(EVENT_STATES, required=True, default="scheduled", index=True,
-                             readonly=True)
+    state = fields.Selection(
+        EVENT_STATES, required=True, default="scheduled", index=True, readonly=True,
+        help="Scheduled: waits for its time (contact window, minimum gap, retry). In the mail "
+        "queue: the email is written and leaves with Odoo's outgoing mail queue; the contact "
+        "rules are checked again at that moment. Sent: it left (Done At = when). Failed: "
+        "not delivered, or delivery unknown (see the error). Skipped: not sent (see the "
+        "reason).")
     scheduled_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True,
                                    readonly=True)
     done_at = fields.Datetime(string="Done At", readonly=True)
     mail_message_id = fields.Many2one("mail.message", string="Message", readonly=True,
-                                      ondelete="set null")
+                                      ondelete="set null", index="btree_not_null")
     activity_id = fields.Many2one("mail.activity", string="Task", readonly=True, ondelete="set null")
     provider_ref = fields.Char(string="Provider Reference", readonly=True, index=True)
     error = fields.Text(readonly=True)
@@ -283,34 +304,52 @@ class CollectionEvent(models.Model):
         self.invalidate_model(["state", "done_at", column, "skip_reason", "write_uid", "write_date"])
 
     @api.model
-    def _collection_deliver_groups(self, groups, now, commit=False):
+    def _collection_deliver_groups(self, groups, now, commit=False, budget=None):
         """Deliver a batch of customer groups (one message per customer and channel); the
-        batch's emails are rendered and sent together."""
+        batch's emails are rendered and queued together.
+
+        :param budget: a :class:`CronBudget`: once it is exhausted the groups left wait
+            for the next call (still scheduled)
+        :return: number of events handled
+        """
         done = 0
         outbox = []
         for events in groups:
-            done += events.with_context(collection_commit=commit)._collection_deliver(
-                now, outbox=outbox)
+            if budget is not None and done and budget.exhausted():
+                break
+            events = events.with_context(collection_commit=commit)
+            if events[:1].channel != "email":
+                # WhatsApp: isolates its own failures (and commits before each call)
+                done += events._collection_deliver(now, outbox=outbox)
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    done += events._collection_deliver(now, outbox=outbox)
+            except Exception as error:
+                _logger.exception("collections: email group %s not delivered", events.ids)
+                events._mark("failed", error=str(error), skip_reason=False)
+                done += len(events)
         if outbox:
             self._collection_send_emails(outbox, now)
         return done
 
     @api.model
-    def _collection_due_groups(self, now, last_key=None, limit=None):
+    def _collection_due_groups(self, now, last_key=None, limit=None,
+                               channels=CUSTOMER_EVENT_CHANNELS):
         """Next customer groups with messages due: (events per customer & channel, last key).
 
         Each group is locked (SKIP LOCKED): a concurrent run never delivers it too.
         """
         self.env.flush_all()
         limit = limit or self.env["account.move"]._collection_batch_size()
-        params = {"now": now, "limit": limit}
+        params = {"now": now, "limit": limit, "channels": tuple(channels)}
         after = ""
         if last_key:
             after = "AND (partner_id, channel, company_id) > (%(p)s, %(c)s, %(co)s)"
             params.update(p=last_key[0], c=last_key[1], co=last_key[2])
         self.env.cr.execute(
             f"""SELECT DISTINCT partner_id, channel, company_id FROM collection_event
-                 WHERE state = 'scheduled' AND channel IN ('email', 'whatsapp')
+                 WHERE state = 'scheduled' AND channel IN %(channels)s
                    AND scheduled_at <= %(now)s {after}
               ORDER BY partner_id, channel, company_id LIMIT %(limit)s""",
             params,
@@ -361,18 +400,16 @@ class CollectionEvent(models.Model):
             events._mark("skipped", skip_reason=_("The customer asked not to be contacted"))
             return len(self)
         window = company._collection_contact_window()
-        tz = partner.tz or company._collection_tz()
+        tz = partner._collection_tz(company)
         when, why = contact_rules.next_contact_utc(window, now, tz)
         if why:
             events.sudo().write({
                 "scheduled_at": when, "skip_reason": _("Waiting: %s", WAIT_REASONS.get(why, why))})
             return len(self)
         if not any(e.stage_id.ignore_min_gap for e in events):
-            last = self.sudo().search([
-                ("partner_id", "=", partner.id), ("channel", "=", channel),
-                ("company_id", "=", company.id), ("state", "=", "sent"),
-            ], order="done_at desc", limit=1)
-            release = cadence.gap_release(last.done_at, company.collection_min_gap_days, now)
+            release = cadence.gap_release(
+                self._collection_last_contact(partner, channel, company),
+                company.collection_min_gap_days, now)
             if release:
                 release, _why = contact_rules.next_contact_utc(window, release, tz)
                 events.sudo().write({
@@ -388,6 +425,19 @@ class CollectionEvent(models.Model):
         else:
             events._collection_deliver_whatsapp(now)
         return len(self)
+
+    @api.model
+    def _collection_last_contact(self, partner, channel, company):
+        """When the customer last got a message of this channel: the time the last one
+        really left, or the time of the one waiting in the mail queue (it leaves next)."""
+        base = [("partner_id", "=", partner.id), ("channel", "=", channel),
+                ("company_id", "=", company.id)]
+        Event = self.sudo()
+        sent = Event.search(base + [("state", "=", "sent")], order="done_at desc", limit=1)
+        queued = Event.search(base + [("state", "=", "queued")], order="scheduled_at desc",
+                              limit=1)
+        times = [t for t in (sent.done_at, queued.scheduled_at) if t]
+        return max(times) if times else False
 
     def _collection_leading(self):
         """The event whose stage is the furthest along: its template speaks for the group."""
@@ -428,31 +478,63 @@ class CollectionEvent(models.Model):
         for _events, move, _recipient, moves, template in ready:
             by_template[template][move.id] = moves.ids
         for template, members in by_template.items():
-            rendered.update(self._collection_render_reminders(template, members))
+            rendered.update(self._collection_render_reminders_isolated(template, members))
         notes = {}
-        for events, move, recipient, moves, _template in ready:
-            subject, body = rendered[move.id]
-            company = move.company_id
-            message = move.sudo().with_context(mail_post_autofollow=False).message_post(
-                body=body,
-                subject=subject,
-                partner_ids=recipient.ids,
-                attachment_ids=moves._collection_reminder_attachments().ids,
-                author_id=company.partner_id.id,
-                email_from=company.email_formatted or None,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                email_layout_xmlid="mail.mail_notification_light",
-                force_send=False,
-            )
+        for events, move, recipient, moves, template in ready:
+            result = rendered[move.id]
+            if isinstance(result, Exception):
+                events._mark("failed", skip_reason=False, error=_(
+                    "The email template %(template)s could not be rendered: %(error)s",
+                    template=template.name, error=result))
+                continue
+            subject, body = result
+            try:
+                # one email that cannot be written (attachment, bad address...) fails alone
+                with self.env.cr.savepoint():
+                    message = move._collection_post_reminder(recipient, moves, subject, body)
+            except Exception as error:
+                _logger.exception("collections: reminder of %s not written", move.name)
+                events._mark("failed", skip_reason=False, error=_(
+                    "The reminder could not be written: %s", error))
+                continue
             note = escape(_("Included in the reminder sent with %(move)s to %(email)s.",
                             move=move.name, email=recipient.email))
             notes.update(dict.fromkeys((moves - move).ids, note))
-            events._mark("sent", mail_message_id=message.id, group_key=f"email-{message.id}",
-                         done_at=now, skip_reason=False, error=False)
+            # sent once the mail queue really sends it (models/mail_mail.py), after checking
+            # the contact rules again at that moment
+            events._mark("queued", mail_message_id=message.id, group_key=f"email-{message.id}",
+                         scheduled_at=now, skip_reason=False, error=False)
         if notes:
             # one note per other invoice of each email, logged in one go (nobody to notify)
             self.env["account.move"].sudo().browse(list(notes))._message_log_batch(bodies=notes)
+        self._collection_wake_mail_queue()
+
+    @api.model
+    def _collection_render_reminders_isolated(self, template, groups):
+        """:meth:`_collection_render_reminders`, where one group that cannot be rendered
+        (a broken expression in the template, a bad record) fails alone: when rendering
+        the groups together fails, each is rendered on its own.
+
+        :return: {leading invoice id: (subject, body) or the exception of that group}
+        """
+        try:
+            with self.env.cr.savepoint():
+                return self._collection_render_reminders(template, groups)
+        except Exception as error:
+            if len(groups) == 1:
+                _logger.warning("collections: template %s failed for invoice %s: %s",
+                                template.name, next(iter(groups)), error)
+                return dict.fromkeys(groups, error)
+        result = {}
+        for lead_id, ids in groups.items():
+            try:
+                with self.env.cr.savepoint():
+                    result.update(self._collection_render_reminders(template, {lead_id: ids}))
+            except Exception as error:
+                _logger.warning("collections: template %s failed for invoice %s: %s",
+                                template.name, lead_id, error)
+                result[lead_id] = error
+        return result
 
     @api.model
     def _collection_render_reminders(self, template, groups):

@@ -35,16 +35,6 @@ class CollectionEvent(models.Model):
                                    readonly=True, index="btree_not_null", ondelete="restrict")
     plan_step = fields.Selection(PLAN_STEPS, string="Plan Step", readonly=True)
 
-    _sql_constraints = [
-        # replaces the statement module's rule: statements, the customer's messages and
-        # payment plans are logged without an invoice
-        ("collection_event_move_or_statement",
-         "CHECK(channel = 'statement' OR move_id IS NOT NULL OR direction = 'in' "
-         "OR plan_id IS NOT NULL)",
-         "Only statements of account, customers' messages and payment plans are logged "
-         "without an invoice."),
-    ]
-
     def init(self):
         super().init()
         self.env.cr.execute(

@@ -20,7 +20,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
 from ..tools import contact_rules
-from .collection_commit import collection_may_commit
+from .collection_commit import CronBudget, collection_may_commit
 from .collection_event import WAIT_REASONS
 
 _logger = logging.getLogger(__name__)
@@ -39,9 +39,6 @@ class CollectionEvent(models.Model):
         "sent by hand: one statement per customer, company and period.")
 
     _sql_constraints = [
-        ("collection_event_move_or_statement",
-         "CHECK(channel = 'statement' OR move_id IS NOT NULL)",
-         "Only statements of account are logged without an invoice."),
         ("collection_event_statement_period",
          "CHECK(channel != 'statement' OR statement_period IS NOT NULL)",
          "A statement of account needs its period."),
@@ -109,7 +106,7 @@ class CollectionEvent(models.Model):
     def _collection_statement_when(self):
         """When a waiting statement goes, in the user's time zone (else the customer's)."""
         self.ensure_one()
-        tz = self.env.user.tz or self.partner_id.tz or self.company_id._collection_tz()
+        tz = self.env.user.tz or self.partner_id._collection_tz(self.company_id)
         return "%s (%s)" % (format_datetime(self.env, self.scheduled_at, tz=tz, dt_format="short"),
                             tz)
 
@@ -123,20 +120,25 @@ class CollectionEvent(models.Model):
         if self._collection_statement_is_monthly():
             if partner.collection_statement_opt_out:
                 return _("The customer does not receive the monthly statement")
-            tz = partner.tz or self.company_id._collection_tz()
+            tz = partner._collection_tz(self.company_id)
             if partner._collection_is_paused(contact_rules.to_local(now, tz).date()):
                 return _("Collections paused")
         if not partner.email:
             return _("The customer has no email address")
         return None
 
-    def _collection_statement_deliver(self, now):
-        """Send each statement now if the contact rules allow it, else let it wait.
+    def _collection_statement_deliver(self, now, budget=None):
+        """Queue each statement's email now if the contact rules allow it, else let it wait.
 
+        :param budget: a :class:`CronBudget`: once exhausted, the statements left stay
+            scheduled for the next call
         :return: the events still waiting
         """
         waiting = self.browse()
-        for event in self.filtered(lambda e: e.state == "scheduled"):
+        queued = False
+        for handled, event in enumerate(self.filtered(lambda e: e.state == "scheduled")):
+            if budget is not None and handled and budget.exhausted():
+                break  # the next call goes on (still scheduled)
             reason = event._collection_statement_block(now)
             if reason:
                 event._mark("skipped", skip_reason=reason)
@@ -144,7 +146,7 @@ class CollectionEvent(models.Model):
             partner, company = event.partner_id, event.company_id
             when, why = contact_rules.next_contact_utc(
                 company._collection_contact_window(), now,
-                partner.tz or company._collection_tz())
+                partner._collection_tz(company))
             if why:
                 event.sudo().write({"scheduled_at": when, "skip_reason": _(
                     "Waiting: %s", WAIT_REASONS.get(why, why))})
@@ -153,14 +155,18 @@ class CollectionEvent(models.Model):
             try:
                 with self.env.cr.savepoint():
                     message = partner.with_company(company)._collection_send_statement(company)
-            except UserError as error:  # e.g. the PDF engine is missing
+            except Exception as error:  # e.g. the PDF engine is missing: only this one fails
                 _logger.warning("collections: statement of %s not sent: %s", partner.id, error)
                 event._mark("failed", error=str(error))
                 continue
-            event._mark("sent", mail_message_id=message.id, done_at=now, skip_reason=False,
-                        error=False)
+            # sent once the mail queue really sends it, the contact rules checked again then
+            event._mark("queued", mail_message_id=message.id, scheduled_at=now,
+                        skip_reason=False, error=False)
+            queued = True
         if waiting:
             self._collection_statement_wake_up(min(waiting.mapped("scheduled_at")))
+        if queued:
+            self._collection_wake_mail_queue()
         return waiting
 
     @api.model
@@ -192,18 +198,20 @@ class CollectionEvent(models.Model):
             ("channel", "=", STATEMENT), ("state", "=", "scheduled"), ("scheduled_at", "<=", now)])
 
     @api.model
-    def _collection_statement_run(self, now, batch_size=50, max_batches=10):
-        """Deliver the due statements in batches (each statement = one PDF rendered).
+    def _collection_statement_run(self, now, batch_size=50, max_batches=10, budget=None):
+        """Deliver the due statements in batches (each statement = one PDF rendered),
+        within the call's time budget (:class:`CronBudget`).
 
         :return: (statements handled, statements still due)
         """
+        budget = budget or CronBudget(self.env)
         done = batches = 0
-        while batches < max_batches:
+        while batches < max_batches and not (done and budget.exhausted()):
             events = self._collection_statement_due(now, limit=batch_size)
             if not events:
                 break
-            events._collection_statement_deliver(now)
-            done += len(events)
+            events._collection_statement_deliver(now, budget=budget)
+            done += len(events.filtered(lambda e: e.state != "scheduled" or e.scheduled_at > now))
             batches += 1
             self.env["ir.cron"]._notify_progress(
                 done=done, remaining=self._collection_statement_due_count(now))

@@ -6,7 +6,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.tools import format_amount, format_date
+from odoo.tools import format_date
 
 from ..tools import cadence, whatsapp
 from .collection_commit import collection_may_commit
@@ -20,6 +20,20 @@ STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3}
 class CollectionEvent(models.Model):
     _inherit = "collection.event"
 
+    # free-text answers of a collector (wizard *Answer on WhatsApp*): logged with the
+    # customer, not with one invoice
+    channel = fields.Selection(selection_add=[("whatsapp_text", "WhatsApp answer")],
+                               ondelete={"whatsapp_text": "cascade"})
+    body = fields.Text(string="Text", readonly=True, help="The text of a free-text answer.")
+    user_id = fields.Many2one("res.users", string="Sent By", readonly=True)
+
+    @api.depends("move_id", "channel")
+    def _compute_display_name(self):
+        answers = self.filtered(lambda e: e.channel == "whatsapp_text")
+        for event in answers:
+            event.display_name = _("WhatsApp answer to %s", event.partner_id.display_name)
+        super(CollectionEvent, self - answers)._compute_display_name()
+
     # ------------------------------------------------------------------ sending
     def _collection_wa_parameters(self, stage, moves):
         """Ordered body parameters of the stage's template, from the group's invoices."""
@@ -29,55 +43,53 @@ class CollectionEvent(models.Model):
         values = {
             "partner_name": partner.name,
             "invoice_numbers": ", ".join(moves.mapped("name")),
-            "amount_residual": format_amount(self.env, sum(moves.mapped("amount_residual")),
-                                             lead.currency_id),
+            # one amount per currency: amounts of different currencies are never added
+            "amount_residual": ", ".join(moves.with_context(
+                collection_groups=None, collection_move_ids=None)._collection_reminder_totals()),
             "date_due": format_date(self.env, min(moves.mapped("invoice_date_due"))),
             "days_overdue": str(max(cadence.days_overdue(m.invoice_date_due, today) for m in moves)),
             "payment_link": lead._collection_payment_link(),
             "company_name": lead.company_id.name,
         }
+        if lead:  # the customer's page, its SPEI reference and the company's CLABE
+            portal = lead._collection_portal_info()
+            values.update(portal_link=portal["url"], spei_reference=portal["reference"],
+                          clabe=portal["clabe"])
         names = [n.strip() for n in (stage.whatsapp_template_params or "").split(",") if n.strip()]
         return [values.get(name, "") for name in names]
 
     def _collection_deliver_whatsapp(self, now=None):
         """One template message for the group (same customer), never twice.
 
-        ``now`` is the run's time: waiting and retries are rescheduled from it.
+        ``now`` is the run's time: waiting and retries are rescheduled from it.  Only what
+        surely did not reach WhatsApp is tried again (connection refused, connect timeout,
+        429 after its wait); a message that may have been delivered (read timeout, 5xx,
+        connection broken after sending, crash during the call) is marked failed with
+        "delivery unknown" and a task for a person, and never sent again by itself.
         """
         now = now or fields.Datetime.now()
-        partner = self.partner_id[:1]
-        company = self.company_id[:1]
         # an attempt interrupted after the call (crash): the message may have left; never resend
         unknown = self.filtered(lambda e: e.delivery_status == "sending")
         if unknown:
-            unknown._mark("failed", error=_("Interrupted while sending: the message may have been "
-                                            "delivered; not resent to avoid a duplicate."))
+            unknown._collection_wa_delivery_unknown(_(
+                "Delivery unknown: interrupted while sending; the message may have been "
+                "delivered and is not resent to avoid a duplicate."))
         events = self - unknown
         if not events:
             return
-        if partner.collection_do_not_contact:
-            events._mark("skipped", skip_reason=_("The customer asked not to be contacted"))
-            return
-        # without credentials the messages wait, whatever else: nothing is lost
-        Provider = self.env["collection.whatsapp.provider"].sudo().with_company(company)
         try:
-            Provider._config(company)
-        except WhatsAppNotConfigured as error:
-            events.sudo().write({"skip_reason": str(error), "scheduled_at": now + timedelta(hours=1)})
+            # one group that cannot be prepared (bad record, parameters) fails alone
+            with self.env.cr.savepoint():
+                prepared = events._collection_wa_prepare(now)
+        except Exception as error:
+            _logger.exception("collections: WhatsApp reminder of events %s not prepared", events.ids)
+            events._mark("failed", error=_("The WhatsApp message could not be prepared: %s", error),
+                         skip_reason=False)
             return
-        moves = events.move_id.sorted(lambda m: (m.invoice_date_due, m.id))
-        raw = moves[:1].partner_id.mobile or partner.mobile or partner.phone
-        if not raw:
-            events._mark("skipped", skip_reason=_("The customer has no mobile number"))
+        if not prepared:
             return
-        phone = whatsapp.normalize_phone(raw)
-        if not phone:
-            events._mark("skipped", skip_reason=_("Invalid mobile number: %s", raw))
-            return
-        stage = events._collection_leading().stage_id
-        if not stage.whatsapp_template_name:
-            events._mark("skipped", skip_reason=_("Stage %s has no WhatsApp template", stage.display_name))
-            return
+        Provider, phone, stage, moves, parameters = prepared
+        company = events.company_id[:1]
         attempt = max(events.mapped("attempt_count")) + 1
         events.sudo().write({"attempt_count": attempt, "delivery_status": "sending",
                              "group_key": f"wa-{events[:1].id}-{attempt}"})
@@ -88,10 +100,12 @@ class CollectionEvent(models.Model):
         try:
             wamid = Provider._send_template(
                 phone, stage.whatsapp_template_name, company.collection_wa_language or "es_MX",
-                events._collection_wa_parameters(stage, moves), company=company)
+                parameters, company=company)
         except WhatsAppError as error:
             max_attempts = company.collection_wa_max_attempts or 5
-            if error.retryable and attempt < max_attempts:
+            if error.unknown:
+                events._collection_wa_delivery_unknown(str(error))
+            elif error.retryable and attempt < max_attempts:
                 wait = max(error.retry_after or 0, whatsapp.backoff_seconds(attempt))
                 events.sudo().write({
                     "delivery_status": False, "error": str(error),
@@ -101,13 +115,62 @@ class CollectionEvent(models.Model):
             else:
                 events._mark("failed", error=str(error), delivery_status=False, skip_reason=False)
             return
+        except Exception as error:  # anything else once the request may have left
+            _logger.exception("collections: WhatsApp call failed for events %s", events.ids)
+            events._collection_wa_delivery_unknown(_("Delivery unknown: %s", error))
+            return
         events._mark("sent", provider_ref=wamid, delivery_status="sent", error=False, skip_reason=False,
                      done_at=now)
         body = Markup("%s<br/>%s") % (
             _("WhatsApp reminder “%(template)s” sent to %(phone)s.",
-              template=stage.whatsapp_template_name, phone="+" + phone),
+              template=stage.whatsapp_template_name, phone=whatsapp.e164(phone) or phone),
             ", ".join(moves.mapped("name")))
         moves.sudo()._message_log_batch(bodies=dict.fromkeys(moves.ids, body))
+
+    def _collection_wa_prepare(self, now):
+        """Check the group can go and build the call: (provider, phone, stage, invoices,
+        template parameters), or None when the events were skipped or wait."""
+        events = self
+        partner = events.partner_id[:1]
+        company = events.company_id[:1]
+        if partner.commercial_partner_id.collection_do_not_contact:
+            events._mark("skipped", skip_reason=_("The customer asked not to be contacted"))
+            return None
+        if partner.commercial_partner_id.collection_whatsapp_opt_out:
+            events._mark("skipped", skip_reason=_("The customer asked for no WhatsApp messages"))
+            return None
+        # without credentials the messages wait, whatever else: nothing is lost
+        Provider = self.env["collection.whatsapp.provider"].sudo().with_company(company)
+        try:
+            Provider._config(company)
+        except WhatsAppNotConfigured as error:
+            events.sudo().write({"skip_reason": str(error), "scheduled_at": now + timedelta(hours=1)})
+            return None
+        moves = events.move_id.sorted(lambda m: (m.invoice_date_due, m.id))
+        raw = moves[:1].partner_id.mobile or partner.mobile or partner.phone
+        if not raw:
+            events._mark("skipped", skip_reason=_("The customer has no mobile number"))
+            return None
+        if not whatsapp.e164(raw):
+            events._mark("skipped", skip_reason=_("Invalid mobile number: %s", raw))
+            return None
+        stage = events._collection_leading().stage_id
+        if not stage.whatsapp_template_name:
+            events._mark("skipped", skip_reason=_("Stage %s has no WhatsApp template", stage.display_name))
+            return None
+        return Provider, raw, stage, moves, events._collection_wa_parameters(stage, moves)
+
+    def _collection_wa_delivery_unknown(self, error):
+        """The message may have been delivered: failed, never resent by itself, and a task
+        for the collector to check with the customer."""
+        self._mark("failed", error=error, delivery_status="unknown", skip_reason=False)
+        move = self.move_id.sorted(lambda m: (m.invoice_date_due or m.date, m.id))[:1]
+        if move:
+            move._collection_schedule_activity(
+                summary=_("WhatsApp delivery unknown: check with %s", self.partner_id[:1].name),
+                note=_("%(error)s It may have reached the customer: check (WhatsApp Manager, or "
+                       "ask the customer) before sending anything again. It is never resent "
+                       "by itself.", error=error))
 
     # ------------------------------------------------------------------ webhook
     @api.model

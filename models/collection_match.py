@@ -54,9 +54,17 @@ class CollectionMatch(models.Model):
         help="Documents to reconcile with the bank line on approval, best ranked first.")
     candidate_ids = fields.One2many("collection.match.candidate", "match_id",
                                     string="Ranked Candidates", readonly=True)
-    amount = fields.Monetary(string="Amount", readonly=True)
+    # amounts in the bank line's currency never add up across lines of other currencies:
+    # group rows sum the company-currency amount only
+    amount = fields.Monetary(string="Amount", readonly=True, aggregator=None)
+    company_currency_id = fields.Many2one(related="company_id.currency_id",
+                                          string="Company Currency")
+    amount_company_currency = fields.Monetary(
+        string="Amount (Company Currency)", currency_field="company_currency_id",
+        compute="_compute_amount_company_currency", store=True,
+        help="The bank line's amount in the company's currency (as booked in its entry).")
     difference = fields.Monetary(
-        compute="_compute_difference", store=True,
+        compute="_compute_difference", store=True, aggregator=None,
         help="Bank amount minus the open amount of the chosen invoices: negative is a short "
         "payment, positive an overpayment (left as customer credit).")
     score = fields.Integer(readonly=True, aggregator="avg", help="Confidence, 0 to 100.")
@@ -84,6 +92,11 @@ class CollectionMatch(models.Model):
         for match in self:
             match.state_sequence = order.get(match.state, 9)
 
+    @api.depends("statement_line_id.amount")
+    def _compute_amount_company_currency(self):
+        for match in self:
+            match.amount_company_currency = match.statement_line_id._collection_company_amount()
+
     @api.depends("amount", "move_ids")
     def _compute_difference(self):
         for match in self:
@@ -101,8 +114,15 @@ class CollectionMatch(models.Model):
 
     # ------------------------------------------------------------------ actions
     def _check_can_decide(self):
-        if not self.env.su and not self.env.user.has_group("account.group_account_user"):
-            raise AccessError(_("Only accountants can approve or reject bank payment suggestions."))
+        """Approve, reject, match again: users with "Approve bank matches" only (Invoicing
+        administrators have it; an administrator may grant it to anyone)."""
+        if not self.env.su and not self.env.user.has_group(
+                "account_collections_mx.group_collection_approve_match"):
+            raise AccessError(_(
+                "You are not allowed to approve, reject or match again bank payment "
+                "suggestions: it takes the right “Approve bank matches”, which Invoicing "
+                "administrators have. An administrator can grant it in Settings ▸ Users "
+                "(Collections review tray)."))
 
     def action_approve(self):
         """Reconcile each suggestion's bank line with its invoices (one savepoint each).

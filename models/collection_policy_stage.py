@@ -58,7 +58,7 @@ class CollectionPolicyStage(models.Model):
         default="partner_name,invoice_numbers,amount_residual,date_due,payment_link",
         help="Ordered body parameters of the WhatsApp template, separated by commas, among: "
         "partner_name, invoice_numbers, amount_residual, date_due, days_overdue, payment_link, "
-        "company_name.",
+        "company_name, portal_link (the customer's page), spei_reference, clabe.",
     )
 
     def _customer_channels(self):

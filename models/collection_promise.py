@@ -2,7 +2,10 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import summary
-from .collection_commit import collection_may_commit
+from .collection_commit import CronBudget, collection_may_commit
+
+#: where an unfinished pass over the open promises goes on (id of the last one checked)
+PROMISE_CURSOR_PARAM = "account_collections_mx.promise_cursor"
 
 PROMISE_STATES = [
     ("open", "Open"),
@@ -48,6 +51,10 @@ class CollectionPromise(models.Model):
     user_id = fields.Many2one("res.users", string="Recorded By", default=lambda self: self.env.user,
                               readonly=True)
     amount_received = fields.Monetary(string="Received", readonly=True)
+    source = fields.Selection(
+        [("collector", "Recorded by a collector"), ("portal", "Customer page")],
+        string="Source", default="collector", required=True, readonly=True,
+        help="Customer page: the customer promised on its own page.")
     closed_date = fields.Date(readonly=True)
 
     @api.depends("partner_id", "promised_date", "amount")
@@ -184,10 +191,22 @@ class CollectionPromise(models.Model):
 
     @api.model
     def _cron_collection_promises(self, batch_size=500):
-        """Daily: close the promises whose amount arrived or whose deadline passed."""
-        promises = self.search([("state", "=", "open")], order="id")
+        """Daily: close the promises whose amount arrived or whose deadline passed.
+
+        In batches (by id), each committed outside tests; a call stops when its time budget
+        is spent, keeps its place (``account_collections_mx.promise_cursor``) and triggers
+        the cron again to go on from there.
+        """
+        Param = self.env["ir.config_parameter"].sudo()
+        cursor = int(Param.get_param(PROMISE_CURSOR_PARAM) or 0)
+        budget = CronBudget(self.env)
+        promises = self.search([("state", "=", "open"), ("id", ">", cursor)], order="id")
         done = 0
         for start in range(0, len(promises), batch_size):
+            if done and budget.exhausted():
+                Param.set_param(PROMISE_CURSOR_PARAM, promises[start - 1].id)
+                self.env.ref("account_collections_mx.ir_cron_collection_promises")._trigger()
+                return False
             batch = promises[start:start + batch_size]
             for company in batch.company_id:
                 mine = batch.filtered(lambda p, c=company: p.company_id == c)
@@ -199,4 +218,6 @@ class CollectionPromise(models.Model):
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(promises) - done)
             if collection_may_commit(self.env):
                 self.env.cr.commit()  # keep closed promises if a later batch fails
+        if cursor:
+            Param.set_param(PROMISE_CURSOR_PARAM, "")
         return True

@@ -18,7 +18,8 @@ class CollectionSatService(models.AbstractModel):
     """The only place that talks to the SAT (ConsultaCFDIService, CFDI status).
 
     The URL is the system parameter ``account_collections_mx.sat_status_url`` (default: the
-    SAT's public service), the timeout ``account_collections_mx.sat_status_timeout`` (seconds).
+    SAT's public service), the timeout ``account_collections_mx.sat_status_timeout``
+    (seconds, 10 by default).
     Network errors are retried; the answer is read by ``tools/sat_status.py``.
     """
 
@@ -31,26 +32,30 @@ class CollectionSatService(models.AbstractModel):
 
     @api.model
     def _sat_timeout(self):
+        """Seconds to connect, then to wait for the answer, of one request (10 by default)."""
         try:
-            return float(self.env["ir.config_parameter"].sudo().get_param(TIMEOUT_PARAM) or 15)
+            return float(self.env["ir.config_parameter"].sudo().get_param(TIMEOUT_PARAM) or 10)
         except ValueError:
-            return 15.0
+            return 10.0
 
     @api.model
-    def _consulta(self, issuer_rfc, receiver_rfc, total, uuid):
+    def _consulta(self, issuer_rfc, receiver_rfc, total, uuid, attempts=ATTEMPTS):
         """Status of one CFDI: dict with ``status`` (valid / cancelled / not_found / error),
-        ``message`` and the SAT fields (code, state, cancellable, cancellation_status)."""
+        ``message`` and the SAT fields (code, state, cancellable, cancellation_status).
+
+        :param attempts: tries on a network error (the cron tries once: it comes back later)
+        """
         body = sat_status.build_envelope(issuer_rfc, receiver_rfc, total, uuid)
         url, timeout = self._sat_url(), self._sat_timeout()
         last_error = None
-        for attempt in range(1, ATTEMPTS + 1):
+        for attempt in range(1, attempts + 1):
             try:
                 response = requests.post(url, data=body, headers=sat_status.headers(),
                                          timeout=timeout)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last_error = exc
                 _logger.info("SAT status of %s: attempt %s failed: %s", uuid, attempt, exc)
-                if attempt < ATTEMPTS:
+                if attempt < attempts:
                     time.sleep(0.2 * attempt)
                 continue
             except requests.RequestException as exc:

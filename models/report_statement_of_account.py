@@ -60,7 +60,9 @@ class ReportStatementOfAccount(models.AbstractModel):
                               "ref": p.move_id.ref or p.name or "", "amount": p.credit}
                              for p in payments],
                 "aging": summary.aging([(r["due"], r["residual"]) for r in rows], date_to),
-                "portal_url": partner.get_base_url() + "/my/invoices",
+                # the customer's own page and SPEI reference (created on first use)
+                "portal_url": partner._collection_portal_url(company),
+                "spei_reference": partner._collection_spei_reference(company),
             }
         return {
             "doc_ids": partners.ids,
@@ -75,4 +77,5 @@ class ReportStatementOfAccount(models.AbstractModel):
             "bucket_labels": summary.BUCKET_LABELS,
             "currency": company.currency_id,
             "has_clabe": "l10n_mx_edi_clabe" in self.env["res.partner.bank"]._fields,
+            "receipt_bank": company._collection_receipt_bank_info(),
         }

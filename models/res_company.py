@@ -3,7 +3,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import contact_rules, summary
-from .collection_commit import collection_may_commit
+from .collection_commit import CronBudget, collection_may_commit
 
 _lt = LazyTranslate(__name__)
 WINDOW_ERRORS = {
@@ -135,8 +135,12 @@ class ResCompany(models.Model):
         )
 
     def _collection_tz(self):
+        """The company's time zone: its own, else the zone of its address's state (Mexico),
+        else Mexico City."""
         self.ensure_one()
-        return self.partner_id.tz or contact_rules.DEFAULT_TZ
+        partner = self.partner_id
+        return contact_rules.customer_tz(
+            partner.tz, contact_rules.state_tz(partner.country_id.code, partner.state_id.code))
 
     # ------------------------------------------------------------------ default policies
     @api.model_create_multi
@@ -328,7 +332,12 @@ class ResCompany(models.Model):
         now = now or fields.Datetime.now()
         companies = self or self.search([])
         sent = self.env["collection.summary"]
+        budget = CronBudget(self.env)
         for company in companies:
+            if sent and budget.exhausted():
+                # the companies left are still due: the next call prepares them
+                self.env.ref("account_collections_mx.ir_cron_collection_weekly_summary")._trigger()
+                break
             local_now = contact_rules.to_local(now, company._collection_tz())
             if not summary.summary_due(local_now, int(company.collection_summary_weekday),
                                        company.collection_summary_hour,

@@ -28,6 +28,23 @@ class ResConfigSettings(models.TransientModel):
                                                  readonly=False)
     collection_alert_min_amount = fields.Monetary(related="company_id.collection_alert_min_amount",
                                                   readonly=False)
+    # the customer's page: the account customers transfer to, how far they may promise
+    collection_receipt_bank_id = fields.Many2one(
+        related="company_id.collection_receipt_bank_id", readonly=False,
+        domain="[('partner_id', '=', collection_company_partner_id)]")
+    collection_company_partner_id = fields.Many2one(related="company_id.partner_id")
+    collection_receipt_bank_default = fields.Char(
+        string="Default Account for Transfers", compute="_compute_collection_receipt_bank_default")
+    collection_portal_promise_days = fields.Integer(
+        related="company_id.collection_portal_promise_days", readonly=False)
+
+    @api.depends("company_id")
+    def _compute_collection_receipt_bank_default(self):
+        for settings in self:
+            info = settings.company_id._collection_receipt_bank_info()
+            settings.collection_receipt_bank_default = " · ".join(
+                v for v in (info.get("bank"), info.get("clabe") or info.get("account")) if v) or \
+                self.env._("No bank journal with an account yet")
 
     collection_contact_mon = fields.Boolean("Mon", compute="_compute_collection_contact_days",
                                             inverse="_inverse_collection_contact_days", readonly=False)

@@ -1,8 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 from ..tools import contact_rules, summary
-from .collection_commit import collection_may_commit
+from .collection_commit import CronBudget, collection_may_commit
 from .collection_event import WAIT_REASONS
 
 PAUSE_REASONS = [
@@ -128,6 +129,18 @@ class ResPartner(models.Model):
         day = day or fields.Date.context_today(self)
         return not partner.collection_pause_until or partner.collection_pause_until >= day
 
+    def _collection_tz(self, company=None):
+        """The time zone the contact rules use for this customer: its own (else its
+        commercial entity's), else the zone of its address's state (else its entity's;
+        Mexican states, see tools/contact_rules.py), else ``company``'s."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        return contact_rules.customer_tz(
+            self.tz, commercial.tz,
+            contact_rules.state_tz(self.country_id.code, self.state_id.code),
+            contact_rules.state_tz(commercial.country_id.code, commercial.state_id.code),
+            default=(company or self.company_id or self.env.company)._collection_tz())
+
     def _collection_responsible(self, policy=None):
         """Who gets the tasks: collector, else salesperson, else the policy's default."""
         self.ensure_one()
@@ -162,10 +175,16 @@ class ResPartner(models.Model):
         self._collection_check_user()
         self.commercial_partner_id.sudo().write({"collection_first_invoice_reviewed": True})
         for partner in self.commercial_partner_id.sudo():
-            partner.message_post(
-                body=_("Tax data reviewed by %s: the first invoice joins the cadence.", self.env.user.name),
-                author_id=self.env.user.partner_id.id)
+            body = " ".join([
+                _("Tax data reviewed by %s: the first invoice joins the cadence.", self.env.user.name),
+                *partner._collection_review_note()])
+            partner.message_post(body=body, author_id=self.env.user.partner_id.id)
         return True
+
+    def _collection_review_note(self):
+        """Sentences added to the chatter note of *Mark tax data reviewed*."""
+        self.ensure_one()
+        return []
 
     def action_collection_open_events(self):
         self.ensure_one()
@@ -198,7 +217,7 @@ class ResPartner(models.Model):
         [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")],
         string="Payer Rating", default="good", readonly=True, index=True,
         help="From the average days late and the broken promises of the last 12 months "
-        "(thresholds in the Accounting settings). Recomputed every night.")
+        "(thresholds in the Invoicing settings). Recomputed every night.")
     collection_broken_promises = fields.Integer(
         string="Broken Promises (12 Months)", readonly=True)
     collection_policy_manual = fields.Boolean(
@@ -292,7 +311,8 @@ class ResPartner(models.Model):
             raise UserError(_("%s has no email address.", partner.display_name))
         now = fields.Datetime.now()
         Event = self.env["collection.event"]
-        period = contact_rules.to_local(now, partner.tz or company._collection_tz()).date()
+        tz = partner._collection_tz(company)
+        period = contact_rules.to_local(now, tz).date()
         period = period.isoformat()  # one statement by hand per customer and day
         event = Event.sudo().search([
             ("channel", "=", "statement"), ("company_id", "=", company.id),
@@ -303,6 +323,10 @@ class ResPartner(models.Model):
                 "The statement of account of %(partner)s is already queued: it goes on "
                 "%(when)s.", partner=partner.display_name,
                 when=event._collection_statement_when()), "info")
+        if event.state == "queued":
+            return self._collection_notify(_(
+                "The statement of account of %(partner)s is already in the outgoing mail "
+                "queue.", partner=partner.display_name), "info")
         if event:
             return self._collection_notify(_(
                 "A statement of account was already sent to %(partner)s today (see the "
@@ -311,12 +335,13 @@ class ResPartner(models.Model):
         event = Event._collection_statement_queue_one(partner, company, period, now,
                                                       retry_failed=True)
         event._collection_statement_deliver(now)
-        if event.state == "sent":
-            return self._collection_notify(
-                _("Statement of account sent to %s.", partner.email), "success")
+        if event.state == "queued":
+            return self._collection_notify(_(
+                "Statement of account sent to %s: it leaves with the outgoing mail queue "
+                "within a few minutes.", partner.email), "success")
         if event.state == "scheduled":
             why = company.sudo()._collection_contact_window().non_contact_reason(
-                contact_rules.to_local(now, partner.tz or company._collection_tz()))
+                contact_rules.to_local(now, tz))
             return self._collection_notify(_(
                 "Outside the contact window (%(reason)s): the statement of account of "
                 "%(partner)s is queued and goes on %(when)s.",
@@ -353,7 +378,7 @@ class ResPartner(models.Model):
         today = fields.Date.context_today(partner)
         message = partner.message_post(
             body=_("Statement of account of %(date)s sent to %(email)s.",
-                   date=today, email=partner.email),
+                   date=format_date(partner.env, today), email=partner.email),
             subject=_("Statement of account - %s", company.name),
             attachments=[(name, content)],
             partner_ids=partner.ids,
@@ -409,14 +434,14 @@ class ResPartner(models.Model):
 
     # rating ------------------------------------------------------------------------
     @api.model
-    def _cron_collection_rating(self, batch_size=1000, max_batches=20):
+    def _cron_collection_rating(self, batch_size=500, max_batches=40):
         """Nightly: average days late, broken promises, rating and rating-based policy of
         every customer invoiced in the last 12 months (or with open invoices).
 
         In batches of customers (by id): each batch is committed outside tests; after
-        ``max_batches`` the pass stops, keeps its place (system parameter
-        ``account_collections_mx.rating_cursor``) and the cron triggers itself again to go
-        on from there.  A pass that ends clears the place: the next run starts over.
+        ``max_batches`` or the call's time budget (:class:`CronBudget`) the pass stops,
+        keeps its place (system parameter ``account_collections_mx.rating_cursor``) and the
+        cron triggers itself again to go on from there.  A pass that ends clears the place: the next run starts over.
 
         :return: the number of customers left for the next call
         """
@@ -452,9 +477,10 @@ class ResPartner(models.Model):
         broken = {p.commercial_partner_id.id: n for p, n in broken.items()}
         todo = self.browse([p for p in sorted(set(rows) | set(broken)) if p > cursor])
         Company = self.env["res.company"]
+        budget = CronBudget(self.env)
         done = 0
         for batch_number, start in enumerate(range(0, len(todo), batch_size)):
-            if batch_number >= max_batches:
+            if batch_number >= max_batches or (done and budget.exhausted()):
                 break
             chunk = todo[start:start + batch_size]
             for partner in chunk:

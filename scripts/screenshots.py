@@ -82,6 +82,24 @@ def main():
                 print(f"wrote {name}.png")
             except Exception as error:  # a screen of a feature not in this database
                 print(f"skip {name}: {error}")
+        # the customer's page as a customer sees it on a phone (no login)
+        found = models.execute_kw(args.db, uid, args.password, "ir.model.data", "search_read",
+                                  [[("module", "=", "account_collections_mx"),
+                                    ("name", "=", "demo_partner_monterrey")]],
+                                  {"fields": ["res_id"]})
+        rows = found and models.execute_kw(
+            args.db, uid, args.password, "collection.portal.access", "search_read",
+            [[("partner_id", "=", found[0]["res_id"])]], {"fields": ["access_token"], "limit": 1})
+        if rows:
+            phone = browser.new_context(viewport={"width": 412, "height": 915},
+                                        device_scale_factor=2, is_mobile=True, has_touch=True)
+            page = phone.new_page()
+            page.goto(f"{args.url}/mi-estado-de-cuenta/{rows[0]['id']}-{rows[0]['access_token']}")
+            page.wait_for_selector(".o_acmx_customer_page", timeout=15000)
+            page.screenshot(path=str(OUT / "customer_page.png"), full_page=True)
+            print("wrote customer_page.png")
+        else:
+            print("skip customer_page: no page for the demo customer")
         browser.close()
 
 

@@ -5,6 +5,7 @@ from . import test_security
 from . import test_tours
 from . import test_whatsapp
 from . import test_matching
+from . import test_matching_references
 from . import test_cfdi_data
 from . import test_cfdi_sat
 from . import test_cfdi_complement
@@ -13,6 +14,13 @@ from . import test_collection_promise
 from . import test_collection_analysis_statement
 from . import test_security_models
 from . import test_review_tray_tours
-
+from . import test_delivery_rules
+from . import test_review_tray_rights
+from . import test_first_invoice_review
+from . import test_cfdi_payment_data
+from . import test_collection_tasks
+from . import test_customer_page
+from . import test_customer_page_matching
+from . import test_collection_worklists
 from . import test_replies
 from . import test_payment_plan

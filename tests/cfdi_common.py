@@ -1,4 +1,5 @@
 import base64
+import re
 from pathlib import Path
 
 from odoo import fields
@@ -20,6 +21,11 @@ def cfdi_xml(**values):
     """A synthetic stamped CFDI 4.0 invoice (tests/data/cfdi40_template.xml)."""
     template = (DATA / "cfdi40_template.xml").read_text(encoding="utf-8")
     return template.format_map({**CFDI_VALUES, **values}).encode("utf-8")
+
+
+def without_serie_folio(data):
+    """The same CFDI without its optional Serie and Folio attributes (as many PACs stamp)."""
+    return re.sub(rb' (Serie|Folio)="[^"]*"', b"", data, count=2)
 
 
 def rep_xml(invoice_uuids, **values):

@@ -51,11 +51,21 @@ class CollectionsCommon(AccountTestInvoicingCommon):
             move.action_post()
         return move
 
-    def run_at(self, when):
-        """One collections run at ``when`` (naive UTC datetime or string)."""
+    def run_at(self, when, mail_queue=True):
+        """One collections run at ``when`` (naive UTC datetime or string), followed by
+        Odoo's mail queue at the same moment (the run wakes it up): the emails it wrote
+        leave then, under the contact rules checked at that time."""
         when = fields.Datetime.to_datetime(when)
         with freeze_time(when):
-            return self.env["account.move"]._collection_run(now=when)
+            result = self.env["account.move"]._collection_run(now=when)
+        if mail_queue:
+            self.send_mail_queue(when)
+        return result
+
+    def send_mail_queue(self, when):
+        """Odoo's outgoing mail queue (its cron) runs at ``when``."""
+        with freeze_time(fields.Datetime.to_datetime(when)):
+            self.env["mail.mail"].sudo().process_email_queue()
 
     def events(self, move, **domain):
         dom = [("move_id", "=", move.id)] + [(k, "=", v) for k, v in domain.items()]

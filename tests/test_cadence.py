@@ -79,8 +79,9 @@ class TestCadence(CollectionsCommon):
 
     def test_email_content_attachments_and_chatter(self):
         move = self.make_invoice("2026-12-10")
-        self.run_at(at("2026-12-07"))
+        self.run_at(at("2026-12-07"), mail_queue=False)
         event = self.events(move, channel="email")
+        self.assertEqual(event.state, "queued")
         message = event.mail_message_id
         self.assertTrue(message)
         self.assertEqual(message.model, "account.move")
@@ -93,6 +94,9 @@ class TestCadence(CollectionsCommon):
         mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
         self.assertTrue(mail, "the email is queued")
         self.assertEqual(mail.state, "outgoing")
+        self.send_mail_queue(at("2026-12-07", "15:05:00"))
+        self.assertEqual(event.state, "sent")
+        self.assertEqual(event.done_at, fields.Datetime.to_datetime(at("2026-12-07", "15:05:00")))
 
     def test_contact_window_at_night(self):
         move = self.make_invoice("2026-12-10")
@@ -405,7 +409,9 @@ class TestCadence(CollectionsCommon):
             self.env["account.move"].with_user(collector).action_collection_run_now()
         manager = new_test_user(self.env, login="gerente",
                                 groups="account_collections_mx.group_collection_manager")
-        move = self.make_invoice(fields.Date.add(fields.Date.today(), days=3))
+        # due in 3 days for the customer (Mexico City), whatever the hour in UTC
+        local_today = fields.Date.context_today(self.customer.with_context(tz=self.customer.tz))
+        move = self.make_invoice(fields.Date.add(local_today, days=3))
         result = self.env["account.move"].with_user(manager).action_collection_run_now()
         self.assertEqual(result["tag"], "display_notification")
         self.assertTrue(self.events(move))
@@ -600,7 +606,9 @@ class TestCadencePlanningSetBased(CollectionsCommon):
         self.assertEqual(wa.state, "scheduled")
         self.assertIn("WhatsApp", wa.skip_reason)
         self.assertEqual(wa.scheduled_at, now + dt.timedelta(hours=1))
-        self.assertEqual(self.events(move, channel="email").done_at, now)
+        email = self.events(move, channel="email")
+        self.assertEqual((email.state, email.scheduled_at), ("queued", now))
+        self.assertFalse(email.done_at, "done when the mail queue really sends it")
 
     def run_frozen(self, when):
         from freezegun import freeze_time

@@ -4,7 +4,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .cfdi_common import CUSTOMER_RFC, DATA, CfdiCommon, cfdi_xml
+from .cfdi_common import CUSTOMER_RFC, DATA, CfdiCommon, cfdi_xml, rep_xml, without_serie_folio
 
 
 @tagged("post_install", "-at_install")
@@ -17,14 +17,36 @@ class TestCfdiPartner(CfdiCommon):
         partner = self.env["res.partner"].create({"name": "Sin datos", "is_company": True})
         self.assertFalse(partner.cfdi_data_ok)
         issues = partner.cfdi_data_issues
-        for word in ("RFC", "regime", "postal code", "Email", "Mobile"):
+        for word in ("RFC", "regime", "postal code"):
             self.assertIn(word, issues)
+        # contact data is how to reach the customer, not tax data
+        self.assertNotIn("Email", issues)
+        self.assertNotIn("Mobile", issues)
+        self.assertIn("Email is missing", partner.collection_contact_issues)
+        self.assertIn("Mobile is missing", partner.collection_contact_issues)
         # invalid RFCs are saved: they show as issues, they never block
-        partner.vat = "ABC680524P76"  # wrong check digit
+        partner.vat = "ABC689924P73"  # no such date
         self.assertIn("not valid", partner.cfdi_data_issues)
         partner.vat = "MOAA800101"  # 10 characters, no homoclave
         self.assertIn("10 characters", partner.cfdi_data_issues)
         self.assertEqual(partner.vat, "MOAA800101")
+
+    def test_rfc_check_digit_is_a_warning(self):
+        self.customer.vat = "ABC680524P76"  # the check digit does not verify
+        self.assertTrue(self.customer.cfdi_data_ok, self.customer.cfdi_data_issues)
+        self.assertFalse(self.customer.cfdi_data_issues)
+        self.assertIn("check digit", self.customer.cfdi_data_warnings)
+        self.customer.vat = CUSTOMER_RFC
+        self.assertFalse(self.customer.cfdi_data_warnings)
+        self.customer.write({"vat": "XAXX010101000", "cfdi_tax_regime": "616"})
+        self.assertFalse(self.customer.cfdi_data_warnings)
+        self.assertTrue(self.customer.cfdi_data_ok, self.customer.cfdi_data_issues)
+
+    def test_contact_data_does_not_make_cfdi_data_incomplete(self):
+        self.customer.write({"mobile": False, "email": False})
+        self.assertTrue(self.customer.cfdi_data_ok)
+        self.assertFalse(self.customer.cfdi_data_issues)
+        self.assertEqual(self.customer.collection_contact_issues.count("\n"), 1)
 
     def test_rfc_kinds(self):
         partner = self.customer.copy({"name": "Persona", "is_company": False,
@@ -43,27 +65,13 @@ class TestCfdiPartner(CfdiCommon):
             "name": "Foreign Inc", "is_company": True, "country_id": self.env.ref("base.us").id,
             "email": "ap@foreign.example.com", "mobile": "+1 555 0100"})
         self.assertTrue(partner.cfdi_data_ok, partner.cfdi_data_issues)
+        self.assertFalse(partner.cfdi_data_warnings)
 
     def test_contacts_share_the_commercial_cfdi_data(self):
         contact = self.env["res.partner"].create({"name": "Pagos", "parent_id": self.customer.id})
         self.assertEqual(contact.cfdi_tax_regime, "601")
         self.customer.cfdi_usage = "G01"
         self.assertEqual(contact.cfdi_usage, "G01")
-
-    def test_first_invoice_held_while_cfdi_data_invalid(self):
-        self.customer.vat = "ABC680524P76"
-        invoice = self.make_invoice()
-        invoice.sudo().collection_first_invoice = True
-        self.assertEqual(invoice.collection_state, "review")
-        # fixing the customer's data releases it (stored dependency, no manual recompute)
-        self.customer.vat = CUSTOMER_RFC
-        self.assertEqual(invoice.collection_state, "active")
-        # a later invoice of the customer is never held for the CFDI data
-        self.customer.mobile = False
-        other = self.make_invoice(invoice_date="2026-01-11")
-        self.assertEqual(other.collection_state, "active")
-        self.assertEqual(invoice.collection_state, "review")
-
 
 @tagged("post_install", "-at_install")
 class TestCfdiInvoiceRules(CfdiCommon):
@@ -171,8 +179,9 @@ class TestCfdiImport(CfdiCommon):
         self.assertEqual(results["xxe.xml"][0], "rejected")
         self.assertIn("DTD", results["xxe.xml"][1])
         self.assertNotIn("root:", str(results))
-        self.assertEqual(results["old.xml"][0], "rejected")
-        self.assertIn("3.3", results["old.xml"][1])
+        # a CFDI 3.3 is read; no invoice A33 of 100.00 here
+        self.assertEqual(results["old.xml"][0], "unmatched")
+        self.assertIn("A33", results["old.xml"][1])
         self.assertEqual(results["issuer.xml"][0], "rejected")
         self.assertIn("TCM970625MB1", results["issuer.xml"][1])
         self.assertEqual(results["total.xml"][0], "unmatched")
@@ -255,3 +264,92 @@ class TestCfdiAccess(CfdiCommon):
             [(action["view_id"][0], "list")])["views"]["list"]["arch"]
         self.assertIn("decoration-danger", tray)
         self.assertIn("cfdi_complement_due_date", tray)
+
+
+@tagged("post_install", "-at_install")
+class TestCfdiImportWithoutFolio(CfdiCommon):
+    """Serie and Folio are optional in CFDI 4.0: the file of the customer's only open
+    invoice of that total is matched by RFC, total, currency and date; otherwise the
+    report line lists the candidates. CFDI 3.3 invoices still open are read too."""
+
+    UUID = "0A1B2C3D-0000-4000-8000-0000000000F1"
+
+    def _file(self, **values):
+        return without_serie_folio(cfdi_xml(**{"uuid": self.UUID, **values}))
+
+    def test_only_open_invoice_of_that_total(self):
+        invoice = self.make_invoice(1000.0, invoice_date="2026-01-10", due="2026-02-28")
+        self.make_invoice(700.0, invoice_date="2026-01-10")  # another total
+        self.assertNotIn(b"Folio", self._file())
+        line = self.import_files(("sin_folio.xml", self._file()))["sin_folio.xml"]
+        self.assertEqual(line.result, "matched", line.reason)
+        self.assertEqual(line.move_id, invoice)
+        self.assertIn("no Serie/Folio", line.reason)
+        self.assertEqual(invoice.cfdi_uuid, self.UUID)
+        self.assertEqual((invoice.cfdi_serie, invoice.cfdi_folio), (False, False))
+        self.assertTrue(invoice.cfdi_xml_attachment_id)
+
+    def test_pac_numbering_differs_from_odoo(self):
+        invoice = self.make_invoice(1000.0, invoice_date="2026-01-12")
+        line = self.import_files(("f900.xml", cfdi_xml(serie="F", folio="900", uuid=self.UUID)))[
+            "f900.xml"]
+        self.assertEqual(line.result, "matched", line.reason)
+        self.assertEqual(line.move_id, invoice)
+        self.assertIn("F900", line.reason)
+
+    def test_several_candidates_are_listed(self):
+        first = self.make_invoice(1000.0, invoice_date="2026-01-09")
+        second = self.make_invoice(1000.0, invoice_date="2026-01-11")
+        line = self.import_files(("dos.xml", self._file()))["dos.xml"]
+        self.assertEqual(line.result, "unmatched")
+        self.assertEqual(line.candidate_ids, first | second)
+        for invoice in (first, second):
+            self.assertIn(invoice.name, line.reason)
+        self.assertFalse((first | second).filtered("cfdi_uuid"))
+
+    def test_date_decides_between_equal_totals(self):
+        self.make_invoice(1000.0, invoice_date="2025-11-03")
+        near = self.make_invoice(1000.0, invoice_date="2026-01-12")
+        line = self.import_files(("fecha.xml", self._file()))["fecha.xml"]
+        self.assertEqual(line.result, "matched", line.reason)
+        self.assertEqual(line.move_id, near)
+
+    def test_far_date_is_only_a_candidate(self):
+        far = self.make_invoice(1000.0, invoice_date="2025-10-01")
+        line = self.import_files(("lejos.xml", self._file()))["lejos.xml"]
+        self.assertEqual(line.result, "unmatched")
+        self.assertEqual(line.candidate_ids, far)
+        self.assertFalse(far.cfdi_uuid)
+
+    def test_other_customer_or_currency_never_matches(self):
+        other = self.customer.copy({"name": "Otro Cliente", "vat": "EKU900317SA1"})
+        self.make_invoice(1000.0, invoice_date="2026-01-10", partner=other)
+        line = self.import_files(("otro.xml", self._file()))["otro.xml"]
+        self.assertEqual(line.result, "unmatched")
+        self.assertFalse(line.candidate_ids)
+        self.make_invoice(1000.0, invoice_date="2026-01-10")
+        line = self.import_files(("usd.xml", self._file(moneda="USD")))["usd.xml"]
+        self.assertEqual(line.result, "unmatched")
+
+    def test_cfdi33_of_an_open_invoice(self):
+        invoice = self.make_invoice(100.0, invoice_date="2021-06-01", due="2021-07-15", name="A33")
+        line = self.import_files(("old.xml", (DATA / "cfdi33_invoice.xml").read_bytes()))["old.xml"]
+        self.assertEqual(line.result, "matched", line.reason)
+        self.assertEqual(line.move_id, invoice)
+        self.assertIn("3.3", line.reason)
+        self.assertEqual(invoice.cfdi_uuid, "33333333-3333-4333-8333-333333333333")
+        self.assertEqual((invoice.cfdi_serie, invoice.cfdi_folio), ("A", "33"))
+        # without Serie/Folio: by RFC, total and date as well
+        other = self.make_invoice(100.0, invoice_date="2021-06-02")
+        data = without_serie_folio((DATA / "cfdi33_invoice.xml").read_bytes()).replace(
+            b"33333333-3333-4333-8333-333333333333", b"33333333-3333-4333-8333-333333333334")
+        line = self.import_files(("old2.xml", data))["old2.xml"]
+        self.assertEqual(line.move_id, other, line.reason)
+
+    def test_cfdi33_payment_complement_says_how_to_proceed(self):
+        data = rep_xml(["6F2B8A1E-1C2D-4E5F-8A9B-0C1D2E3F4A5B"]).replace(
+            b"http://www.sat.gob.mx/cfd/4", b"http://www.sat.gob.mx/cfd/3").replace(
+            b'Version="4.0"', b'Version="3.3"')
+        line = self.import_files(("rep33.xml", data))["rep33.xml"]
+        self.assertEqual(line.result, "rejected")
+        self.assertIn("Register payment complement", line.reason)

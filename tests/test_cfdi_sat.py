@@ -147,6 +147,44 @@ class TestCfdiSatStatus(SatMockCommon):
         self.assertEqual(recent.cfdi_sat_status, "unknown")  # checked less than a day ago
         self.assertEqual(paid.cfdi_sat_status, "unknown")    # paid: nothing to collect
 
+    def test_cron_makes_progress_when_the_sat_is_down(self):
+        moves = [self.stamped_invoice("AAAAAAAA-0000-4000-8000-0000000001%02d" % i)
+                 for i in range(8)]
+        type(self).sat_failures = 1000
+        cron = self.env.ref("account_collections_mx.ir_cron_cfdi_sat_status")
+        Trigger = self.env["ir.cron.trigger"]
+        with freeze_time("2026-02-01 10:00:00"):
+            done, remaining = self.env["account.move"]._cron_cfdi_check_sat_status()
+        # one try per invoice; after 3 failures in a row the call stops for an hour
+        self.assertEqual((done, remaining), (3, 5))
+        self.assertEqual(len(self.sat_requests), 3)
+        self.assertTrue(Trigger.search([("cron_id", "=", cron.id),
+                                        ("call_at", "=", "2026-02-01 11:00:00")]))
+        first = {sat_status.read_expression(r.body)["id"] for r in self.sat_requests}
+        with freeze_time("2026-02-01 11:00:00"):
+            self.env["account.move"]._cron_cfdi_check_sat_status()
+        second = {sat_status.read_expression(r.body)["id"] for r in self.sat_requests[3:]}
+        self.assertEqual(len(second), 3)
+        self.assertFalse(first & second, "the next call starts with other invoices")
+        # the SAT is back: the rest is checked, the failed ones again after a day
+        type(self).sat_failures = 0
+        with freeze_time("2026-02-01 12:00:00"):
+            done, remaining = self.env["account.move"]._cron_cfdi_check_sat_status()
+        self.assertEqual((done, remaining), (2, 0))
+        self.assertEqual(sorted(m.cfdi_sat_status for m in moves), ["error"] * 6 + ["valid"] * 2)
+        with freeze_time("2026-02-02 12:00:01"):
+            self.env["account.move"]._cron_cfdi_check_sat_status()
+        self.assertEqual({m.cfdi_sat_status for m in moves}, {"valid"})
+
+    def test_cron_stops_at_its_time_budget(self):
+        for i in range(3):
+            self.stamped_invoice("AAAAAAAA-0000-4000-8000-0000000002%02d" % i)
+        self.env["ir.config_parameter"].sudo().set_param(
+            "account_collections_mx.cron_time_budget", 0)
+        with freeze_time("2026-02-01 10:00:00"):
+            self.assertEqual(self.env["account.move"]._cron_cfdi_check_sat_status(), (1, 2))
+            self.assertEqual(self.env["account.move"]._cron_cfdi_check_sat_status(), (1, 1))
+
     def test_cron_is_declared(self):
         cron = self.env.ref("account_collections_mx.ir_cron_cfdi_sat_status")
         self.assertEqual(cron.model_id.model, "account.move")

@@ -105,7 +105,7 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         self.assertIn(refund.name, html)
         self.assertIn(">%s<" % payment.name, html)  # payment of the period
         self.assertIn("012180001234567897", html)
-        self.assertIn("/my/invoices", html)
+        self.assertIn("/mi-estado-de-cuenta/", html)  # the customer's page
         total = sum(invoices[1:].mapped("amount_residual")) - 50
         self.assertEqual(total, 100 * 44 + sum(range(1, 45)) - 50)
         self.assertIn(f"{total:,.2f}", html)
@@ -118,11 +118,17 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         return self.env["collection.event"].sudo().search([
             ("partner_id", "=", partner.id), ("channel", "=", "statement")], order="id")
 
+    def _mail_queue(self):
+        """Odoo's outgoing mail queue runs (now): the statements' emails leave."""
+        self.env["mail.mail"].sudo().process_email_queue()
+
     @freeze_time("2026-03-30 18:00:00")  # Monday 12:00 in Mexico City
     def test_send_now_and_contact_rules(self):
         self._invoice(self.customer_a, 1000, D(2026, 3, 1))
         action = self.customer_a.action_collection_send_statement()
         self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(self._statements(self.customer_a).state, "queued")
+        self._mail_queue()
         message = self.customer_a.message_ids[:1]
         self.assertIn("Statement of account", message.body)
         self.assertEqual(len(message.attachment_ids), 1)
@@ -181,6 +187,7 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         self.assertEqual(event.state, "scheduled")
         with freeze_time("2026-03-30 14:00:00"):
             self.env["res.partner"]._cron_collection_statements()
+            self._mail_queue()
         self.assertEqual(event.state, "sent")
         self.assertEqual(event.done_at, dt.datetime(2026, 3, 30, 14, 0))
         self.assertEqual(len(self.customer_a.message_ids), count + 1)
@@ -208,6 +215,7 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         self.assertEqual(self._statements(self.customer_a).state, "scheduled")
         with freeze_time("2026-03-30 15:00:00"):
             self.env["res.partner"]._cron_collection_statements()
+            self._mail_queue()
         self.assertEqual(self._statements(self.customer_a).state, "sent")
 
     def test_send_now_on_holiday_and_non_contact_day(self):
@@ -260,6 +268,7 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         with freeze_time("2026-03-30 18:00:00"):
             self.env["res.partner"]._cron_collection_statements()
             self.env["res.partner"]._cron_collection_statements()  # never twice a month
+            self._mail_queue()
         self.assertEqual(len(self.customer_a.message_ids), count + 1)
         self.assertEqual(event.state, "sent")
         self.assertEqual(len(self._statements(self.customer_a)), 1)
@@ -273,6 +282,7 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         # a monthly statement and one sent by hand the same day are two periods
         with freeze_time("2026-04-01 19:00:00"):
             self.customer_a.action_collection_send_statement()
+            self._mail_queue()
         self.assertEqual(self._statements(self.customer_a).mapped("state"), ["sent"] * 3)
 
     def test_monthly_cron_in_batches(self):
@@ -289,9 +299,10 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         with freeze_time("2026-03-30 18:00:00"):
             self.env["res.partner"]._cron_collection_statements(batch_size=1, max_batches=2)
             events = self.env["collection.event"].search([("channel", "=", "statement")])
-            self.assertEqual(sorted(events.mapped("state")), ["scheduled", "sent", "sent"])
+            self.assertEqual(sorted(events.mapped("state")), ["queued", "queued", "scheduled"])
             self.assertTrue(Trigger.search([("cron_id", "=", cron.id), ("id", "not in", before.ids)]))
             self.env["res.partner"]._cron_collection_statements(batch_size=1, max_batches=2)
+            self._mail_queue()
         self.assertEqual(events.mapped("state"), ["sent"] * 3)
         self.assertEqual(events.partner_id, customers)
 
@@ -368,12 +379,13 @@ class TestStatementConcurrency(TransactionCase):
                 cr_a.commit()
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                # a later run finds it sent; the database refuses a second live one
+                # a later run finds it queued (in the mail queue); the database refuses a
+                # second live one
                 env["collection.event"]._collection_statement_run(now)
                 events = env["collection.event"].search([
                     ("partner_id", "=", partner_id), ("channel", "=", "statement")])
                 self.assertEqual(events.ids, [event_id])
-                self.assertEqual(events.state, "sent")
+                self.assertEqual(events.state, "queued")
                 self.assertEqual(len(env["mail.message"].search([
                     ("model", "=", "res.partner"), ("res_id", "=", partner_id),
                     ("attachment_ids", "!=", False)])), 1)

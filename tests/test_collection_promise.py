@@ -21,6 +21,7 @@ class TestCollectionPromise(CollectionSummaryCommon):
             groups="base.group_user,account_collections_mx.group_collection_user",
             company_id=cls.company.id)
         cls.customer_a.collection_responsible_id = cls.collector
+        cls.company.email = "cobranza@example.com"  # the reminders' sender
 
     def _promise(self, invoice, amount=600.0, promised=None):
         """Recorded by a Collections User through the wizard, on 2026-03-30."""
@@ -91,6 +92,7 @@ class TestCollectionPromise(CollectionSummaryCommon):
     def _run(self, when):
         with freeze_time(when):
             self.env["account.move"]._collection_run(now=fields.Datetime.to_datetime(when))
+            self.env["mail.mail"].sudo().process_email_queue()  # what the run queued leaves
 
     def _stages_logged(self, invoice):
         events = invoice.collection_event_ids.filtered(lambda e: e.channel == "email")

@@ -4,6 +4,7 @@ import lxml.html
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools import format_date
 
 from .collection_summary_common import CollectionSummaryCommon, D
 
@@ -214,7 +215,11 @@ class TestWeeklySummarySending(CollectionSummaryCommon):
         # DSO (countback) and its 8 weekly points, the last one today
         dso = self.env["collection.summary"]._collection_data(self.company, D(2026, 3, 30))
         self.assertEqual(figures["DSO (countback)"], f"{dso['dso']} days")
-        weeks = [str(D(2026, 3, 30) - dt.timedelta(weeks=n)) for n in range(7, -1, -1)]
+        # (dates as the reader's language writes them: the company's, English here)
+        lang_env = self.env(context={"lang": self.company.partner_id.lang or "en_US"})
+        weeks = [format_date(lang_env, D(2026, 3, 30) - dt.timedelta(weeks=n))
+                 for n in range(7, -1, -1)]
+        self.assertEqual(weeks[-1], "03/30/2026")
         self.assertEqual([row[0] for row in rows if row[0] in weeks], weeks)
         # effectiveness per stage: one D+3 message, not paid within 7 days
         self.assertIn(["D+3 Pending", "1", "0", "0 %"], rows)

@@ -31,6 +31,18 @@ class TestInstall(AccountTestInvoicingCommon):
         module = self.env["ir.module.module"].search([("name", "=", "account_collections_mx")])
         self.assertEqual(module.state, "installed")
 
+    def test_python_dependencies_are_pypi_names(self):
+        """Odoo resolves external dependencies by their PyPI distribution name
+        (importlib.metadata): a module name such as ``stdnum`` logs a warning at every
+        install."""
+        from odoo.modules.module import check_python_external_dependency, get_manifest
+
+        deps = get_manifest("account_collections_mx")["external_dependencies"]["python"]
+        self.assertIn("python-stdnum", deps)
+        with self.assertNoLogs("odoo.modules.module", "WARNING"):
+            for dep in deps:
+                check_python_external_dependency(dep)
+
     def test_groups_hierarchy(self):
         user_group = self.env.ref("account_collections_mx.group_collection_user")
         manager_group = self.env.ref("account_collections_mx.group_collection_manager")

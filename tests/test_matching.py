@@ -17,7 +17,7 @@ class TestCollectionMatching(MatchingCommon):
         cls.other_customer = cls.env["res.partner"].create({"name": "Zeta Industrial"})
         cls.accountant = new_test_user(
             cls.env, login="accountant_match",
-            groups="base.group_user,account.group_account_user",
+            groups="account.group_account_manager",
             company_id=cls.company.id)
         cls.collector = new_test_user(
             cls.env, login="collector_match",
@@ -393,7 +393,7 @@ class TestCollectionMatching(MatchingCommon):
         match = self._match(self._line(40.0, f"ABONO {invoice.name}"))
         company_2 = self.setup_other_company(name="Empresa Dos")["company"]
         user_2 = new_test_user(self.env, login="acc_c2",
-                               groups="base.group_user,account.group_account_user",
+                               groups="account.group_account_manager",
                                company_id=company_2.id, company_ids=[Command.set(company_2.ids)])
         self.assertFalse(self.env["collection.match"].with_user(user_2).search(
             [("id", "=", match.id)]))

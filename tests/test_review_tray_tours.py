@@ -6,8 +6,8 @@ from .matching_common import MatchingCommon
 
 @tagged("post_install", "-at_install")
 class TestReviewTrayTours(MatchingCommon, HttpCase):
-    """The review tray in a real browser (headless Chromium), as an accountant uses it:
-    Accounting ▸ Collections ▸ Review tray, open a suggestion, approve or reject it, and
+    """The review tray in a real browser (headless Chromium), as an Invoicing administrator uses it:
+    Invoicing ▸ Collections ▸ Review tray, open a suggestion, approve or reject it, and
     approve several selected rows at once."""
 
     @classmethod
@@ -15,7 +15,7 @@ class TestReviewTrayTours(MatchingCommon, HttpCase):
         super().setUpClass()
         cls.accountant = new_test_user(
             cls.env, login="tray_accountant", name="Contadora Tour",
-            groups="base.group_user,account.group_account_user",
+            groups="account.group_account_manager",
             company_id=cls.company.id, company_ids=[Command.set(cls.company.ids)])
 
     def _partial_payment(self, label, invoice, amount):

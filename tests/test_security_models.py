@@ -25,7 +25,7 @@ class TestSecurityEveryModel(CollectionsCommon):
         user_groups = {self.env.ref(f"{MODULE}.group_collection_user"),
                        self.env.ref(f"{MODULE}.group_collection_manager"),
                        self.env.ref("account.group_account_invoice"),
-                       self.env.ref("account.group_account_user")}
+                       self.env.ref(f"{MODULE}.group_collection_approve_match")}
         models = self._own_models()
         self.assertIn("collection.event", [m.model for m in models])
         missing = []

@@ -15,6 +15,8 @@ NS_CFDI_33 = "http://www.sat.gob.mx/cfd/3"
 NS_TFD = "http://www.sat.gob.mx/TimbreFiscalDigital"
 NS_PAGOS = "http://www.sat.gob.mx/Pagos20"
 NS = {"cfdi": NS_CFDI, "tfd": NS_TFD, "pago20": NS_PAGOS}
+#: CFDI 3.3 (mandatory until 2022, valid until March 2023): invoices still open are read
+NS_33 = {"cfdi": NS_CFDI_33, "tfd": NS_TFD}
 
 #: largest XML accepted (bytes); a CFDI invoice is rarely above a few hundred KB
 MAX_SIZE = 5 * 1024 * 1024
@@ -30,8 +32,9 @@ UUID_RE = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]
 class CfdiError(ValueError):
     """A file that cannot be used; ``code`` says why (see the models for the messages).
 
-    codes: ``too_large``, ``empty``, ``malformed``, ``doctype``, ``not_cfdi``, ``version_33``,
-    ``version``, ``not_invoice``, ``not_stamped``, ``missing``, ``bad_uuid``, ``bad_total``.
+    codes: ``too_large``, ``empty``, ``malformed``, ``doctype``, ``not_cfdi``,
+    ``version_33_payment`` (a CFDI 3.3 payment complement, Pagos 1.0), ``version``,
+    ``not_invoice``, ``not_stamped``, ``missing``, ``bad_uuid``, ``bad_total``.
     """
 
     def __init__(self, code, *args):
@@ -97,6 +100,8 @@ def parse_payment(data, max_size=MAX_SIZE):
 
 
 def _payment_values(root):
+    if _version(root) == "3.3":
+        raise CfdiError("version_33_payment")
     issuer, receiver, _stamp, uuid = _stamped_parts(root, "P")
     payments = []
     for pago in root.iterfind("cfdi:Complemento/pago20:Pagos/pago20:Pago", NS):
@@ -133,28 +138,27 @@ def parse_document(data, max_size=MAX_SIZE):
     return _invoice_values(root)
 
 
-def _check_version(root):
+def _version(root):
+    """``"4.0"`` or ``"3.3"``: the CFDI version of ``root``, else :class:`CfdiError`."""
     qname = etree.QName(root)
-    if qname.localname != "Comprobante":
+    if qname.localname != "Comprobante" or qname.namespace not in (NS_CFDI, NS_CFDI_33):
         raise CfdiError("not_cfdi")
-    if qname.namespace == NS_CFDI_33 or root.get("Version") == "3.3":
-        raise CfdiError("version_33")
-    if qname.namespace != NS_CFDI:
-        raise CfdiError("not_cfdi")
-    if root.get("Version") != "4.0":
-        raise CfdiError("version", root.get("Version") or "")
+    version = root.get("Version") or ""
+    if (qname.namespace, version) not in ((NS_CFDI, "4.0"), (NS_CFDI_33, "3.3")):
+        raise CfdiError("version", version)
+    return version
 
 
 def _stamped_parts(root, kind):
-    """Emisor, Receptor, TimbreFiscalDigital and UUID of a CFDI 4.0 of type ``kind``."""
-    _check_version(root)
+    """Emisor, Receptor, TimbreFiscalDigital and UUID of a CFDI of type ``kind``."""
+    ns = NS_33 if _version(root) == "3.3" else NS
     if root.get("TipoDeComprobante") != kind:
         raise CfdiError("not_invoice", root.get("TipoDeComprobante") or "")
-    issuer = root.find("cfdi:Emisor", NS)
-    receiver = root.find("cfdi:Receptor", NS)
+    issuer = root.find("cfdi:Emisor", ns)
+    receiver = root.find("cfdi:Receptor", ns)
     if issuer is None or receiver is None:
         raise CfdiError("missing", "Emisor/Receptor")
-    stamp = root.find("cfdi:Complemento/tfd:TimbreFiscalDigital", NS)
+    stamp = root.find("cfdi:Complemento/tfd:TimbreFiscalDigital", ns)
     if stamp is None:
         raise CfdiError("not_stamped")
     uuid = normalize_uuid(stamp.get("UUID"))
@@ -166,11 +170,13 @@ def _stamped_parts(root, kind):
 
 
 def parse_invoice(data, max_size=MAX_SIZE):
-    """Read a stamped CFDI 4.0 invoice (TipoDeComprobante I) and return its data.
+    """Read a stamped CFDI 4.0 (or 3.3) invoice (TipoDeComprobante I) and return its data.
 
     Returns a dict: version, type, serie, folio, date (datetime), total (Decimal), currency,
     payment_method, payment_form, issuer_rfc, issuer_name, issuer_regime, receiver_rfc,
-    receiver_name, receiver_regime, usage, receiver_zip, uuid, stamped_at.
+    receiver_name, receiver_regime, usage, receiver_zip, uuid, stamped_at. Serie and Folio
+    are optional in a CFDI (empty strings when absent); a CFDI 3.3 has no receiver regime
+    nor fiscal postal code (empty strings).
     """
     return _invoice_values(parse_xml(data, max_size=max_size))
 
@@ -178,7 +184,7 @@ def parse_invoice(data, max_size=MAX_SIZE):
 def _invoice_values(root):
     issuer, receiver, stamp, uuid = _stamped_parts(root, "I")
     values = {
-        "version": "4.0",
+        "version": _version(root),
         "type": "I",
         "serie": (root.get("Serie") or "").strip(),
         "folio": (root.get("Folio") or "").strip(),
@@ -231,8 +237,11 @@ def check_rfc(value, is_company=None):
     """``None`` when ``value`` is an RFC usable in a CFDI, else an error code.
 
     codes: ``missing``, ``short`` (10-character RFC without homoclave), ``length``,
-    ``invalid`` (format or check digit), ``company_person`` (13-character RFC on a company),
+    ``invalid`` (format or date), ``company_person`` (13-character RFC on a company),
     ``person_company`` (12-character RFC on a person).
+
+    The check digit is not part of validity (python-stdnum's default too): the SAT has
+    issued real RFCs whose digit does not verify. See :func:`rfc_check_digit_warning`.
     """
     from stdnum.exceptions import ValidationError as StdnumError
     from stdnum.mx import rfc as stdnum_rfc
@@ -247,7 +256,7 @@ def check_rfc(value, is_company=None):
     if len(rfc) not in (12, 13):
         return "length"
     try:
-        stdnum_rfc.validate(rfc, validate_check_digits=True)
+        stdnum_rfc.validate(rfc)
     except StdnumError:
         return "invalid"
     if is_company is True and len(rfc) == 13:
@@ -255,6 +264,23 @@ def check_rfc(value, is_company=None):
     if is_company is False and len(rfc) == 12:
         return "person_company"
     return None
+
+
+def rfc_check_digit_warning(value):
+    """True when ``value`` is a valid RFC (see :func:`check_rfc`) whose homoclave or check
+    digit does not verify: worth a look at the Constancia de Situación Fiscal, not an error.
+    The generic RFCs of the SAT never get the warning."""
+    from stdnum.exceptions import ValidationError as StdnumError
+    from stdnum.mx import rfc as stdnum_rfc
+
+    rfc = normalize_rfc(value)
+    if rfc in GENERIC_RFCS or len(rfc) not in (12, 13) or check_rfc(rfc) is not None:
+        return False
+    try:
+        stdnum_rfc.validate(rfc, validate_check_digits=True)
+    except StdnumError:
+        return True
+    return False
 
 
 def rfc_is_company(value):

@@ -119,6 +119,46 @@ class ContactWindow:
         raise ValueError("No contact day in the next 400 days: check the contact window settings.")
 
 
+#: Mexico's time zones by state (codes of Odoo's ``res.country.state`` for Mexico, with the
+#: ISO 3166-2 spelling too); the states not listed follow Mexico City
+MX_STATE_TZ = {
+    "BCN": "America/Tijuana", "BC": "America/Tijuana",           # Baja California
+    "SON": "America/Hermosillo",                                  # Sonora (no DST)
+    "ROO": "America/Cancun", "QR": "America/Cancun",             # Quintana Roo
+    "BCS": "America/Mazatlan",                                    # Baja California Sur
+    "SIN": "America/Mazatlan",                                    # Sinaloa
+    "NAY": "America/Mazatlan",                                    # Nayarit (most of it)
+    "CHH": "America/Chihuahua", "CHIH": "America/Chihuahua",     # Chihuahua
+}
+
+
+def valid_tz(tz_name):
+    """``tz_name`` when it is a time zone this system knows, else None."""
+    if not tz_name:
+        return None
+    try:
+        ZoneInfo(tz_name)
+    except (KeyError, ValueError, OSError):
+        return None
+    return tz_name
+
+
+def state_tz(country_code, state_code):
+    """The time zone of an address's state, when known (Mexico), else None."""
+    if (country_code or "").upper() != "MX" or not state_code:
+        return None
+    return MX_STATE_TZ.get(state_code.upper(), DEFAULT_TZ)
+
+
+def customer_tz(*candidates, default=DEFAULT_TZ):
+    """The first valid time zone among ``candidates`` (the customer's own, the zone of its
+    address, its company's ...), else ``default``."""
+    for tz_name in candidates:
+        if valid_tz(tz_name):
+            return tz_name
+    return default
+
+
 def to_local(utc_naive, tz_name):
     """A naive UTC datetime as an aware datetime in ``tz_name`` (default Mexico City)."""
     try:

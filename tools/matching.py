@@ -18,6 +18,7 @@ numeric groups lose their leading zeros), so ``INV/2025/00012``,
 ``inv 2025-12`` and ``INV2025 0012`` give the same key ``INV-2025-12``.
 """
 
+import bisect
 import difflib
 import functools
 import itertools
@@ -88,7 +89,9 @@ def reference_keys(reference):
 
     Strong: the whole reference (canonical, or with its digits glued together as some
     banks print them).  Weak: the reference without its letter prefix (``2025-12``) and
-    its last number alone (the *folio*), which customers often write on their own.
+    its last number alone (the *folio*), which customers often write on their own; a
+    reference made of numbers only (``00123``, a CFDI folio without serie) is weak as a
+    whole.
     """
     strong, weak = set(), set()
     if not reference:
@@ -113,12 +116,19 @@ def reference_keys(reference):
     folio = next(g for g in reversed(groups) if g.isdigit())
     if len(folio) >= 2:
         weak.add(folio)
+    if all(g.isdigit() for g in groups):
+        # a bare number (a CFDI folio without serie, a numeric reference) is found in many
+        # texts by chance: it only counts for a payer identified otherwise
+        return set(), weak | strong
     weak -= strong
     return strong, weak
 
 
 def serie_folio_references(serie, folio):
-    """References under which a CFDI serie+folio may appear (``A 123``, ``A123``, ``123``)."""
+    """References under which a CFDI serie+folio may appear (``A 123``, ``A123``, ``123``).
+
+    Without a serie the folio is a bare number: a weak reference (see :func:`reference_keys`).
+    """
     if not folio:
         return []
     serie = (serie or "").strip()
@@ -132,6 +142,10 @@ class TextInfo:
     keys: set = field(default_factory=set)
     tail_keys: set = field(default_factory=set)  # keys ending on a possibly cut group
     tail: str = ""  # compact form of a possibly cut last reference (for prefix search)
+    # {tail key: the same groups as written (zeros kept, compact)}: a cut text's last
+    # reference is whole when it is exactly one document's number and begins no other
+    tail_refs: dict = field(default_factory=dict)
+    truncated: bool = False  # a text had the SPEI length: references may be missing
     rfcs: list = field(default_factory=list)
     accounts: list = field(default_factory=list)
     uuids: list = field(default_factory=list)
@@ -149,14 +163,17 @@ def analyse_text(*texts, limit=SPEI_CONCEPT_MAX):
         if not text:
             continue
         folded = fold(text)
-        groups = ref_groups(folded)
+        raw = _GROUP_RE.findall(folded)
+        groups = [g.lstrip("0") or "0" if g.isdigit() else g for g in raw]
         truncated = len(str(text).strip()) >= limit and bool(groups)
         n = len(groups)
         for i in range(n):
             for j in range(i + 1, min(n, i + MAX_KEY_GROUPS) + 1):
                 key = "-".join(groups[i:j])
                 if truncated and j == n:
+                    info.truncated = True
                     info.tail_keys.add(key)
+                    info.tail_refs.setdefault(key, "".join(raw[i:j]))
                 else:
                     info.keys.add(key)
         # digits glued with their neighbours (``INV202500012``) are split by ref_groups
@@ -170,6 +187,7 @@ def analyse_text(*texts, limit=SPEI_CONCEPT_MAX):
         info.uuids.extend(u for u in find_uuids(folded) if u not in info.uuids)
     info.keys |= {"UUID:" + u for u in info.uuids}
     info.tail_keys -= info.keys
+    info.tail_refs = {k: r for k, r in info.tail_refs.items() if k in info.tail_keys}
     return info
 
 
@@ -299,6 +317,7 @@ class CandidateIndex:
         self.by_key = {}
         self.by_partner = {}
         self.by_cents = {}
+        self._compacts = None  # sorted document numbers (compact), built when first needed
         for c in candidates:
             for key in c.strong:
                 self.by_key.setdefault(key, []).append((c, 2))
@@ -307,11 +326,49 @@ class CandidateIndex:
             self.by_partner.setdefault(c.partner_id, []).append(c)
             self.by_cents.setdefault(cents(c.residual), []).append(c)
 
+    def _starts_a_number(self, prefix, docs=None):
+        """Documents whose number (compact) starts with ``prefix``: of ``docs`` when given,
+        else of the whole index (binary search in the sorted numbers)."""
+        if docs is not None:
+            return [c for c in docs if c.compact.startswith(prefix)]
+        if self._compacts is None:
+            self._compacts = sorted((c.compact, c.id) for c in self.candidates.values()
+                                    if c.compact)
+        found = []
+        for i in range(bisect.bisect_left(self._compacts, (prefix,)), len(self._compacts)):
+            compact_name, cid = self._compacts[i]
+            if not compact_name.startswith(prefix):
+                break
+            found.append(self.candidates[cid])
+        return found
+
+    def whole_tail_hits(self, info, partner_id=None):
+        """{candidate id: 2} for the last reference of a cut text that is whole after all.
+
+        A text of the SPEI length may end on a cut reference (``INV/2025/001`` of
+        ``INV/2025/00123``); but when its last reference, as written, is exactly the number
+        of one open document and begins the number of no other open document (of the
+        payer when known, else of anyone), nothing was cut from it.
+        """
+        hits = {}
+        docs = self.by_partner.get(partner_id, ()) if partner_id is not None else None
+        for key, written in info.tail_refs.items():
+            if len(written) < 4:
+                continue
+            owners = [c for c, strength in self.by_key.get(key, ())
+                      if strength == 2 and (docs is None or c.partner_id == partner_id)]
+            if len(owners) != 1 or owners[0].compact != written:
+                continue
+            if [c.id for c in self._starts_a_number(written, docs)] == [owners[0].id]:
+                hits[owners[0].id] = 2
+        return hits
+
     def reference_hits(self, info, partner_id=None):
         """{candidate id: strength} for the keys of a text (2 strong, 1 weak).
 
-        Weak keys (folio only, cut tail) count only when the customer is known and
-        they point to one of its documents.
+        Weak keys (folio only, bare numbers, cut tail) count only when the customer is
+        known and they point to one of its documents.  The last reference of a cut text
+        is strong when it is whole (:meth:`whole_tail_hits`).
         """
         hits = {}
         for key in info.keys:
@@ -319,6 +376,8 @@ class CandidateIndex:
                 if strength == 1 and (partner_id is None or c.partner_id != partner_id):
                     continue
                 hits[c.id] = max(hits.get(c.id, 0), strength)
+        if info.tail_refs:
+            hits.update(self.whole_tail_hits(info, partner_id))
         if partner_id is not None:
             for key in info.tail_keys:
                 for c, _strength in self.by_key.get(key, ()):
@@ -401,6 +460,26 @@ def find_subset(candidates, amount, tolerance):
     return found
 
 
+def _completions(named, others, amount, tolerance):
+    """Sets of at least two documents paying ``amount`` (within the tolerance) made of all
+    the ``named`` documents and some of the ``others``: at most two (two: not unique)."""
+    rest = amount - sum(c.residual for c in named)
+    tol = tolerance + 0.005
+    if not named:
+        return find_subset(others, amount, tolerance)
+    found = [[*named, c] for c in others if abs(rest - c.residual) <= tol]
+    if len(named) >= 2 and abs(rest) <= tol:
+        found.insert(0, list(named))
+    if not found and others:
+        found = [[*named, *extra] for extra in find_subset(others, rest, tolerance)]
+    return [docs for docs in found if len(docs) >= 2][:2]
+
+
+def _ids_by_due(docs):
+    """Ids of documents, oldest due date first (the order a payment is applied in)."""
+    return [c.id for c in sorted(docs, key=lambda c: (c.due is None, c.due or 0, c.id))]
+
+
 def match_line(amount, index, tolerance=1.0, partner_id=None, info=None, excluded=(),
                allow_partner_amount=False, max_ranked=5):
     """Decide what to do with one incoming bank line of ``amount`` (> 0).
@@ -457,30 +536,54 @@ def match_line(amount, index, tolerance=1.0, partner_id=None, info=None, exclude
     tol = tolerance + 0.005
     # 1. one document with a reference and the amount
     ref_fit = [c for c, s, _w in ranked if c.id in hits and abs(amount - c.residual) <= tol]
+    named_any = any(strength == 2 for strength in hits.values())
     if ref_fit:
         best = max(hits[c.id] for c in ref_fit)
         top = [c for c in ref_fit if hits[c.id] == best]
-        if len(top) == 1:
-            c = top[0]
-            # a weak reference must be the only document of the customer it points to
-            weak_alone = best == 2 or len([x for x in hits if hits[x] == 1]) == 1
-            if weak_alone:
-                return proposal("auto", "exact", [c.id], score_of(c)[0])
-        return proposal("to_review", "ambiguous", [], max(score_of(c)[0] for c in top) - 20)
-    # 2. several documents of one customer, all referenced, adding up to the amount
+        # a folio that fits while the text names other documents in full (``12`` read in
+        # ``INV/2026/00012``) is no reference of its own: the other documents decide (2.)
+        if best == 2 or not named_any:
+            if len(top) == 1:
+                c = top[0]
+                # a weak reference must be the only document of the customer it points to
+                weak_alone = best == 2 or len([x for x in hits if hits[x] == 1]) == 1
+                if weak_alone:
+                    return proposal("auto", "exact", [c.id], score_of(c)[0])
+            return proposal("to_review", "ambiguous", [], max(score_of(c)[0] for c in top) - 20)
+    # 2. several referenced documents of one customer adding up to the amount
     ref_docs = [index.candidates[cid] for cid in hits if index.candidates[cid].residual]
     ref_partners = {c.partner_id for c in ref_docs}
-    if len(ref_docs) >= 2 and len(ref_partners) == 1:
+    if ref_docs and len(ref_partners) == 1:
+        named = [c for c in ref_docs if hits[c.id] == 2]
+        named_total = sum(c.residual for c in named)
+        if len(named) >= 2 and abs(amount - named_total) <= tol:
+            # the documents written in full add up: sure (a folio of another document of the
+            # same customer read inside those numbers changes nothing)
+            return proposal("auto", "multi_invoice", _ids_by_due(named), 100 - (
+                0 if abs(amount - named_total) < 0.005 else 5))
         total = sum(c.residual for c in ref_docs)
-        if abs(amount - total) <= tol and all(hits[c.id] == 2 for c in ref_docs):
-            docs = sorted(ref_docs, key=lambda c: (c.due is None, c.due or 0, c.id))
-            return proposal("auto", "multi_invoice", [c.id for c in docs], 100 - (
-                0 if abs(amount - total) < 0.005 else 5))
-        docs = sorted(ref_docs, key=lambda c: (c.due is None, c.due or 0, c.id))
-        if amount < total - tol:
-            return proposal("to_review", "partial", [c.id for c in docs], 60)
-        if amount > total + tol:
-            return proposal("to_review", "overpaid", [c.id for c in docs], 60)
+        sets = []
+        if len(ref_docs) >= 2:
+            if abs(amount - total) <= tol:
+                return proposal("to_review", "multi_invoice", _ids_by_due(ref_docs), 80)
+            # the documents named in full with some of the partly referenced ones (a cut
+            # number, a folio): the first set is proposed, the score says if it is alone
+            sets = _completions(named, [c for c in ref_docs if hits[c.id] != 2], amount,
+                                tolerance)
+        if not sets and named and info.truncated and amount > named_total + tol:
+            # the bank cut the concept: the numbers that did not fit are other open
+            # invoices of the same customer
+            named_ids = {c.id for c in named}
+            sets = _completions(named, [c for c in index.by_partner.get(named[0].partner_id, ())
+                                        if c.residual > 0 and c.id not in excluded
+                                        and c.id not in named_ids], amount, tolerance)
+        if sets:
+            return proposal("to_review", "multi_invoice", _ids_by_due(sets[0]),
+                            75 if len(sets) == 1 else 55)
+        if len(ref_docs) >= 2 and amount < total - tol:
+            return proposal("to_review", "partial", _ids_by_due(ref_docs), 60)
+        if len(ref_docs) >= 2 and amount > total + tol:
+            return proposal("to_review", "overpaid", _ids_by_due(ref_docs), 60)
     # 3. one referenced document, amount off
     positive_hits = [c for c in ref_docs if c.residual > 0]
     if len(positive_hits) == 1:

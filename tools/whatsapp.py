@@ -44,11 +44,18 @@ def normalize_phone(raw, default_country=MX):
         number = (default_country or "") + number
     if number.startswith("521") and len(number) == 13:
         number = MX + number[3:]
-    if number.startswith(MX) and len(number) != 12:
-        return None
-    if not 8 <= len(number) <= 15:
+    if number.startswith(MX) and (len(number) != 12 or number[2] in "01"):
+        return None  # Mexican numbers: 10 digits, never starting with 0 or 1
+    if not 8 <= len(number) <= 15 or number[0] == "0":
         return None
     return number
+
+
+def e164(raw, default_country=MX):
+    """The recipient of a Cloud API message: E.164 with its plus sign (``+525512345678``,
+    the form the API recommends for ``to``), or None when not a possible number."""
+    number = normalize_phone(raw, default_country)
+    return "+" + number if number else None
 
 
 def same_number(a, b):

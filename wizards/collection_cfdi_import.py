@@ -1,15 +1,21 @@
 import base64
+import datetime
 import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, format_date
 
 from ..tools import cfdi
 
 _logger = logging.getLogger(__name__)
 
 RESULTS = [("matched", "Matched"), ("unmatched", "Unmatched"), ("rejected", "Rejected")]
+#: a CFDI without Serie/Folio matches an invoice of the same customer and total issued
+#: within this many days of the CFDI's date
+DATE_WINDOW_DAYS = 5
+#: candidates named in a report line
+MAX_CANDIDATES = 10
 
 
 class CollectionCfdiImport(models.TransientModel):
@@ -75,8 +81,10 @@ class CollectionCfdiImport(models.TransientModel):
             "doctype": _("The file declares a DTD or entities, which a CFDI never does: "
                          "refused for safety."),
             "not_cfdi": _("The file is not a CFDI."),
-            "version_33": _("CFDI 3.3 is not accepted: only CFDI 4.0 invoices can be imported."),
-            "version": _("Only CFDI 4.0 is accepted (this file is version %s).",
+            "version_33_payment": _(
+                "CFDI 3.3 payment complements (Pagos 1.0) are not imported: register their UUID "
+                "on the invoice with *Register payment complement*."),
+            "version": _("Only CFDI 4.0 and 3.3 are accepted (this file is version %s).",
                          detail and detail[0]),
             "not_invoice": _("The CFDI is neither an invoice nor a payment complement "
                              "(TipoDeComprobante %s, expected I or P).", detail and detail[0]),
@@ -111,13 +119,20 @@ class CollectionCfdiImport(models.TransientModel):
                     "reason": _("UUID %(uuid)s is already registered on %(invoice)s.",
                                 uuid=values["uuid"], invoice=owner.display_name)}
         if not move:
-            return {**base, "result": "unmatched", "reason": problem}
+            candidates = problem[1] if isinstance(problem, tuple) else Move
+            reason = problem[0] if isinstance(problem, tuple) else problem
+            return {**base, "result": "unmatched", "reason": reason,
+                    "candidate_ids": [(6, 0, candidates.ids)]}
         if move.cfdi_uuid and move.cfdi_uuid != values["uuid"]:
             return {**base, "result": "rejected", "move_id": move.id,
                     "reason": _("%(invoice)s already has the UUID %(current)s; this file carries "
                                 "%(uuid)s. Nothing was changed.", invoice=move.display_name,
                                 current=move.cfdi_uuid, uuid=values["uuid"])}
         notes = self._apply(move, values, attachment, data)
+        if problem:  # how it was found, when not by its number
+            notes.insert(0, problem)
+        if values["version"] == "3.3":
+            notes.insert(0, _("CFDI 3.3."))
         return {**base, "result": "matched", "move_id": move.id,
                 "reason": " ".join(notes) or False}
 
@@ -171,26 +186,44 @@ class CollectionCfdiImport(models.TransientModel):
         })
 
     def _find_invoice(self, values):
-        """The posted invoice of this company for this CFDI, or (False, why not)."""
+        """The posted invoice of this company for this CFDI: ``(invoice, note)``, or
+        ``(False, why not)`` / ``(False, (why not, candidates))``.
+
+        By Serie/Folio (or the invoice number) first. Serie and Folio are optional in a CFDI
+        and the PAC's numbering often differs from Odoo's: without a match by number, the one
+        invoice of the receiver's RFC with the same total and currency, issued within a few
+        days of the CFDI and not linked to another CFDI yet, is the one.
+        """
         _ = self.env._
         numbers = cfdi.invoice_numbers(values["serie"], values["folio"])
-        if not numbers:
-            return False, _("The CFDI has no Folio to find its invoice.")
-        domain = [
-            ("company_id", "=", self.company_id.id), ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            "|", ("name", "in", numbers),
-            "&", ("cfdi_serie", "=", values["serie"] or False),
-            ("cfdi_folio", "=", values["folio"]),
-        ]
-        candidates = self.env["account.move"].search(domain)
-        if not candidates:
-            return False, _("No posted invoice numbered %s.", " / ".join(numbers[:2]))
+        if numbers:
+            domain = [
+                ("company_id", "=", self.company_id.id), ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                "|", ("name", "in", numbers),
+                "&", ("cfdi_serie", "=", values["serie"] or False),
+                ("cfdi_folio", "=", values["folio"]),
+            ]
+            candidates = self.env["account.move"].search(domain)
+            if candidates:
+                return self._find_by_number(values, candidates)
+        move, problem = self._find_by_amount(values)
+        if move:
+            if numbers:
+                note = _("No invoice is numbered %(number)s: matched by customer RFC, total and "
+                         "date.", number=" / ".join(numbers[:2]))
+            else:
+                note = _("The CFDI has no Serie/Folio: matched by customer RFC, total and date.")
+            return move, note
+        if numbers and not isinstance(problem, tuple):
+            problem = " ".join([_("No posted invoice numbered %s.", " / ".join(numbers[:2])),
+                                problem])
+        return False, problem
+
+    def _find_by_number(self, values, candidates):
+        _ = self.env._
         receiver = values["receiver_rfc"]
-        matched = candidates.filtered(
-            lambda m: float_compare(m.amount_total, float(values["total"]),
-                                    precision_rounding=m.currency_id.rounding) == 0
-            and m.currency_id.name == values["currency"])
+        matched = candidates.filtered(lambda m: self._same_amount(m, values))
         if not matched:
             return False, _("Invoice %(invoice)s has another total or currency (%(amount)s %(cur)s "
                             "in the CFDI).", invoice=candidates[0].display_name,
@@ -200,9 +233,59 @@ class CollectionCfdiImport(models.TransientModel):
             return False, _("Invoice %(invoice)s belongs to a customer whose RFC is not %(rfc)s.",
                             invoice=matched[0].display_name, rfc=receiver)
         if len(by_rfc) > 1:
-            return False, _("Several invoices match (%s): register the UUID by hand.",
-                            ", ".join(by_rfc.mapped("display_name")))
+            return False, (_("Several invoices match (%s): register the UUID by hand.",
+                             ", ".join(by_rfc.mapped("display_name"))), by_rfc)
         return by_rfc, False
+
+    def _same_amount(self, move, values):
+        return (move.currency_id.name == values["currency"]
+                and float_compare(move.amount_total, float(values["total"]),
+                                  precision_rounding=move.currency_id.rounding) == 0)
+
+    def _find_by_amount(self, values):
+        """The one invoice of the receiver with this total, currency and (about) date."""
+        _ = self.env._
+        total = float(values["total"])
+        currency = self.env["res.currency"].search([("name", "=", values["currency"])], limit=1)
+        if not currency:
+            return False, _("Unknown currency %s.", values["currency"])
+        half_cent = currency.rounding / 2
+        moves = self.env["account.move"].search([
+            ("company_id", "=", self.company_id.id), ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"), ("cfdi_uuid", "=", False),
+            ("currency_id", "=", currency.id),
+            ("amount_total", ">=", total - half_cent), ("amount_total", "<=", total + half_cent),
+        ], order="invoice_date desc, id desc")
+        receiver = values["receiver_rfc"]
+        fits = moves.filtered(lambda m: self._same_amount(m, values)
+                              and self._rfc_matches(m, receiver))
+        what = _("%(amount)s %(currency)s for RFC %(rfc)s", amount=values["total_text"] or total,
+                 currency=values["currency"], rfc=receiver)
+        if not fits:
+            return False, _("No posted invoice without a fiscal folio fits (%s).", what)
+        day = values["date"] and values["date"].date()
+        if day:
+            window = datetime.timedelta(days=DATE_WINDOW_DAYS)
+            near = fits.filtered(lambda m: m.invoice_date and abs(m.invoice_date - day) <= window)
+        else:
+            near = fits
+        if len(near) > 1:
+            still_open = near.filtered(
+                lambda m: m.payment_state not in ("paid", "in_payment", "reversed"))
+            near = still_open or near
+        if len(near) == 1:
+            return near, False
+        listed = (near or fits)[:MAX_CANDIDATES]
+        names = ", ".join(
+            _("%(invoice)s of %(date)s", invoice=m.display_name,
+              date=format_date(self.env, m.invoice_date)) for m in listed)
+        if not near:
+            return False, (_("No invoice %(what)s was issued within %(days)s days of the CFDI "
+                             "(%(date)s). Candidates: %(names)s. Register the UUID on the right "
+                             "one by hand.", what=what, days=DATE_WINDOW_DAYS,
+                             date=format_date(self.env, day), names=names), listed)
+        return False, (_("Several invoices fit (%(what)s): %(names)s. Register the UUID on the "
+                         "right one by hand.", what=what, names=names), listed)
 
     def _rfc_matches(self, move, receiver):
         partner_rfc = cfdi.normalize_rfc(move.partner_id.commercial_partner_id.vat)
@@ -272,3 +355,6 @@ class CollectionCfdiImportLine(models.TransientModel):
     total = fields.Float()
     receiver_rfc = fields.Char(string="Receiver RFC")
     move_id = fields.Many2one("account.move", string="Invoice")
+    candidate_ids = fields.Many2many(
+        "account.move", string="Candidates",
+        help="Invoices that could be this CFDI's: register its UUID on the right one by hand.")

@@ -38,10 +38,45 @@ def test_parse_invoice_reads_every_field():
     assert data["uuid"] == "6F2B8A1E-1C2D-4E5F-8A9B-0C1D2E3F4A5B"
 
 
-def test_cfdi33_rejected():
+def test_cfdi33_invoice_is_read():
+    data = cfdi.parse_document((DATA / "cfdi33_invoice.xml").read_bytes())
+    assert data["version"] == "3.3" and data["type"] == "I"
+    assert data["uuid"] == "33333333-3333-4333-8333-333333333333"
+    assert (data["serie"], data["folio"]) == ("A", "33")
+    assert data["total"] == Decimal("100.00") and data["currency"] == "MXN"
+    assert data["receiver_rfc"] == "ABC680524P73" and data["usage"] == "G03"
+    assert data["receiver_regime"] == "" and data["receiver_zip"] == ""
+
+
+CFDI33_PAYMENT = b"""<?xml version="1.0" encoding="UTF-8"?>
+<cfdi:Comprobante xmlns:cfdi="http://www.sat.gob.mx/cfd/3" xmlns:pago10="http://www.sat.gob.mx/Pagos"
+  xmlns:tfd="http://www.sat.gob.mx/TimbreFiscalDigital" Version="3.3" Fecha="2022-06-01T10:00:00"
+  SubTotal="0" Moneda="XXX" Total="0" TipoDeComprobante="P" LugarExpedicion="06600">
+  <cfdi:Emisor Rfc="EKU900317SA1" RegimenFiscal="601"/>
+  <cfdi:Receptor Rfc="ABC680524P73" UsoCFDI="P01"/>
+  <cfdi:Complemento>
+    <tfd:TimbreFiscalDigital Version="1.1" UUID="33333333-3333-4333-8333-3333333333AA"/>
+  </cfdi:Complemento>
+</cfdi:Comprobante>"""
+
+
+def test_cfdi33_payment_complement_refused():
     with pytest.raises(cfdi.CfdiError) as err:
-        cfdi.parse_invoice((DATA / "cfdi33_invoice.xml").read_bytes())
-    assert err.value.code == "version_33"
+        cfdi.parse_document(CFDI33_PAYMENT)
+    assert err.value.code == "version_33_payment"
+
+
+def test_other_versions_refused():
+    with pytest.raises(cfdi.CfdiError) as err:
+        cfdi.parse_invoice(cfdi40().replace(b'Version="4.0"', b'Version="3.2"', 1))
+    assert err.value.code == "version"
+
+
+def test_serie_and_folio_are_optional():
+    data = cfdi.parse_invoice(cfdi40().replace(b' Serie="A" Folio="101"', b""))
+    assert (data["serie"], data["folio"]) == ("", "")
+    assert data["uuid"] == "6F2B8A1E-1C2D-4E5F-8A9B-0C1D2E3F4A5B"
+    assert data["total"] == Decimal("1160.00")
 
 
 def test_malformed_rejected():
@@ -111,12 +146,28 @@ def test_invoice_numbers():
     (False, True, "missing"),
     ("MOAA800101", False, "short"),
     ("ABC680524P7", True, "length"),
-    ("ABC680524P76", True, "invalid"),
+    ("ABC680524P76", True, None),  # bad check digit: a warning, not invalid
+    ("ABC689924P73", True, "invalid"),  # no such date
+    ("AB1680524P73", True, "invalid"),  # format
     ("MOAA8001014S9", True, "company_person"),
     ("EKU900317SA1", False, "person_company"),
 ])
 def test_check_rfc(rfc, is_company, expected):
     assert cfdi.check_rfc(rfc, is_company) == expected
+
+
+@pytest.mark.parametrize("rfc,warning", [
+    ("ABC680524P76", True),
+    ("EKU900317SA1", False),
+    ("MOAA8001014S9", False),
+    ("XAXX010101000", False),
+    ("XEXX010101000", False),
+    ("ABC689924P73", False),  # invalid: an error, not a warning
+    ("MOAA800101", False),
+    ("", False),
+])
+def test_rfc_check_digit_warning(rfc, warning):
+    assert cfdi.rfc_check_digit_warning(rfc) is warning
 
 
 @pytest.mark.parametrize("payment,due", [

@@ -91,3 +91,37 @@ def test_no_contact_day_at_all():
 def test_hours_to_time():
     assert cr.hours_to_time(8.5) == dt.time(8, 30)
     assert cr.hours_to_time(24) == dt.time(23, 59, 59)
+
+
+@pytest.mark.parametrize("code,tz", [
+    ("BCN", "America/Tijuana"), ("BC", "America/Tijuana"), ("son", "America/Hermosillo"),
+    ("ROO", "America/Cancun"), ("BCS", "America/Mazatlan"), ("SIN", "America/Mazatlan"),
+    ("NAY", "America/Mazatlan"), ("CHH", "America/Chihuahua"), ("JAL", "America/Mexico_City"),
+    ("CMX", "America/Mexico_City"), ("YUC", "America/Mexico_City"),
+])
+def test_mexican_state_time_zones(code, tz):
+    assert cr.state_tz("MX", code) == tz
+    assert cr.valid_tz(tz) == tz
+
+
+def test_state_time_zone_only_for_mexico():
+    assert cr.state_tz("US", "CA") is None
+    assert cr.state_tz("MX", False) is None
+    assert cr.state_tz(False, "BCN") is None
+
+
+def test_customer_tz_takes_the_first_valid_zone():
+    assert cr.customer_tz(False, "America/Tijuana", "America/Mexico_City") == "America/Tijuana"
+    assert cr.customer_tz("Mars/Olympus", None, "America/Cancun") == "America/Cancun"
+    assert cr.customer_tz(None, None) == cr.DEFAULT_TZ
+
+
+def test_baja_california_customer_not_contacted_at_six():
+    # winter: Tijuana is UTC-8; 14:00 UTC = 06:00 local (too early), 16:00 UTC = 08:00
+    window = cr.ContactWindow()
+    tz = cr.customer_tz(None, cr.state_tz("MX", "BCN"))
+    when, why = cr.next_contact_utc(window, dt.datetime(2026, 12, 7, 14, 0), tz)
+    assert why == "before the contact window"
+    assert when == dt.datetime(2026, 12, 7, 16, 0)
+    # the same moment is 08:00 in Mexico City: inside the window there
+    assert cr.next_contact_utc(window, dt.datetime(2026, 12, 7, 14, 0), cr.DEFAULT_TZ)[1] is None

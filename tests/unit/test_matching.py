@@ -196,3 +196,146 @@ def test_document_keys_are_cached_and_match_reference_keys():
     c1 = m.Candidate(1, 7, 100.0, "INV/2026/00123", ("PAGO-123",))
     c2 = m.Candidate(2, 7, 100.0, "INV/2026/00123", ("PAGO-123",))
     assert c1.strong == c2.strong == strong and isinstance(c1.strong, frozenset)
+
+
+# --------------------------------------------------------------------------- bare numbers
+def test_bare_numbers_are_weak_references():
+    assert m.reference_keys("123") == (set(), {"123"})
+    assert m.reference_keys("00123") == (set(), {"123"})
+    strong, weak = m.reference_keys("2025-00123")
+    assert not strong and {"2025-123", "123"} <= weak
+    # with a serie, the CFDI serie+folio is a whole reference
+    (ref,) = m.serie_folio_references("A", "123")
+    assert m.reference_keys(ref)[0] == {"A-123"}
+    (ref,) = m.serie_folio_references(False, "123")
+    assert m.reference_keys(ref) == (set(), {"123"})
+
+
+def _folio_only(cid, partner, residual, name, folio):
+    return cand(cid, partner, residual, name, refs=m.serie_folio_references(None, folio))
+
+
+def test_folio_without_serie_never_matches_another_customer():
+    # customer 20's invoice has CFDI folio 123 (no serie); customer 10 quotes its own number
+    index = idx(_folio_only(1, 20, 500.0, "INV/2025/00077", "123"),
+                cand(2, 10, 800.0, "INV/2025/00050"))
+    info = m.analyse_text("PAGO INV/2025/00123")
+    # payer unknown: nothing identifies it (the only invoice of that amount is shown for
+    # review, as for any unknown payer)
+    p = m.match_line(500.0, index, info=info)
+    assert (p.state, p.reason, p.partner_id) == ("to_review", "no_partner", None)
+    # payer known (partner 10): its own invoices only
+    p = m.match_line(500.0, index, partner_id=10, info=info)
+    assert p.state == "to_review" and 1 not in p.chosen
+    assert 1 not in index.reference_hits(info, partner_id=10)
+    # nor does a bare number identify the payer
+    p = m.match_line(500.0, index, info=m.analyse_text("PAGO FOLIO 123"))
+    assert (p.state, p.partner_id) == ("to_review", None)
+
+
+def test_folio_without_serie_counts_for_the_known_payer():
+    index = idx(_folio_only(1, 20, 500.0, "INV/2025/00077", "123"),
+                cand(2, 20, 800.0, "INV/2025/00050"), cand(3, 10, 500.0, "INV/2025/00051"))
+    p = m.match_line(500.0, index, partner_id=20, info=m.analyse_text("PAGO FOLIO 123"))
+    assert (p.state, p.reason, p.chosen) == ("auto", "exact", [1])
+
+
+# --------------------------------------------------------------------------- cut concepts
+def test_whole_last_reference_of_a_40_character_concept():
+    text = "PAGO FACTS INV/2026/00001 INV/2026/00002"
+    assert len(text) == m.SPEI_CONCEPT_MAX
+    info = m.analyse_text(text)
+    assert "INV-2026-2" in info.tail_keys and info.tail_refs["INV-2026-2"] == "INV202600002"
+    index = idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00002"),
+                cand(3, 20, 250.0, "INV/2026/00003"))
+    assert index.whole_tail_hits(info) == {2: 2}
+    assert index.whole_tail_hits(info, partner_id=10) == {2: 2}
+    assert index.reference_hits(info, partner_id=10) == {1: 2, 2: 2}
+
+
+def test_cut_last_reference_stays_weak_when_it_begins_another_number():
+    # "INV/2026/0001" may be the beginning of INV/2026/00012
+    text = "PAGO DE LAS FACTURAS INV/2026/00005 INV/2026/0001"
+    assert len(text) > m.SPEI_CONCEPT_MAX
+    index = idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00012"),
+                cand(5, 10, 40.0, "INV/2026/00005"))
+    info = m.analyse_text(text)
+    assert not index.whole_tail_hits(info, partner_id=10)
+    # "INV/2026/00002" begins INV/2026/000021 of the same customer: cut, maybe
+    index = idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00002"),
+                cand(3, 10, 10.0, "INV/2026/000021"))
+    info = m.analyse_text("PAGO FACTS INV/2026/00001 INV/2026/00002")
+    assert not index.whole_tail_hits(info, partner_id=10)
+    assert not index.whole_tail_hits(info)
+
+
+def _realistic_index():
+    """Several customers with several open invoices, amounts that repeat across them."""
+    cands, cid = [], 0
+    amounts = [1160.0, 2320.0, 580.0, 1160.0, 5800.0]
+    for partner in range(10, 16):
+        for k in range(5):
+            cid += 1
+            cands.append(cand(cid, partner, amounts[(k + partner) % 5],
+                              f"INV/2026/{cid:05d}", due=dt.date(2026, 1, cid)))
+    return m.CandidateIndex(cands), {c.id: c for c in cands}
+
+
+def test_two_invoices_named_in_one_transfer_are_multi_invoice():
+    index, docs = _realistic_index()
+    checked = 0
+    for first in docs.values():
+        for second in docs.values():
+            if second.partner_id != first.partner_id or second.id <= first.id:
+                continue
+            amount = first.residual + second.residual
+            labels = [
+                (f"PAGO FACTS {first.name} {second.name}", True),  # 40 characters
+                (f"PAGO {first.name} Y {second.name}", True),
+                (f"{first.name.replace('/', ' ')} {second.name.replace('/', '')}", True),
+                (f"SPEI PAGO FACTURAS {first.name} {second.name}"[:40], False),  # cut
+            ]
+            for label, whole in labels:
+                for partner in (None, first.partner_id):
+                    p = m.match_line(amount, index, partner_id=partner,
+                                     info=m.analyse_text(label))
+                    assert p.reason == "multi_invoice", (label, partner, p)
+                    assert p.partner_id == first.partner_id
+                    if whole:  # both numbers written in full: sure
+                        assert p.state == "auto", (label, partner, p)
+                        assert sorted(p.chosen) == [first.id, second.id], (label, partner, p)
+                    else:  # "INV/20": which other invoice is not known
+                        assert p.state == "to_review" and first.id in p.chosen
+                    checked += 1
+    assert checked > 100
+
+
+def test_multi_invoice_with_cut_last_reference_is_reviewed_not_ambiguous():
+    index = idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00012"),
+                cand(3, 10, 250.0, "INV/2026/00013"))
+    text = "PAGO DE LAS FACTURAS INV/2026/00001 INV/2026/0001"  # cut: 00012 or 00013?
+    p = m.match_line(350.0, index, partner_id=10, info=m.analyse_text(text))
+    assert (p.state, p.reason) == ("to_review", "multi_invoice")
+    assert p.chosen[0] == 1 and len(p.chosen) == 2
+
+
+def test_multi_invoice_ignores_a_folio_read_inside_the_numbers():
+    # INV/2025/00012 is still open; "12" of INV/2026/00012 is its folio
+    index = idx(cand(1, 10, 300.0, "INV/2025/00012"), cand(2, 10, 100.0, "INV/2026/00012"),
+                cand(3, 10, 200.0, "INV/2026/00013"))
+    p = m.match_line(300.0, index, partner_id=10,
+                     info=m.analyse_text("PAGO INV/2026/00012 INV/2026/00013"))
+    assert (p.state, p.reason, p.chosen) == ("auto", "multi_invoice", [2, 3])
+
+
+def test_cut_concept_completed_by_another_open_invoice_of_the_customer():
+    # three invoices paid, the third number did not fit in the 40 characters
+    index = idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00002"),
+                cand(3, 10, 70.0, "INV/2026/00003"), cand(4, 20, 70.0, "INV/2026/00004"))
+    text = "PAGO FACTURAS INV/2026/00001 INV/2026/00002 INV/2026/00003"[:40]
+    p = m.match_line(420.0, index, info=m.analyse_text(text))
+    assert (p.state, p.reason, p.chosen, p.partner_id) == (
+        "to_review", "multi_invoice", [1, 2, 3], 10)
+    # not cut: the customer paid more than the invoices it names
+    p = m.match_line(420.0, index, info=m.analyse_text("PAGO INV/2026/00001 INV/2026/00002"))
+    assert (p.state, p.reason, p.chosen) == ("to_review", "overpaid", [1, 2])

@@ -19,6 +19,22 @@ def test_normalize_phone(raw, expected):
     assert wa.normalize_phone(raw) == expected
 
 
+@pytest.mark.parametrize("raw", [
+    "+52 1 55 1234 5678", "5215512345678", "+52 55 1234 5678", "5512345678", "(55) 1234-5678",
+    "525512345678", "+52-55-1234-5678",
+])
+def test_e164_one_recipient_for_every_mexican_form(raw):
+    assert wa.e164(raw) == "+525512345678"
+
+
+@pytest.mark.parametrize("raw", [
+    "12345", "", None, "0512345678", "1512345678", "+52 05 1234 5678", "+52 55 1234 56789",
+    "abc", "+0 123 456 789",
+])
+def test_e164_refuses_impossible_numbers(raw):
+    assert wa.e164(raw) is None
+
+
 def test_52_and_521_are_the_same_customer():
     assert wa.same_number("5215512345678", "+52 55 1234 5678")
     assert not wa.same_number("5215512345678", "+52 55 1234 5679")

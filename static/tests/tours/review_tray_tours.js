@@ -7,9 +7,9 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 function openReviewTray() {
     return [
-        ...stepUtils.goToAppSteps("account.menu_finance", "Open Accounting"),
+        ...stepUtils.goToAppSteps("account.menu_finance", "Open Invoicing"),
         {
-            content: "Open Accounting ▸ Collections",
+            content: "Open Invoicing ▸ Collections",
             trigger: ".o_menu_sections [data-menu-xmlid='account_collections_mx.collections_menu']",
             run: "click",
         },
