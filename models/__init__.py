@@ -41,5 +41,4 @@ from . import account_move_plan
 from . import account_move_bounce
 from . import res_partner_bounce
 from . import mail_thread_collection
-from . import mail_mail_collection
 from . import collection_summary_plan
