@@ -11,19 +11,30 @@ the address (created with the bounce) is what remains.
 from odoo import _, api, fields, models
 
 from ..tools import whatsapp
+from .collection_engine import EV_CHANNEL as CHANNEL
+from .collection_engine import EV_COMPANY as COMPANY
+from .collection_engine import EV_DONE_AT as DONE_AT
+from .collection_engine import EV_MOVE as MOVE
+from .collection_engine import EV_REASON as REASON
+from .collection_engine import EV_STAGE as STAGE
+from .collection_engine import EV_STATE as STATE
 from .collection_whatsapp_provider import WhatsAppNotConfigured
 
-#: position of each value in the event tuples of ``_collection_plan_write``
-MOVE, PARTNER, COMPANY, STAGE, CHANNEL, STATE, DONE_AT, REASON = range(8)
+
+def _rerouted(event, channel, state, done_at, reason):
+    """The planned event ``event`` with another channel and state."""
+    values = list(event)
+    values[CHANNEL], values[STATE], values[DONE_AT], values[REASON] = (
+        channel, state, done_at, reason)
+    return tuple(values)
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
 
     @api.model
-    def _collection_plan_write(self, now, waiting, events, updates):
-        events = self._collection_bounce_reroute(now, events)
-        return super()._collection_plan_write(now, waiting, events, updates)
+    def _collection_plan_events(self, now, events):
+        return self._collection_bounce_reroute(now, super()._collection_plan_events(now, events))
 
     @api.model
     def _collection_bounce_reroute(self, now, events):
@@ -66,12 +77,12 @@ class AccountMove(models.Model):
             elif (whatsapp.normalize_phone(bounced[move_id]) and template.get(stage_id)
                   and configured[company_id]):
                 reason = _("The customer's email bounced: this stage goes by WhatsApp")
-                result.append(event[:CHANNEL] + ("whatsapp", "scheduled", None, None))
+                result.append(_rerouted(event, "whatsapp", "scheduled", None, None))
                 present.add((move_id, stage_id, "whatsapp"))
             else:
                 reason = _("The customer's email bounced and no WhatsApp message is possible: "
                            "fix the address")
-            result.append(event[:CHANNEL] + ("email", "skipped", now, reason))
+            result.append(_rerouted(event, "email", "skipped", now, reason))
         return result
 
     @api.model
