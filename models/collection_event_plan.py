@@ -52,6 +52,12 @@ class CollectionEvent(models.Model):
                                               steps.get(event.plan_step) or event.plan_id.name)
         super(CollectionEvent, self - plan_events)._compute_display_name()
 
+    def _collection_mail_block(self, now):
+        # a payment plan's email: the plan's own rules (its invoices are the plan's)
+        if self.plan_id and not self.move_id:
+            return self.plan_id._collection_step_block(self.plan_step, self.plan_line_id, now)
+        return super()._collection_mail_block(now)
+
     @api.model
     def _collection_plan_insert(self, plan, step, channel, state, now, line=None, reason=None):
         """Log a plan event once: ``None`` when the same (instalment, step, channel) is already

@@ -231,7 +231,7 @@ class CollectionEvent(models.Model):
         """The day the reminders held after "I paid" resume (two business days later)."""
         window = company._collection_contact_window()
         today = contact_rules.to_local(fields.Datetime.now(),
-                                       partner.tz or company._collection_tz()).date()
+                                       partner._collection_tz(company)).date()
         return replies.add_business_days(today, PAID_HOLD_DAYS, window.is_contact_day)
 
     @api.model

@@ -249,7 +249,7 @@ class CollectionPaymentPlan(models.Model):
                 messages.append(_("The proposal %(plan)s goes to the customer on %(when)s (outside "
                                   "the contact window now).", plan=plan.name, when=when))
             else:
-                messages.append(_("Proposal %(plan)s sent to %(email)s.", plan=plan.name,
+                messages.append(_("Proposal %(plan)s is on its way to %(email)s.", plan=plan.name,
                                   email=partner.email))
         return {
             "type": "ir.actions.client",
@@ -338,7 +338,7 @@ class CollectionPaymentPlan(models.Model):
         self.ensure_one()
         partner = self.partner_id.commercial_partner_id
         return contact_rules.to_local(now or fields.Datetime.now(),
-                                      partner.tz or self.company_id._collection_tz())
+                                      partner._collection_tz(self.company_id))
 
     def _collection_accept(self, channel):
         """The customer accepted (``web``: from the link; ``phone``: the collector says so)."""

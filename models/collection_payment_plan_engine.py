@@ -5,30 +5,36 @@ Same guarantees as the cadence (models/collection_engine.py): plans are taken in
 batches under a row lock (SKIP LOCKED: two runs never handle the same plan), each step
 is logged once (unique index on instalment, step and channel, the row inserted before
 the message is queued, in the same transaction), each batch is committed before the
-next one, and one plan that fails (a template that does not render...) fails alone.
+next one (never in tests: ``collection_may_commit``), one call works within its time
+budget (``CronBudget``) and reports what remains, and one plan that fails (a template
+that does not render...) fails alone.
 
-Customer messages obey the contact rules: the customer's window (time zone, weekdays,
-Mexican holidays, company days off), do-not-contact, the minimum gap between two
-messages (but "due today"), an email that bounced.  A message outside the window waits
-for the next run inside it; nothing is logged until it goes (or is skipped).
+Customer messages obey the contact rules: the customer's window (its time zone, else
+its state's, weekdays, Mexican holidays, company days off), do-not-contact, the minimum
+gap between two messages of any kind (but "due today"), an email that bounced.  A
+message outside the window waits for the next run inside it; nothing is logged until
+it is written.  Emails are written to Odoo's mail queue (event ``queued``) and checked
+again right before they leave (models/collection_event_mail.py: plan still open,
+instalment unpaid, not held, customer not paused nor do-not-contact, inside the
+window); the event is ``sent`` only when the email really left.
 """
 
 import logging
-import time
 
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 from odoo.tools.misc import formatLang
 
 from ..tools import cadence, contact_rules, plans
-from .collection_commit import collection_may_commit
+from .collection_commit import CronBudget, collection_may_commit
+from .collection_event import STATE_SKIP_REASONS
 
 _logger = logging.getLogger(__name__)
 
-RUN_TIME_BUDGET = 60  # seconds of work per cron call; Odoo calls again while work remains
-BATCH_SIZE = 100
+#: where the plans' run goes on when its last call ran out of time (plan id)
+PLAN_CURSOR_PARAM = "account_collections_mx.plan_run_cursor"
 STEP_TEMPLATES = {
     "before": "account_collections_mx.mail_template_plan_before",
     "due": "account_collections_mx.mail_template_plan_due",
@@ -44,53 +50,68 @@ class CollectionPaymentPlan(models.Model):
     def _cron_collection_plans(self):
         """Scheduled action ``ir_cron_collection_plans``."""
         commit = collection_may_commit(self.env)
-        done, remaining = self.sudo()._collection_plan_run(commit=commit)
+        done, remaining = self.sudo()._collection_plan_run(commit=commit, resume=True)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if remaining:
             self.env.ref("account_collections_mx.ir_cron_collection_plans")._trigger()
         return done
 
     @api.model
-    def _collection_plan_run(self, now=None, commit=False, max_batches=None):
-        """Handle every plan with something to do, in locked batches.
+    def _collection_plan_run(self, now=None, commit=False, max_batches=None, budget=None,
+                             resume=False):
+        """Handle every plan with something to do, in locked batches, for the time of the
+        call's budget (:class:`CronBudget`; at least one plan per call).
+
+        Every open plan is looked at in each run (its steps depend on today's date), so a
+        call that runs out of budget leaves a cursor: with ``resume`` (the cron) the next
+        call goes on after the last plan handled, and a call that reaches the end starts
+        the next run from the first plan again.
 
         :return: (plans handled, plans left for the next call)
         """
         now = now or fields.Datetime.now()
-        started = time.monotonic()
-        last_id = done = batches = remaining = 0
+        budget = budget or CronBudget(self.env)
+        Param = self.env["ir.config_parameter"].sudo()
+        last_id = int(Param.get_param(PLAN_CURSOR_PARAM) or 0) if resume else 0
+        done = batches = 0
         while True:
             ids = self._collection_plan_due_ids(last_id)
-            if not ids:
-                break
-            if (max_batches is not None and batches >= max_batches) or (
-                    time.monotonic() - started > RUN_TIME_BUDGET):
-                remaining = len(self._collection_plan_due_ids(last_id, limit=None))
-                break
-            last_id = ids[-1]
+            remaining = 0
+            if ids and ((max_batches is not None and batches >= max_batches)
+                        or (done and budget.exhausted())):
+                remaining = self._collection_plan_due_ids(last_id, count=True)
+            if not ids or remaining:
+                if resume and (remaining or Param.get_param(PLAN_CURSOR_PARAM)):
+                    Param.set_param(PLAN_CURSOR_PARAM, last_id if remaining else False)
+                return done, remaining
             for plan in self._collection_lock(ids):
+                if done and budget.exhausted():
+                    break  # the plans left of this batch go to the next call
                 try:
                     with self.env.cr.savepoint():
                         plan._collection_process(now)
                 except Exception:  # one bad plan fails alone; the log says why
                     _logger.exception("collections: payment plan %s could not be handled", plan.id)
                 done += 1
+                last_id = plan.id
+            else:
+                last_id = ids[-1]  # the plans another run holds are its own
             batches += 1
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
-        return done, remaining
 
     @api.model
-    def _collection_plan_due_ids(self, last_id, limit=BATCH_SIZE):
+    def _collection_plan_due_ids(self, last_id, count=False):
+        """The next batch of plans with something to do (or how many are left)."""
         self.env.flush_all()
-        query = """SELECT id FROM collection_payment_plan
-                    WHERE id > %s AND (state = 'active' OR (state = 'proposed' AND proposal_pending))
-                 ORDER BY id"""
-        params = [last_id]
-        if limit:
-            query += " LIMIT %s"
-            params.append(limit)
-        self.env.cr.execute(query, params)
+        where = SQL("id > %s AND (state = 'active' OR (state = 'proposed' AND proposal_pending))",
+                    last_id)
+        if count:
+            self.env.cr.execute(SQL("SELECT count(*) FROM collection_payment_plan WHERE %s", where))
+            return self.env.cr.fetchone()[0]
+        self.env.cr.execute(SQL(
+            "SELECT id FROM collection_payment_plan WHERE %s ORDER BY id LIMIT %s",
+            where, self.env["account.move"]._collection_batch_size()))
         return [r[0] for r in self.env.cr.fetchall()]
 
     @api.model
@@ -115,10 +136,8 @@ class CollectionPaymentPlan(models.Model):
         today = self._collection_local_now(now).date()
         if self._collection_refresh_payments(today):
             return  # done
-        if self.hold_until and self.hold_until >= today:
-            return  # the customer says it paid: a person checks first
-        if self.partner_id.commercial_partner_id._collection_is_paused(today):
-            return  # handed to a person (or paused by hand): no automatic step meanwhile
+        if self._collection_held_reason(today):
+            return  # the customer says it paid, or handed to a person: no automatic step
         Event = self.env["collection.event"].sudo()
         logged = Event.search([("plan_id", "=", self.id), ("plan_line_id", "!=", False),
                                ("channel", "=", "email")])
@@ -138,11 +157,45 @@ class CollectionPaymentPlan(models.Model):
             if step.fire:
                 self._collection_send_step(line, step.fire, now)
 
+    def _collection_held_reason(self, today):
+        """Why the instalment reminders wait today (``None``: they may go): the customer
+        says it paid (held until a person checked), or it is paused (handed to a person,
+        or by hand)."""
+        self.ensure_one()
+        if self.hold_until and self.hold_until >= today:
+            return _("Held: the customer says it paid")
+        if self.partner_id.commercial_partner_id._collection_is_paused(today):
+            return str(STATE_SKIP_REASONS["paused"])
+        return None
+
+    def _collection_step_block(self, step, line, now):
+        """Why the email of this plan's ``step`` may no longer leave (``None``: it may).
+
+        Asked again right before the mail queue sends it (``_collection_mail_block`` of
+        models/collection_event_plan.py): the proposal goes while the plan is proposed;
+        an instalment's reminder while the plan is active, the instalment unpaid and the
+        reminders neither held nor paused.
+        """
+        self.ensure_one()
+        Event = self.env["collection.event"]
+        if self.partner_id.commercial_partner_id.collection_do_not_contact:
+            return Event._collection_plan_skip_reason("do_not_contact")
+        wanted = "proposed" if step == "proposal" else "active"
+        if self.state != wanted:
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            return _("Payment plan %(plan)s is %(state)s", plan=self.name,
+                     state=labels[self.state].lower())
+        if step == "proposal":
+            return None
+        if line.state == "paid":
+            return _("Instalment paid")
+        return self._collection_held_reason(self._collection_local_now(now).date())
+
     def _collection_contact_block(self, now, ignore_gap=False):
         """Why the customer cannot get a message now: ``("skip", reason)`` for good,
         ``("wait", reason)`` until a later run, or ``None`` when it may go."""
         self.ensure_one()
-        Event = self.env["collection.event"]
+        Event = self.env["collection.event"].sudo()
         partner = self.partner_id.commercial_partner_id
         if partner.collection_do_not_contact:
             return "skip", Event._collection_plan_skip_reason("do_not_contact")
@@ -151,18 +204,16 @@ class CollectionPaymentPlan(models.Model):
         if partner.message_bounce > 0:
             return "skip", Event._collection_plan_skip_reason("bounced")
         company = self.company_id
-        window = company._collection_contact_window()
-        tz = partner.tz or company._collection_tz()
-        _when, why = contact_rules.next_contact_utc(window, now, tz)
+        _when, why = contact_rules.next_contact_utc(
+            company._collection_contact_window(), now, partner._collection_tz(company))
         if why:
             return "wait", why
-        if not ignore_gap:
-            last = Event.sudo().search([
-                ("partner_id", "=", partner.id), ("channel", "=", "email"),
-                ("company_id", "=", company.id), ("state", "=", "sent"),
-                ("direction", "=", "out")], order="done_at desc", limit=1)
-            if cadence.gap_release(last.done_at, company.collection_min_gap_days, now):
-                return "wait", "minimum gap"
+        # the minimum gap counts every email of the customer: the cadence's, the plan's
+        # (sent, or waiting in the mail queue)
+        if not ignore_gap and cadence.gap_release(
+                Event._collection_last_contact(partner, "email", company),
+                company.collection_min_gap_days, now):
+            return "wait", "minimum gap"
         return None
 
     def _collection_send_step(self, line, step, now):
@@ -182,15 +233,21 @@ class CollectionPaymentPlan(models.Model):
                 message = self._collection_post_email(
                     self.env.ref(STEP_TEMPLATES[step]), line)
         except Exception as error:  # this plan's message fails alone, with the reason
-            _logger.warning("collections: plan %s reminder not sent: %s", self.id, error)
+            _logger.warning("collections: plan %s reminder not written: %s", self.id, error)
             event._mark("failed", error=str(error))
             return event
-        event._mark("sent", mail_message_id=message.id, done_at=now, skip_reason=False)
+        self._collection_queued(event, message, now)
         return event
+
+    def _collection_queued(self, event, message, now):
+        """The email of ``event`` is in Odoo's mail queue: ``sent`` once it really left,
+        after the contact rules are checked again then (models/mail_mail.py)."""
+        event._mark("queued", mail_message_id=message.id, scheduled_at=now, skip_reason=False)
+        event._collection_wake_mail_queue()
 
     def _collection_post_email(self, template, record):
         """Render ``template`` on ``record`` (the plan or an instalment) in the customer's
-        language and post it on the plan, emailed to the customer (queued)."""
+        language and post it on the plan, emailed to the customer (in the mail queue)."""
         self.ensure_one()
         partner = self.partner_id.commercial_partner_id
         company = self.company_id
@@ -217,8 +274,7 @@ class CollectionPaymentPlan(models.Model):
         Event = self.env["collection.event"].sudo()
         block = self._collection_contact_block(now, ignore_gap=True)
         if block and block[0] == "wait":
-            partner = self.partner_id.commercial_partner_id
-            tz = partner.tz or self.company_id._collection_tz()
+            tz = self.partner_id.commercial_partner_id._collection_tz(self.company_id)
             when, _why = contact_rules.next_contact_utc(
                 self.company_id._collection_contact_window(), now, tz)
             return "%s (%s)" % (fields.Datetime.to_string(
@@ -232,7 +288,7 @@ class CollectionPaymentPlan(models.Model):
         event = Event._collection_plan_insert(self, "proposal", "email", "scheduled", now)
         message = self._collection_post_email(
             self.env.ref("account_collections_mx.mail_template_plan_proposal"), self)
-        event._mark("sent", mail_message_id=message.id, done_at=now, skip_reason=False)
+        self._collection_queued(event, message, now)
         self.proposed_date = now
         return None
 

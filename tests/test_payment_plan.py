@@ -4,10 +4,12 @@ window; never a reminder of the plan and of the cadence for the same invoices.""
 
 import datetime as dt
 import re
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, api, fields
+from odoo.addons.mail.tests.common import MockEmail
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
@@ -57,9 +59,20 @@ class PlanCommon(CollectionsCommon):
         with freeze_time(PREPARED):
             plan.with_user(self.collector).action_mark_accepted()
 
-    def plan_run(self, when):
+    def plan_run(self, when, mail_queue=True):
+        """The plans' run at ``when``, then Odoo's mail queue at the same moment (the run
+        wakes it up): the emails it wrote leave then, under the contact rules of then."""
         with freeze_time(when):
-            return self.Plan._collection_plan_run(now=when)
+            result = self.Plan._collection_plan_run(now=when)
+        if mail_queue:
+            self.send_mail_queue(when)
+        return result
+
+    def propose(self, plan, when=PREPARED, mail_queue=True):
+        with freeze_time(when):
+            plan.with_user(self.collector).action_propose()
+        if mail_queue:
+            self.send_mail_queue(when)
 
     def plan_events(self, plan, **domain):
         dom = [("plan_id", "=", plan.id)] + [(k, "=", v) for k, v in domain.items()]
@@ -111,11 +124,12 @@ class TestPaymentPlan(PlanCommon):
 
     def test_proposal_email_with_the_link_inside_the_window(self):
         plan = self.prepare()
-        with freeze_time(PREPARED):
-            plan.with_user(self.collector).action_propose()
+        self.propose(plan, mail_queue=False)
         self.assertEqual(plan.state, "proposed")
         event = self.plan_events(plan, plan_step="proposal")
-        self.assertEqual((event.channel, event.state, event.direction), ("email", "sent", "out"))
+        self.assertEqual((event.channel, event.state, event.direction), ("email", "queued", "out"))
+        self.send_mail_queue(PREPARED)
+        self.assertEqual((event.state, event.done_at), ("sent", PREPARED))
         message = event.mail_message_id
         self.assertEqual(message.partner_ids, self.customer)
         self.assertIn(f"/collections/plan/{plan.id}?access_token={plan.access_token}", message.body)
@@ -123,9 +137,7 @@ class TestPaymentPlan(PlanCommon):
 
     def test_proposal_outside_the_window_waits(self):
         plan = self.prepare()
-        evening = local("2026-11-24", 20, 1)
-        with freeze_time(evening):
-            plan.with_user(self.collector).action_propose()
+        self.propose(plan, local("2026-11-24", 20, 1))
         self.assertTrue(plan.proposal_pending)
         self.assertFalse(self.plan_events(plan))
         self.plan_run(local("2026-11-25", 7, 59))
@@ -329,6 +341,174 @@ class TestPaymentPlan(PlanCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestPaymentPlanSendTime(PlanCommon, MockEmail):
+    """A plan's email (proposal, instalment reminder) is written to Odoo's mail queue and
+    checked again when the queue really sends it; it counts as sent only then."""
+
+    def to_customer(self):
+        return [m for m in self._mails
+                if any("pagos@esperanza.example.mx" in to for to in m["email_to"])]
+
+    def queued_mail(self, event):
+        return self.env["mail.mail"].sudo().search(
+            [("mail_message_id", "=", event.mail_message_id.id)])
+
+    def test_reminder_queued_at_1950_leaves_the_next_morning(self):
+        plan = self.prepare()
+        self.accept(plan)
+        with self.mock_mail_gateway():
+            self.plan_run(local("2026-12-07", 19, 50), mail_queue=False)
+            before = self.plan_events(plan, plan_step="before")
+            self.assertEqual(before.state, "queued")
+            self.assertEqual(self.queued_mail(before).state, "outgoing")
+            self.send_mail_queue(local("2026-12-07", 20, 1))
+            self.assertFalse(self.to_customer(), "nothing leaves at 20:01")
+            morning = local("2026-12-08", 8)
+            self.assertEqual((before.state, before.scheduled_at), ("queued", morning))
+            self.assertEqual(before.skip_reason, "Waiting: after the contact window")
+            self.assertEqual(self.queued_mail(before).scheduled_date, morning)
+            # the plan's next run does not write it again
+            self.plan_run(local("2026-12-07", 21), mail_queue=False)
+            self.assertEqual(len(self.plan_events(plan, plan_step="before")), 1)
+            self.send_mail_queue(morning)
+            self.assertEqual(len(self.to_customer()), 1)
+            self.send_mail_queue(morning + dt.timedelta(hours=1))
+            self.assertEqual(len(self.to_customer()), 1, "sent once")
+        self.assertEqual((before.state, before.done_at), ("sent", morning))
+        self.assertFalse(before.skip_reason)
+
+    def test_instalment_paid_before_the_reminder_leaves(self):
+        plan = self.prepare()
+        self.accept(plan)
+        with self.mock_mail_gateway():
+            self.plan_run(local("2026-12-07", 10), mail_queue=False)
+            before = self.plan_events(plan, plan_step="before")
+            mail = self.queued_mail(before)
+            with freeze_time(local("2026-12-07", 10, 2)):
+                self.pay(self.inv1, 2000)  # Register Payment: the first instalment
+            self.assertEqual(plan.line_ids[0].state, "paid")
+            self.send_mail_queue(local("2026-12-07", 10, 5))
+            self.assertFalse(self.to_customer())
+        self.assertEqual((before.state, before.skip_reason), ("skipped", "Instalment paid"))
+        self.assertEqual(mail.state, "cancel")
+        self.assertIn("cancelled before it left", plan.message_ids[0].body)
+
+    def test_plan_cancelled_or_customer_do_not_contact_before_it_leaves(self):
+        plan = self.prepare()
+        self.accept(plan)
+        with self.mock_mail_gateway():
+            self.plan_run(local("2026-12-07", 10), mail_queue=False)
+            before = self.plan_events(plan, plan_step="before")
+            plan.with_user(self.collector).action_cancel()
+            self.send_mail_queue(local("2026-12-07", 10, 5))
+            self.assertFalse(self.to_customer())
+        self.assertEqual((before.state, before.skip_reason),
+                         ("skipped", f"Payment plan {plan.name} is cancelled"))
+        second = self.prepare()
+        self.accept(second)
+        with self.mock_mail_gateway():
+            self.plan_run(local("2026-12-07", 11), mail_queue=False)
+            before = self.plan_events(second, plan_step="before")
+            self.assertEqual(before.state, "queued")
+            self.customer.collection_do_not_contact = True
+            self.send_mail_queue(local("2026-12-07", 11, 5))
+            self.assertFalse(self.to_customer())
+        self.assertEqual((before.state, before.skip_reason),
+                         ("skipped", "The customer asked not to be contacted"))
+
+    def test_customer_says_it_paid_before_the_reminder_leaves(self):
+        plan = self.prepare()
+        self.accept(plan)
+        # the customer answers the cadence's last reminder (before the plan) "I paid"
+        earlier = self.events(self.inv1, channel="email", state="sent").mail_message_id
+        raw = (f"From: pagos@esperanza.example.mx\nTo: cobranza@example.mx\n"
+               f"Subject: Re: {earlier.subject}\nMessage-Id: <paid-first@esperanza.example.mx>\n"
+               f"In-Reply-To: {earlier.message_id}\nReferences: {earlier.message_id}\n"
+               "Content-Type: text/plain; charset=utf-8\n\nYa pagué la parcialidad, adjunto "
+               "comprobante.\n")
+        with self.mock_mail_gateway():
+            self.plan_run(local("2026-12-07", 19, 50), mail_queue=False)
+            before = self.plan_events(plan, plan_step="before")
+            with freeze_time(local("2026-12-07", 19, 55)):
+                self.env["mail.thread"].sudo().message_process(None, raw.encode())
+            self.assertEqual(str(plan.hold_until), "2026-12-09")
+            self.send_mail_queue(local("2026-12-07", 19, 58))
+            self.assertFalse(self.to_customer())
+        self.assertEqual((before.state, before.skip_reason),
+                         ("skipped", "Held: the customer says it paid"))
+
+    def test_proposal_accepted_by_phone_before_it_leaves(self):
+        plan = self.prepare()
+        with self.mock_mail_gateway():
+            self.propose(plan, local("2026-11-24", 19, 50), mail_queue=False)
+            proposal = self.plan_events(plan, plan_step="proposal")
+            self.assertEqual(proposal.state, "queued")
+            with freeze_time(local("2026-11-24", 19, 55)):
+                plan.with_user(self.collector).action_mark_accepted()
+            self.send_mail_queue(local("2026-11-24", 19, 58))
+            self.assertFalse(self.to_customer())
+        self.assertEqual((proposal.state, proposal.skip_reason),
+                         ("skipped", f"Payment plan {plan.name} is active"))
+
+    def test_minimum_gap_counts_the_cadence_emails(self):
+        plan = self.prepare(first="2026-12-11")  # D-3: Tuesday 8 December
+        self.accept(plan)
+        other = self.make_invoice("2026-12-10", amount=500)  # not in the plan: its own cadence
+        self.run_at(local("2026-12-07", 9))  # its D-3 reminder leaves on Monday
+        self.assertEqual(self.events(other, channel="email").state, "sent")
+        self.plan_run(local("2026-12-08", 9))
+        self.assertFalse(self.plan_events(plan, plan_step="before"), "two days between emails")
+        self.plan_run(local("2026-12-09", 9))
+        before = self.plan_events(plan, plan_step="before")
+        self.assertEqual((before.state, before.done_at), ("sent", local("2026-12-09", 9)))
+
+    def test_window_of_a_customer_without_time_zone_from_its_state(self):
+        self.customer.write({"tz": False, "country_id": self.env.ref("base.mx").id,
+                             "state_id": self.env.ref("base.state_mx_bc").id})
+        plan = self.prepare()
+        self.accept(plan)
+        tijuana_8 = dt.datetime(2026, 12, 7, 16, 0)  # 08:00 in Tijuana (UTC-8)
+        self.plan_run(tijuana_8 - dt.timedelta(minutes=1))  # 09:59 in Mexico City
+        self.assertFalse(self.plan_events(plan, plan_step="before"))
+        self.plan_run(tijuana_8)
+        self.assertEqual(self.plan_events(plan, plan_step="before").state, "sent")
+
+    def test_plan_run_stops_at_its_budget_and_goes_on(self):
+        Param = self.env["ir.config_parameter"].sudo()
+        plans = self.prepare()
+        self.accept(plans)
+        for name in ("Dos", "Tres"):
+            customer = self.customer.copy({"name": name})
+            move = self.make_invoice("2026-11-20", partner=customer)
+            with freeze_time(PREPARED):
+                plan = self.Plan.create({
+                    "partner_id": customer.id, "move_ids": [(6, 0, move.ids)],
+                    "instalment_count": 2, "interval_days": 14, "first_date": "2026-12-10"})
+                plan.action_generate_lines()
+                plan.action_mark_accepted()
+            plans |= plan
+        Param.set_param("account_collections_mx.batch_size", 1)
+        Param.set_param("account_collections_mx.cron_time_budget", 0)
+        cron = self.env.ref("account_collections_mx.ir_cron_collection_plans")
+        calls = []
+        with freeze_time(local("2026-12-07", 9)), patch.object(
+                type(self.env["ir.cron"]), "_notify_progress",
+                lambda self, done, remaining, deactivate=False: calls.append((done, remaining))):
+            self.Plan._cron_collection_plans()
+            self.assertEqual(calls, [(1, 2)], "one plan, then the budget is spent")
+            self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+            for _i in range(5):
+                if not calls[-1][1]:
+                    break
+                self.Plan._cron_collection_plans()
+        self.assertEqual(calls, [(1, 2), (1, 1), (1, 0)], "each call goes on after the last")
+        self.assertFalse(Param.get_param("account_collections_mx.plan_run_cursor"))
+        befores = self.Event.search([("plan_id", "in", plans.ids), ("plan_step", "=", "before")])
+        self.assertEqual(len(befores), 3)
+        self.assertEqual(set(befores.mapped("state")), {"queued"})
+
+
+@tagged("post_install", "-at_install")
 class TestPaymentPlanSecurity(PlanCommon):
 
     def test_other_company_and_portal_users(self):
@@ -367,8 +547,7 @@ class TestPaymentPlanLink(PlanCommon, HttpCase):
 
     def test_accept_from_the_link(self):
         plan = self.prepare()
-        with freeze_time(PREPARED):
-            plan.with_user(self.collector).action_propose()
+        self.propose(plan)
         url = f"/collections/plan/{plan.id}?access_token={plan.access_token}"
         page = self.url_open(url)
         self.assertEqual(page.status_code, 200)
@@ -458,7 +637,9 @@ class TestPaymentPlanConcurrency(TransactionCase):
                 events = env["collection.event"].search([("plan_id", "=", ids["plan"]),
                                                          ("plan_line_id", "!=", False)])
                 self.assertEqual(events.mapped("plan_step"), ["before"])
-                self.assertEqual(events.state, "sent")
+                self.assertEqual(events.state, "queued", "in the mail queue, once")
+                self.assertEqual(len(env["mail.mail"].search(
+                    [("mail_message_id", "=", events.mail_message_id.id)])), 1)
                 cr.rollback()
         finally:
             with self.registry.cursor() as cr:
