@@ -42,3 +42,4 @@ from . import account_move_bounce
 from . import res_partner_bounce
 from . import mail_thread_collection
 from . import collection_summary_plan
+from . import collection_portal_access_plan

@@ -79,7 +79,9 @@ class CollectionEvent(models.Model):
 
     @api.depends("direction", "partner_id", "reply_kind")
     def _compute_display_name(self):
-        inbound = self.filtered(lambda e: e.direction == "in" and not e.move_id)
+        # a customer's message; its actions on its page are named by their own channel
+        inbound = self.filtered(lambda e: e.direction == "in" and not e.move_id
+                                and e.channel != "portal")
         for event in inbound:
             event.display_name = _("Message from %s", event.partner_id.display_name or "")
         super(CollectionEvent, self - inbound)._compute_display_name()

@@ -462,6 +462,12 @@ class CollectionPaymentPlan(models.Model):
         plan.action_generate_lines()
         return plan
 
+    def _collection_portal_info(self):
+        """For the plan's messages, as for the invoices' reminders: the customer's page,
+        its SPEI reference and the company's account for transfers."""
+        self.ensure_one()
+        return self.move_ids[:1]._collection_portal_info()
+
     @api.model
     def _collection_team_channel(self, company):
         """The Collections discussion channel of the company (one shared channel before)."""

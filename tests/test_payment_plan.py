@@ -5,6 +5,7 @@ window; never a reminder of the plan and of the cadence for the same invoices.""
 import datetime as dt
 import re
 from unittest.mock import patch
+from urllib.parse import urlparse
 
 from freezegun import freeze_time
 
@@ -185,6 +186,9 @@ class TestPaymentPlan(PlanCommon):
         self.assertEqual((before.state, fields.Datetime.to_datetime(before.done_at)),
                          ("sent", local("2026-12-07", 19, 59)))
         self.assertIn("is due on", before.mail_message_id.body)
+        # how to pay, as in the invoices' reminders: the customer's SPEI reference
+        self.assertIn(self.customer._collection_spei_reference(self.company),
+                      before.mail_message_id.body)
         # D0 (Thursday) at 20:01 waits; the next morning it goes
         self.plan_run(local("2026-12-10", 20, 1))
         self.assertFalse(self.plan_events(plan, plan_step="due"))
@@ -578,6 +582,34 @@ class TestPaymentPlanLink(PlanCommon, HttpCase):
         again = self.url_open(accept, data={"access_token": plan.access_token, "csrf_token": token})
         self.assertEqual(again.status_code, 200)
         self.assertEqual(len(self.plan_events(plan, direction="in")), 1)
+
+
+    def test_customer_page_lists_the_plan_to_accept(self):
+        plan = self.prepare()
+        self.propose(plan)
+        page_path = urlparse(self.customer._collection_portal_url(self.company)).path
+        page = self.url_open(page_path)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(plan.name, page.text)
+        review = re.search(r'href="([^"]+)"[^>]*>\s*Review and accept', page.text)
+        self.assertTrue(review, "a proposed plan is offered for acceptance")
+        self.assertEqual(review.group(1),
+                         f"/collections/plan/{plan.id}?access_token={plan.access_token}")
+        plan_page = self.url_open(review.group(1))
+        token = re.search(r'name="csrf_token" value="([^"]+)"', plan_page.text).group(1)
+        self.url_open(f"/collections/plan/{plan.id}/accept",
+                      data={"access_token": plan.access_token, "csrf_token": token})
+        plan.invalidate_recordset()
+        self.assertEqual(plan.state, "active")
+        page = self.url_open(page_path)
+        self.assertIn(f"Under payment plan {plan.name}", page.text)
+        self.assertIn("See the plan", page.text)
+        self.assertNotIn("Review and accept", page.text)
+        # what the customer did on its page is its side of the conversation
+        visits = self.Event.search([("partner_id", "=", self.customer.id),
+                                    ("channel", "=", "portal")])
+        self.assertTrue(visits)
+        self.assertEqual(set(visits.mapped("direction")), {"in"})
 
 
 @tagged("post_install", "-at_install")
