@@ -1,13 +1,14 @@
 {
     "name": "Accounts Receivable Collections (Mexico / LatAm)",
-    "summary": "Reminder cadences by email and WhatsApp, pause and dispute handling, "
-    "Mexican contact rules, CFDI data, bank-statement matching and a review tray",
+    "summary": "Reminder cadences by email and WhatsApp, customers' replies, payment plans, "
+    "pause and dispute handling, Mexican contact rules, CFDI data, bank-statement matching "
+    "and a review tray",
     "version": "18.0.1.0.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "account_collections_mx contributors",
     "website": "https://github.com/account-collections-mx/account_collections_mx",
-    "depends": ["account", "mail", "phone_validation", "l10n_mx"],
+    "depends": ["account", "mail", "phone_validation", "portal", "l10n_mx"],
     "external_dependencies": {"python": ["requests", "lxml", "python-stdnum"]},
     "data": [
         "security/collections_security.xml",
@@ -52,6 +53,12 @@
         "views/collection_portal_templates.xml",
         "security/collection_customer_security.xml",
         "views/collection_customer_views.xml",
+        "security/collection_payment_plan_security.xml",
+        "data/collection_payment_plan_data.xml",
+        "data/collection_summary_plan_templates.xml",
+        "views/collection_event_reply_views.xml",
+        "views/collection_payment_plan_views.xml",
+        "views/collection_payment_plan_templates.xml",
     ],
     "demo": [
         "demo/collections_demo.xml",

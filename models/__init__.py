@@ -38,3 +38,13 @@ from . import discuss_channel
 from . import res_company_channel
 from . import res_users
 from . import res_groups
+from . import collection_event_reply
+from . import collection_payment_plan
+from . import collection_payment_plan_engine
+from . import collection_event_plan
+from . import account_move_plan
+from . import account_move_bounce
+from . import res_partner_bounce
+from . import mail_thread_collection
+from . import collection_summary_plan
+from . import collection_portal_access_plan

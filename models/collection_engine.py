@@ -59,6 +59,10 @@ PLAN_MOVE_FIELDS = [
     "collection_state", "collection_event_ids", "write_uid", "write_date",
 ]
 StageInfo = namedtuple("StageInfo", "id channel alert_internal display_name channels")
+#: position of each value in the tuples of the events planned by ``_collection_plan``
+#: (invoice, customer, company, stage, channel, state, done at, skip reason)
+(EV_MOVE, EV_PARTNER, EV_COMPANY, EV_STAGE, EV_CHANNEL, EV_STATE, EV_DONE_AT,
+ EV_REASON) = range(8)
 
 
 def stage_channels(channel, alert_internal):
@@ -499,8 +503,19 @@ class AccountMove(models.Model):
             nxt = plan.next_stage
             updates.append((move_id, stage.id, None if human or not nxt else nxt.id,
                             None if human else plan.next_date, human))
+        events = self._collection_plan_events(now, events)
         self._collection_plan_write(now, waiting, events, updates)
         return len(rows)
+
+    @api.model
+    def _collection_plan_events(self, now, events):
+        """The events of one batch as they will be written: a hook to change them (e.g.
+        an email to a bounced address goes by WhatsApp, models/account_move_bounce.py).
+
+        :param events: list of tuples, values at the ``EV_*`` positions
+        :return: the list to write
+        """
+        return events
 
     @api.model
     def _collection_plan_write(self, now, waiting, events, updates):

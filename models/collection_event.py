@@ -24,7 +24,9 @@ CUSTOMER_EVENT_CHANNELS = ("email", "whatsapp")
 #: internal event channels (tasks, team alerts): delivered in batches, any time
 INTERNAL_CHANNELS = ("activity", "alert")
 #: event channels that name no single invoice (statements of account, free-text WhatsApp
-#: answers, the customer's own actions on its page)
+#: answers, the customer's own actions on its page); the other lines without an invoice
+#: are what customers write (direction *in*, models/collection_event_reply.py) and the
+#: messages of payment plans, which cover several invoices (models/collection_event_plan.py)
 NO_INVOICE_CHANNELS = ("statement", "whatsapp_text", "portal")
 EVENT_STATES = [
     ("scheduled", "Scheduled"),
@@ -73,12 +75,13 @@ class CollectionEvent(models.Model):
     _check_company_auto = True
     _sql_constraints = [
         ("collection_event_move_or_statement",
-         "CHECK(channel IN %s OR move_id IS NOT NULL)" % (NO_INVOICE_CHANNELS,),
-         "Only statements of account, free-text WhatsApp answers and customer page actions "
-         "are logged without an invoice."),
+         "CHECK(move_id IS NOT NULL OR channel IN %s OR direction = 'in' "
+         "OR plan_id IS NOT NULL)" % (NO_INVOICE_CHANNELS,),
+         "Only statements of account, free-text WhatsApp answers, customer page actions, "
+         "customers' messages and payment plans are logged without an invoice."),
     ]
 
-    # required for every channel but the statements of account (collection_event_statement.py)
+    # required but for the lines of the constraint above
     move_id = fields.Many2one("account.move", string="Invoice", index=True,
                               ondelete="cascade", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True,
@@ -119,11 +122,12 @@ class CollectionEvent(models.Model):
 
     def init(self):
         # The database itself refuses a second live event for the same invoice, stage and
-        # channel: an invoice gets each stage at most once, whatever runs at the same time.
+        # channel: an invoice gets each stage at most once, whatever runs at the same time
+        # (outbound: the customer's messages, logged as inbound events, are not stages).
         self.env.cr.execute(
             """CREATE UNIQUE INDEX IF NOT EXISTS collection_event_once_per_stage
                ON collection_event (move_id, COALESCE(stage_id, 0), channel)
-               WHERE state != 'failed'"""
+               WHERE state != 'failed' AND direction = 'out'"""
         )
 
     @api.model_create_multi

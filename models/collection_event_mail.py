@@ -1,13 +1,16 @@
 """Customer emails of the contact log leave with Odoo's mail queue, under the contact rules.
 
-Reminders and statements of account are written as ``mail.mail`` (Odoo's outgoing queue)
-in the transaction that logs them: the event is then ``queued``.  The queue sends them
+Reminders, statements of account and the messages of payment plans (proposal, instalment
+reminders) are written as ``mail.mail`` (Odoo's outgoing queue) in the transaction that
+logs them: the event is then ``queued``.  The queue sends them
 later (its cron, triggered at once); right before an email leaves, ``mail.mail._send``
 (models/mail_mail.py) asks the events of its message whether it may still go:
 
 * the invoice is no longer in collections (paid, disputed, paused, excluded, handed to a
   person), or the customer asked not to be contacted (or, for a statement, opted out or
-  was paused): the email is cancelled, the event skipped with the reason; the other
+  was paused; for a payment plan: the plan is no longer open, the instalment was paid,
+  the reminders are held or the customer is paused): the email is cancelled, the event
+  skipped with the reason; the other
   invoices of the same email go back to ``scheduled`` and the next run writes them a new
   reminder without it;
 * outside the customer's contact window (evening, weekend, holiday, company non-contact
@@ -54,14 +57,7 @@ class CollectionEvent(models.Model):
         company = self.company_id[:1]
         withdrawn = {}
         for event in self:
-            if event.channel == "statement":
-                reason = event._collection_statement_block(now)
-            elif partner.commercial_partner_id.collection_do_not_contact:
-                reason = _("The customer asked not to be contacted")
-            else:
-                state = event.move_id.collection_state
-                reason = None if state == "active" else (
-                    STATE_SKIP_REASONS.get(state) or _("Invoice no longer in collections"))
+            reason = event._collection_mail_block(now)
             if reason:
                 withdrawn[event] = str(reason)
         if withdrawn:
@@ -71,6 +67,22 @@ class CollectionEvent(models.Model):
         if why:
             return "wait", (when, why)
         return "send", None
+
+    def _collection_mail_block(self, now):
+        """Why the email of this event may no longer leave (``None``: it may).
+
+        Reminders: the customer is do-not-contact or the invoice left collections;
+        statements: see ``_collection_statement_block``; the messages of payment plans:
+        models/collection_event_plan.py.
+        """
+        self.ensure_one()
+        if self.channel == "statement":
+            return self._collection_statement_block(now)
+        if self.partner_id.commercial_partner_id.collection_do_not_contact:
+            return _("The customer asked not to be contacted")
+        state = self.move_id.collection_state
+        return None if state == "active" else (
+            STATE_SKIP_REASONS.get(state) or _("Invoice no longer in collections"))
 
     def _collection_mail_wait(self, when, why):
         """The email of these events waits in the queue until ``when``."""

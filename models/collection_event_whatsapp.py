@@ -16,7 +16,6 @@ from .collection_whatsapp_provider import WhatsAppError, WhatsAppNotConfigured
 _logger = logging.getLogger(__name__)
 
 STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3}
-PAUSE_REASON_BY_KIND = {"payment_plan": "payment_plan", "dispute": "dispute"}
 
 
 class CollectionEvent(models.Model):
@@ -272,40 +271,12 @@ class CollectionEvent(models.Model):
             move.sudo().message_post(body=body, author_id=partner.id, message_type="comment",
                                      subtype_xmlid="mail.mt_note")
         partner.sudo().collection_wa_last_inbound = fields.Datetime.now()
-        if kind != "acknowledgement":
-            self._collection_wa_hand_over(partner, move, kind, text)
+        self._collection_reply_received(partner, move, kind, text, "whatsapp", company=company)
         return record
 
     @api.model
     def _collection_wa_hand_over(self, partner, move, kind, text):
-        """A reply that is not a plain thanks goes to a person, collections paused."""
-        partner = partner.sudo()
-        vals = {"collection_paused": True,
-                "collection_pause_reason": PAUSE_REASON_BY_KIND.get(kind, "other"),
-                "collection_pause_until": False,
-                "collection_pause_note": _("WhatsApp reply: %s", text)}
-        if kind == "do_not_contact":
-            vals["collection_do_not_contact"] = True
-        partner.write(vals)
-        if kind == "dispute" and move:
-            move.sudo().write({"collection_disputed": True,
-                               "collection_dispute_note": _("WhatsApp reply: %s", text)})
-        summaries = {
-            "paid_check": _("Says it paid: check the review tray for %s", partner.name),
-            "payment_plan": _("Asks for a payment plan: %s", partner.name),
-            "dispute": _("Disputes an invoice: %s", partner.name),
-            "do_not_contact": _("Asks not to be contacted: %s", partner.name),
-        }
-        target = move or partner
-        responsible = partner._collection_responsible(move.collection_policy_id if move else None) \
-            or (move and move.invoice_user_id) or self.env.ref("base.user_admin")
-        target.sudo().activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=summaries.get(kind, _("WhatsApp reply from %s", partner.name)),
-            note=_("The customer wrote on WhatsApp: “%s”. Collections are paused for this customer "
-                   "until someone resumes them.", text),
-            user_id=responsible.id,
-        )
-        moves = self.env["account.move"].sudo().search([
-            ("commercial_partner_id", "=", partner.id), ("collection_state", "in", ("paused", "disputed"))])
-        moves._collection_skip_scheduled(_("Collections paused after a WhatsApp reply"))
+        """What a WhatsApp reply changes: the same rules as an email reply
+        (``_collection_reply_apply``, models/collection_event_reply.py)."""
+        return self._collection_reply_apply(partner, move, kind, text, "whatsapp",
+                                            company=move.company_id or None)

@@ -145,7 +145,7 @@ class CollectionPortalAccess(models.Model):
     # ------------------------------------------------------------------ what the page shows
     def _collection_today(self):
         self.ensure_one()
-        tz = self.partner_id.tz or self.company_id._collection_tz()
+        tz = self.partner_id._collection_tz(self.company_id)
         return contact_rules.to_local(fields.Datetime.now(), tz).date()
 
     def _collection_open_moves(self):
@@ -288,6 +288,7 @@ class CollectionPortalAccess(models.Model):
             "partner_id": self.partner_id.id,
             "company_id": self.company_id.id,
             "channel": "portal",
+            "direction": "in",  # what the customer did: part of its side of the conversation
             "state": state,
             "scheduled_at": now,
             "done_at": now,

@@ -10,10 +10,11 @@ REPLY_KINDS = [
 
 
 class CollectionWhatsAppRule(models.Model):
-    """Spanish keyword rules that sort customers' WhatsApp replies (editable by managers)."""
+    """Spanish keyword rules that sort customers' replies, by email and WhatsApp alike
+    (editable by managers; the model keeps its first name)."""
 
     _name = "collection.whatsapp.rule"
-    _description = "WhatsApp Reply Rule"
+    _description = "Reply Rule"
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)

@@ -1,14 +1,25 @@
+import logging
+
 from odoo import fields, models
 
 from .collection_event_mail import MAIL_CHANNELS
+
+_logger = logging.getLogger(__name__)
+
+#: failures of an address Odoo cannot even send to: handled like a bounce
+UNDELIVERABLE = ("mail_email_invalid", "mail_email_missing")
 
 
 class MailMail(models.Model):
     """The contact rules are checked again right before a collections email leaves.
 
-    See models/collection_event_mail.py: an email of a queued reminder or statement of
-    account that may no longer go is cancelled; one outside the customer's contact window
-    waits in the queue; the event of one that left becomes ``sent``.
+    See models/collection_event_mail.py: an email of a queued reminder, statement of
+    account or payment plan message that may no longer go is cancelled; one outside the
+    customer's contact window waits in the queue; the event of one that left becomes
+    ``sent``.  One that Odoo could not even send (the customer's address is invalid or
+    missing) is handled like a bounce (models/collection_event_reply.py): its event fails,
+    the address counts as not working (Odoo's bounce counter) and the collector gets a
+    task to fix it.
     """
 
     _inherit = "mail.mail"
@@ -43,12 +54,23 @@ class MailMail(models.Model):
 
     def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
         # before the mails are deleted (auto_delete): which collections emails left or failed
+        undeliverable = set()
+        if failure_type in UNDELIVERABLE:
+            try:
+                with self.env.cr.savepoint():
+                    undeliverable = set(self.env["collection.event"].sudo()
+                                        ._collection_email_undeliverable(
+                                            self, success_pids, failure_type).mail_message_id.ids)
+            except Exception:  # the mail queue goes on whatever happens here
+                _logger.exception("collections: undeliverable mails %s not handled", self.ids)
         sent, failed = set(), set()
         for mail in self.sudo().filtered("mail_message_id"):
             message = mail.mail_message_id
             # the customer's copy counts (not one to another follower of the document)
             if mail.recipient_ids and not (mail.recipient_ids & message.partner_ids):
                 continue
+            if message.id in undeliverable:
+                continue  # failed as undeliverable just above, whatever else went out
             if mail.state == "sent":
                 sent.add(message.id)
             elif mail.state == "exception":

@@ -162,10 +162,11 @@ class ResCompany(models.Model):
             ("standard", _("Standard"), True, [
                 (10, _("Friendly reminder"), -3, "email_whatsapp", "friendly", upcoming, False,
                  False, False, "recordatorio_amable"),
+                # email stages name a WhatsApp template too: used when the email bounces
                 (20, _("Due today"), 0, "email", "informative", due_today, False, False, True,
-                 False),
+                 "recordatorio_amable"),
                 (30, _("Payment pending"), 3, "email", "friendly", pending, False, False, False,
-                 False),
+                 "recordatorio_amable"),
                 (40, _("Firm reminder"), 7, "email_whatsapp", "firm", firm, False, True, False,
                  "recordatorio_firme"),
                 (50, _("Phone call"), 15, "escalate", "firm", False, call, False, False, False),

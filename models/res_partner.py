@@ -276,16 +276,19 @@ class ResPartner(models.Model):
         return super().write(vals)
 
     def _collection_promise_wizard_action(self, moves=None):
+        """The promise wizard for these invoices, or (none given) for the customer's
+        overdue invoices, which the wizard then preselects."""
+        context = {"default_partner_id": self[:1].commercial_partner_id.id}
+        if moves:
+            # an empty default would be a "set no invoice" command: no preselection
+            context["default_move_ids"] = [(6, 0, moves.ids)]
         return {
             "type": "ir.actions.act_window",
             "name": _("Record a promise to pay"),
             "res_model": "collection.promise.wizard",
             "view_mode": "form",
             "target": "new",
-            "context": {
-                "default_partner_id": self[:1].commercial_partner_id.id,
-                "default_move_ids": [(6, 0, moves.ids)] if moves else [],
-            },
+            "context": context,
         }
 
     def action_collection_promise(self):

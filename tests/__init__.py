@@ -25,3 +25,5 @@ from . import test_collection_worklists
 from . import test_rpc_surface
 from . import test_collection_channel
 from . import test_whatsapp_webhook
+from . import test_replies
+from . import test_payment_plan

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .collection_summary_common import CollectionSummaryCommon, D
 
@@ -156,6 +156,28 @@ class TestCollectionPromise(CollectionSummaryCommon):
         promise.with_user(self.collector).action_cancel()
         self.assertEqual(promise.state, "cancelled")
         self.assertEqual(invoice.collection_state, "active")
+
+    @freeze_time("2026-03-30 18:00:00")
+    def test_wizard_from_the_customer_preselects_its_overdue_invoices(self):
+        overdue = self._invoice(self.customer_a, 1000, D(2026, 3, 20))
+        overdue |= self._invoice(self.customer_a, 500, D(2026, 3, 28))
+        self._invoice(self.customer_a, 700, D(2026, 4, 15))  # not due yet
+        self._invoice(self.customer_b, 900, D(2026, 3, 20))  # another customer
+        action = self.customer_a.with_user(self.collector).action_collection_promise()
+        self.assertNotIn("default_move_ids", action["context"])
+        Wizard = self.env["collection.promise.wizard"].with_user(self.collector)
+        with Form(Wizard.with_context(**action["context"])) as form:
+            self.assertEqual(form.partner_id, self.customer_a)
+            self.assertEqual(sorted(m.id for m in form.move_ids), overdue.ids)
+            self.assertEqual(form.amount, 1500)
+            form.promised_date = D(2026, 4, 3)
+        promise = self.env["collection.promise"].browse(form.record.action_confirm()["res_id"])
+        self.assertEqual(promise.move_ids, overdue)
+        # from an invoice: that invoice only
+        action = overdue[1].with_user(self.collector).action_collection_promise()
+        with Form(Wizard.with_context(**action["context"])) as form:
+            self.assertEqual([m.id for m in form.move_ids], overdue[1].ids)
+            form.promised_date = D(2026, 4, 3)
 
     @freeze_time("2026-03-30 18:00:00")
     def test_bad_input(self):

@@ -407,6 +407,7 @@ class TestCronsCommitAndBudget(DeliveryCommon):
                 self.env["res.partner"]._cron_collection_statements()
                 self.env["res.partner"]._cron_collection_rating()
                 self.env["collection.promise"]._cron_collection_promises()
+                self.env["collection.payment.plan"]._cron_collection_plans()
                 self.env["mail.mail"].sudo().process_email_queue()
         self.assertTrue(self.Event.search([("channel", "=", "statement")]))
 

@@ -329,13 +329,14 @@ class TestWhatsAppWebhook(WhatsAppCommon, HttpCase):
         self.assertEqual(event.state, "failed")
 
     def test_replies_of_each_kind(self):
+        """The same reply rules as email (models/collection_event_reply.py)."""
         move = self.make_invoice("2026-12-10")
         cases = [
             ("ok gracias", None),
-            ("Ya pagué, les mando el comprobante", "other"),
+            ("Ya pagué, les mando el comprobante", None),  # the invoice is held, not the customer
             ("¿Me pueden dar una prórroga?", "payment_plan"),
-            ("No reconozco esta factura", "dispute"),
-            ("No me contacten por favor", "other"),
+            ("No reconozco esta factura", None),  # that invoice is disputed
+            ("No me contacten por favor", None),  # do not contact
         ]
         for i, (text, reason) in enumerate(cases):
             self.customer.sudo().write({"collection_paused": False, "collection_pause_reason": False})
@@ -346,6 +347,9 @@ class TestWhatsAppWebhook(WhatsAppCommon, HttpCase):
             else:
                 self.assertTrue(self.customer.collection_paused, text)
                 self.assertEqual(self.customer.collection_pause_reason, reason, text)
+            if i == 1:
+                self.assertTrue(move.collection_paused, "held after 'ya pagué'")
+                self.assertTrue(move.collection_pause_until)
         self.assertTrue(move.collection_disputed)
         self.assertTrue(self.customer.collection_do_not_contact)
         self.assertTrue(self.customer.collection_wa_window_open)
@@ -356,6 +360,14 @@ class TestWhatsAppWebhook(WhatsAppCommon, HttpCase):
         summaries = self.env["mail.activity"].search([("res_id", "=", move.id),
                                                       ("res_model", "=", "account.move")]).mapped("summary")
         self.assertTrue(any("review tray" in s for s in summaries))
+        # every message is in the contact log, as one conversation with the reminders
+        inbound = self.env["collection.event"].search(
+            [("partner_id", "=", self.customer.id), ("direction", "=", "in")], order="id")
+        self.assertEqual(inbound.mapped("channel"), ["whatsapp"] * 5)
+        self.assertEqual(inbound.mapped("reply_kind"), [
+            "acknowledgement", "paid_check", "payment_plan", "dispute", "do_not_contact"])
+        self.assertEqual(inbound.mapped("state"), ["received"] * 5)
+        self.assertEqual(inbound[0].reply_text, "ok gracias")
 
     def test_replayed_inbound_changes_nothing(self):
         self.make_invoice("2026-12-10")

@@ -4,13 +4,15 @@
   and, from older clients and webhooks, as ``521XXXXXXXXXX``: both are the same customer;
 * the JSON body of a template message;
 * the ``X-Hub-Signature-256`` check of webhooks;
-* Spanish keyword rules classifying a customer's reply.
+* the classification of a customer's reply is tools/replies.py (same for email).
 """
 
 import hashlib
 import hmac
 import re
-import unicodedata
+
+# one classifier for every channel: the reply rules live in tools/replies.py
+from .replies import ACKNOWLEDGEMENTS, classify, fold, is_acknowledgement  # noqa: F401
 
 MX = "52"
 
@@ -116,42 +118,6 @@ def same_token(expected, given):
     if not expected or not given:
         return False
     return hmac.compare_digest(str(expected).encode(), str(given).encode())
-
-
-def fold(text):
-    """Lower case, accents removed, spaces squeezed: 'Ya PAGUÉ!' -> 'ya pague!'."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return re.sub(r"\s+", " ", text).strip()
-
-
-ACKNOWLEDGEMENTS = {
-    "ok", "okay", "oki", "va", "vale", "gracias", "muchas gracias", "ok gracias", "enterado",
-    "enterada", "recibido", "de acuerdo", "perfecto", "listo", "si", "claro", "sale",
-    "buen dia", "buenos dias", "buenas tardes", "thanks", "thank you", "👍", "🙏",
-}
-
-
-def is_acknowledgement(text):
-    folded = re.sub(r"[^\w\s👍🙏]", "", fold(text)).strip()
-    return folded in ACKNOWLEDGEMENTS or not folded
-
-
-def classify(text, rules):
-    """The kind of the first rule (ordered) with a keyword found in ``text``.
-
-    :param rules: iterable of (kind, [keywords])
-    :return: the kind, ``"acknowledgement"`` for a plain thanks/ok, or ``"other"``
-    """
-    folded = fold(text)
-    for kind, keywords in rules:
-        for keyword in keywords:
-            keyword = fold(keyword)
-            if keyword and re.search(r"(?<!\w)" + re.escape(keyword) + r"(?!\w)", folded):
-                return kind
-    if is_acknowledgement(text):
-        return "acknowledgement"
-    return "other"
 
 
 def backoff_seconds(attempt, base=60, cap=3600):

@@ -1,0 +1,76 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class CollectionPaymentPlanWizard(models.TransientModel):
+    """Prepare a payment plan from an invoice or a customer: which invoices, how many
+    payments, every how many days, from when, with a down payment or not."""
+
+    _name = "collection.payment.plan.wizard"
+    _description = "Prepare a Payment Plan"
+
+    company_id = fields.Many2one("res.company", required=True,
+                                 default=lambda self: self.env.company)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True)
+    move_ids = fields.Many2many(
+        "account.move", string="Invoices",
+        domain="[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
+               "('state', '=', 'posted'), ('company_id', '=', company_id), "
+               "('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]")
+    currency_id = fields.Many2one("res.currency", compute="_compute_amount")
+    amount_total = fields.Monetary(string="Amount Covered", compute="_compute_amount")
+    instalment_count = fields.Integer(string="Number of Payments", default=3, required=True)
+    interval_days = fields.Integer(string="Every (Days)", default=15, required=True)
+    first_date = fields.Date(string="First Payment On", required=True,
+                             default=lambda self: fields.Date.add(
+                                 fields.Date.context_today(self), days=7))
+    down_payment = fields.Monetary(string="Down Payment")
+    down_payment_date = fields.Date(string="Down Payment On",
+                                    default=fields.Date.context_today)
+    note = fields.Text(string="Notes")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if not values.get("move_ids") and values.get("partner_id") and "move_ids" in fields_list:
+            moves = self.env["account.move"].search([
+                ("commercial_partner_id", "=", values["partner_id"]),
+                ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+                ("company_id", "=", values.get("company_id") or self.env.company.id),
+                ("collection_state", "in", ("active", "paused", "human", "review")),
+            ], order="invoice_date_due asc, id asc")
+            currency = moves[:1].currency_id
+            values["move_ids"] = [(6, 0, moves.filtered(lambda m: m.currency_id == currency).ids)]
+        return values
+
+    @api.depends("move_ids", "company_id")
+    def _compute_amount(self):
+        for wizard in self:
+            wizard.currency_id = wizard.move_ids[:1].currency_id or wizard.company_id.currency_id
+            wizard.amount_total = sum(wizard.move_ids.mapped("amount_residual"))
+
+    def action_create(self):
+        self.ensure_one()
+        if not self.move_ids:
+            raise UserError(_("Choose the invoices the plan covers."))
+        if self.move_ids.company_id != self.company_id:
+            raise UserError(_("The invoices must belong to %s.", self.company_id.name))
+        plan = self.env["collection.payment.plan"].create({
+            "company_id": self.company_id.id,
+            "partner_id": self.partner_id.commercial_partner_id.id,
+            "move_ids": [(6, 0, self.move_ids.ids)],
+            "instalment_count": self.instalment_count,
+            "interval_days": self.interval_days,
+            "first_date": self.first_date,
+            "down_payment": self.down_payment,
+            "down_payment_date": self.down_payment_date if self.down_payment else False,
+            "note": self.note,
+        })
+        plan.action_generate_lines()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "collection.payment.plan",
+            "res_id": plan.id,
+            "view_mode": "form",
+            "target": "current",
+        }
