@@ -468,7 +468,6 @@ class CollectionPaymentPlan(models.Model):
         self.ensure_one()
         return self.move_ids[:1]._collection_portal_info()
 
-    @api.model
 
 class CollectionPaymentPlanLine(models.Model):
     _name = "collection.payment.plan.line"
