@@ -16,8 +16,8 @@ def at(day):
 @tagged("post_install", "-at_install")
 class TestCollectionTasksClosed(CollectionsCommon):
     """When an invoice leaves collections (paid, excluded, cancelled) the open tasks
-    collections created for it are closed with a note; a customer's task stays while the
-    customer still has open invoices."""
+    collections created for it are closed with a note, in the collector's language (es_MX
+    here); a customer's task stays while the customer still has open invoices."""
 
     @classmethod
     def setUpClass(cls):
@@ -61,7 +61,7 @@ class TestCollectionTasksClosed(CollectionsCommon):
         self.assertFalse(self._open_tasks(move))
         done = move.message_ids.filtered(lambda m: m.mail_activity_type_id)[:1]
         # the note is in the collector's language (es_MX dates: day first)
-        self.assertIn(f"{move.name} paid on 29/12/2026", done.body)
+        self.assertIn(f"{move.name} pagada el 29/12/2026", done.body)
 
     def test_partial_payment_keeps_the_task(self):
         move, activity = self._handed_over()
@@ -85,7 +85,7 @@ class TestCollectionTasksClosed(CollectionsCommon):
         cancelled, task_2 = self._handed_over(700.0)
         excluded.action_collection_exclude()
         self.assertFalse(self._is_open(task_1))
-        self.assertIn("left collections", excluded.message_ids.filtered(
+        self.assertIn("salió de cobranza", excluded.message_ids.filtered(
             lambda m: m.mail_activity_type_id)[:1].body)
         self.assertTrue(self._is_open(task_2))
         cancelled.button_draft()
@@ -120,7 +120,7 @@ class TestCollectionTasksClosed(CollectionsCommon):
         self.assertTrue(promise.activity_ids, "one promised invoice is still open")
         self._register_payment(second, 200.0, "2026-12-24")
         self.assertFalse(promise.activity_ids)
-        self.assertIn("paid on 24/12/2026", promise.message_ids.filtered(
+        self.assertIn("pagada el 24/12/2026", promise.message_ids.filtered(
             lambda m: m.mail_activity_type_id)[:1].body)
 
     def test_customer_task_stays_while_invoices_are_open(self):
@@ -132,7 +132,7 @@ class TestCollectionTasksClosed(CollectionsCommon):
         self._register_payment(second, 200.0, "2026-12-24")
         self.assertFalse(promise.activity_ids)
         body = promise.message_ids.filtered(lambda m: m.mail_activity_type_id)[:1].body
-        self.assertIn("No open invoice left for", body)
+        self.assertIn("Ya no quedan facturas abiertas de", body)
 
 
 @tagged("post_install", "-at_install")
