@@ -304,7 +304,7 @@ class AccountMove(models.Model):
             done._collection_skip_scheduled(_("Invoice paid"))
 
 class AccountMovePromise(models.Model):
-    """Promises to pay (#7): an open promise holds the cadence of its invoices."""
+    """Promises to pay: an open promise holds the cadence of its invoices."""
 
     _inherit = "account.move"
     collection_promise_until = fields.Date(

@@ -294,7 +294,7 @@ class AccountMove(models.Model):
             "collection_exclude_reason": _("CFDI %s cancelled at the SAT", self.cfdi_uuid),
         })
         skip = getattr(self, "_collection_skip_scheduled", None)
-        if skip:  # the cadence engine's hook (issue #3)
+        if skip:  # the cadence engine's hook
             skip(_("CFDI cancelled at the SAT"))
         self.sudo().activity_schedule(
             "mail.mail_activity_data_todo",

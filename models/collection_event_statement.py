@@ -1,4 +1,4 @@
-"""Statements of account in the contact log (issue #7).
+"""Statements of account in the contact log.
 
 A statement of account is a customer message like the reminders: it is logged as a
 ``collection.event`` of channel ``statement`` (no invoice, one per customer, company and

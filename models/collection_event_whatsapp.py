@@ -1,4 +1,4 @@
-"""WhatsApp delivery of the cadence's events and processing of the webhook (issue #6)."""
+"""WhatsApp delivery of the cadence's events and processing of the webhook."""
 
 import logging
 from datetime import timedelta

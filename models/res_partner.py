@@ -26,7 +26,7 @@ COLLECTION_COMMERCIAL_FIELDS = [
     "collection_do_not_contact",
     "collection_responsible_id",
     "collection_first_invoice_reviewed",
-    # payment behaviour (#7)
+    # payment behaviour
     "collection_policy_manual",
     "collection_statement_opt_out",
     "collection_statement_last_sent",
@@ -208,7 +208,7 @@ class ResPartner(models.Model):
             },
         }
 
-    # ------------------------------------------------------------------ rating, promises (#7)
+    # ------------------------------------------------------------------ rating, promises
     collection_avg_days_late = fields.Float(
         string="Average Days Late", readonly=True, digits=(16, 2),
         help="Last 12 months: payment date minus due date of the paid invoices, averaged "

@@ -158,7 +158,7 @@ class TestWeeklySummarySending(CollectionSummaryCommon):
         return rows
 
     def test_every_figure_in_the_email_and_in_odoo(self):
-        """One portfolio, every figure of the issue in the email, as computed by hand."""
+        """One portfolio, every figure of the summary in the email, as computed by hand."""
         a, b = self.customer_a, self.customer_b
         with freeze_time("2026-03-25 18:00:00"):
             self._invoice(a, 100, D(2026, 3, 30))  # due today: current
