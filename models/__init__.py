@@ -8,7 +8,7 @@ from . import res_partner_phone
 from . import account_move
 from . import account_move_worklist
 from . import res_config_settings
-from . import collection_engine
+from . import account_move_cadence
 from . import account_partial_reconcile
 from . import collection_whatsapp_provider
 from . import collection_whatsapp_rule
@@ -28,7 +28,6 @@ from . import account_move_tasks
 from . import collection_summary
 from . import collection_analysis
 from . import collection_customer
-from . import report_statement_of_account
 from . import res_company_portal
 from . import collection_portal_access
 from . import collection_event_portal

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, html2plaintext
 
 from ..tools import matching, portal
-from .collection_commit import collection_may_commit
+from ..tools.cron import collection_may_commit
 
 _logger = logging.getLogger(__name__)
 

@@ -11,13 +11,13 @@ the address (created with the bounce) is what remains.
 from odoo import _, api, fields, models
 
 from ..tools import whatsapp
-from .collection_engine import EV_CHANNEL as CHANNEL
-from .collection_engine import EV_COMPANY as COMPANY
-from .collection_engine import EV_DONE_AT as DONE_AT
-from .collection_engine import EV_MOVE as MOVE
-from .collection_engine import EV_REASON as REASON
-from .collection_engine import EV_STAGE as STAGE
-from .collection_engine import EV_STATE as STATE
+from .account_move_cadence import EV_CHANNEL as CHANNEL
+from .account_move_cadence import EV_COMPANY as COMPANY
+from .account_move_cadence import EV_DONE_AT as DONE_AT
+from .account_move_cadence import EV_MOVE as MOVE
+from .account_move_cadence import EV_REASON as REASON
+from .account_move_cadence import EV_STAGE as STAGE
+from .account_move_cadence import EV_STATE as STATE
 from .collection_whatsapp_provider import WhatsAppNotConfigured
 
 

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
 from ..tools import cfdi, sat_catalogs
-from .collection_commit import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_may_commit
 
 _logger = logging.getLogger(__name__)
 

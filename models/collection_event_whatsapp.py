@@ -10,7 +10,7 @@ from odoo.osv import expression
 from odoo.tools import format_date
 
 from ..tools import cadence, whatsapp
-from .collection_commit import collection_may_commit
+from ..tools.cron import collection_may_commit
 from .collection_whatsapp_provider import WhatsAppError, WhatsAppNotConfigured
 
 _logger = logging.getLogger(__name__)

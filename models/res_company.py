@@ -3,7 +3,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import contact_rules, summary
-from .collection_commit import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_may_commit
 
 _lt = LazyTranslate(__name__)
 WINDOW_ERRORS = {

@@ -3,7 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
 from ..tools import contact_rules, summary
-from .collection_commit import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_may_commit
 from .collection_event import WAIT_REASONS
 
 PAUSE_REASONS = [

@@ -28,7 +28,7 @@ so a crash repeats nothing that was committed.  Emails are written to Odoo's mai
 contact rules are checked again when the queue sends them (models/collection_event_mail.py)
 and the event is ``sent`` only then.  WhatsApp calls are recorded (committed) before they
 are made: an attempt whose outcome is unknown is never made again.  Each cron call works
-within a time budget (models/collection_commit.py) and reports what remains.
+within a time budget (tools/cron.py) and reports what remains.
 """
 
 import bisect
@@ -41,7 +41,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
 from ..tools import cadence, contact_rules
-from .collection_commit import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_may_commit
 
 _logger = logging.getLogger(__name__)
 
