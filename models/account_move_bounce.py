@@ -8,7 +8,7 @@ mobile, WhatsApp is configured for the company and the stage has a WhatsApp temp
 the address (created with the bounce) is what remains.
 """
 
-from odoo import _, api, fields, models
+from odoo import _, api, models
 
 from ..tools import whatsapp
 from .account_move_cadence import EV_CHANNEL as CHANNEL
@@ -93,11 +93,3 @@ class AccountMove(models.Model):
         except WhatsAppNotConfigured:
             return False
         return True
-
-
-class CollectionPolicyStage(models.Model):
-    _inherit = "collection.policy.stage"
-
-    whatsapp_template_name = fields.Char(
-        help="Name of the approved WhatsApp template of this stage. A stage by email alone "
-        "uses it when the customer's email bounced and the customer has a valid mobile.")
