@@ -71,11 +71,6 @@ class AccountMove(models.Model):
         string="Days Overdue", compute="_compute_collection_days_overdue")
 
     # ------------------------------------------------------------------ computes
-    def _collection_is_candidate(self):
-        """Posted customer invoice (the only documents that get reminders)."""
-        self.ensure_one()
-        return self.move_type == "out_invoice" and self.state == "posted"
-
     @api.depends(
         "move_type", "state", "payment_state", "amount_residual", "amount_residual_signed",
         "collection_disputed",
@@ -209,16 +204,6 @@ class AccountMove(models.Model):
         self.sudo().write({"collection_human": False})
         for move in self:
             move.message_post(body=_("Automatic collections resumed by %s.", self.env.user.name))
-        return True
-
-    def action_collection_exclude(self):
-        self.write({"collection_excluded": True,
-                    "collection_exclude_reason": _("Excluded by %s", self.env.user.name)})
-        self._collection_skip_scheduled(_("Invoice excluded from collections"))
-        return True
-
-    def action_collection_include(self):
-        self.write({"collection_excluded": False, "collection_exclude_reason": False})
         return True
 
     def action_collection_open_events(self):

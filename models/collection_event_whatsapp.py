@@ -273,10 +273,3 @@ class CollectionEvent(models.Model):
         partner.sudo().collection_wa_last_inbound = fields.Datetime.now()
         self._collection_reply_received(partner, move, kind, text, "whatsapp", company=company)
         return record
-
-    @api.model
-    def _collection_wa_hand_over(self, partner, move, kind, text):
-        """What a WhatsApp reply changes: the same rules as an email reply
-        (``_collection_reply_apply``, models/collection_event_reply.py)."""
-        return self._collection_reply_apply(partner, move, kind, text, "whatsapp",
-                                            company=move.company_id or None)

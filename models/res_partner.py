@@ -194,20 +194,6 @@ class ResPartner(models.Model):
         action["context"] = {}
         return action
 
-    def _collection_pause_wizard_action(self, partner=False, moves=None):
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Pause collections"),
-            "res_model": "collection.pause.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {
-                "default_partner_id": self[:1].id if partner else False,
-                "default_move_ids": [(6, 0, moves.ids)] if moves else [],
-                "default_mode": "dispute" if moves else "pause",
-            },
-        }
-
     # ------------------------------------------------------------------ rating, promises
     collection_avg_days_late = fields.Float(
         string="Average Days Late", readonly=True, digits=(16, 2),
