@@ -692,6 +692,21 @@ class AccountMove(models.Model):
             for currency in currencies
         ]
 
+    def _collection_reminder_total(self):
+        """The totals per currency in one text (``$ 1,000.00 MXN · $ 500.00 USD``)."""
+        return " · ".join(self._collection_reminder_totals())
+
+    @api.private
+    def collection_reminder_lines(self):
+        """Name the Spanish translations of the reminder templates call (i18n/es.po,
+        i18n/es_MX.po); not callable over RPC."""
+        return self._collection_reminder_lines()
+
+    @api.private
+    def collection_reminder_total(self):
+        """See :meth:`collection_reminder_lines`."""
+        return self._collection_reminder_total()
+
     def _collection_post_reminder(self, recipient, moves, subject, body):
         """Post a rendered reminder in this (leading) invoice's chatter, the customer as
         recipient, its email queued (``mail.mail``; sent by Odoo's mail queue)."""
