@@ -1,5 +1,6 @@
 from . import models
 from . import wizards
+from . import report
 from . import controllers
 
 

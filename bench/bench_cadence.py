@@ -1,4 +1,4 @@
-"""Benchmark of one full collections run (issue #3), against OCA account_credit_control.
+"""Benchmark of one full collections run, against OCA account_credit_control.
 
 Run by ``scripts/bench cadence`` (it creates the database, installs the addon and the
 OCA peer module, runs this script once per size, then drops everything).  By hand::

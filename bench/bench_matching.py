@@ -1,4 +1,4 @@
-"""Benchmark of the bank-statement matcher (issue #4), against OCA account_reconcile_model_oca.
+"""Benchmark of the bank-statement matcher, against OCA account_reconcile_model_oca.
 
 Run by ``scripts/bench matching`` (it copies the test template database, installs the addon
 and the OCA peer module, runs this script, then drops everything).  By hand::

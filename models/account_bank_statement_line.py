@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, html2plaintext
 
 from ..tools import matching, portal
-from .collection_commit import collection_may_commit
+from ..tools.cron import collection_may_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -309,7 +309,7 @@ class AccountBankStatementLine(models.Model):
         without spaces) is one of ``numbers``, or holds one of them as its account number
         (digits 7 to 17)."""
         Bank = self.env["res.partner.bank"]
-        if "l10n_mx_edi_clabe" not in Bank._fields or not numbers:
+        if not numbers:
             return []
         Bank.flush_model(["l10n_mx_edi_clabe", "partner_id", "company_id", "active"])
         self.env["res.partner"].flush_model(["commercial_partner_id"])

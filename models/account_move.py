@@ -71,11 +71,6 @@ class AccountMove(models.Model):
         string="Days Overdue", compute="_compute_collection_days_overdue")
 
     # ------------------------------------------------------------------ computes
-    def _collection_is_candidate(self):
-        """Posted customer invoice (the only documents that get reminders)."""
-        self.ensure_one()
-        return self.move_type == "out_invoice" and self.state == "posted"
-
     @api.depends(
         "move_type", "state", "payment_state", "amount_residual", "amount_residual_signed",
         "collection_disputed",
@@ -211,16 +206,6 @@ class AccountMove(models.Model):
             move.message_post(body=_("Automatic collections resumed by %s.", self.env.user.name))
         return True
 
-    def action_collection_exclude(self):
-        self.write({"collection_excluded": True,
-                    "collection_exclude_reason": _("Excluded by %s", self.env.user.name)})
-        self._collection_skip_scheduled(_("Invoice excluded from collections"))
-        return True
-
-    def action_collection_include(self):
-        self.write({"collection_excluded": False, "collection_exclude_reason": False})
-        return True
-
     def action_collection_open_events(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -302,28 +287,3 @@ class AccountMove(models.Model):
         done = moves.filtered(lambda m: m.collection_state == "done")
         if done:
             done._collection_skip_scheduled(_("Invoice paid"))
-
-class AccountMovePromise(models.Model):
-    """Promises to pay (#7): an open promise holds the cadence of its invoices."""
-
-    _inherit = "account.move"
-    collection_promise_until = fields.Date(
-        string="Promise Hold Until", copy=False, readonly=True, index="btree_not_null",
-        help="An open promise to pay holds the reminders of this invoice until this date "
-        "(promised date plus the grace days).")
-    collection_promise_ids = fields.Many2many(
-        "collection.promise", "collection_promise_move_rel", "move_id", "promise_id",
-        string="Promises to Pay", copy=False, readonly=True)
-
-    @api.depends("collection_promise_until")
-    def _compute_collection_state(self):
-        return super()._compute_collection_state()
-
-    def _collection_state_value(self):
-        state = super()._collection_state_value()
-        if state == "active" and self.collection_promise_until:
-            return "paused"
-        return state
-
-    def action_collection_promise(self):
-        return self.partner_id.commercial_partner_id._collection_promise_wizard_action(self)

@@ -8,16 +8,16 @@ mobile, WhatsApp is configured for the company and the stage has a WhatsApp temp
 the address (created with the bounce) is what remains.
 """
 
-from odoo import _, api, fields, models
+from odoo import _, api, models
 
 from ..tools import whatsapp
-from .collection_engine import EV_CHANNEL as CHANNEL
-from .collection_engine import EV_COMPANY as COMPANY
-from .collection_engine import EV_DONE_AT as DONE_AT
-from .collection_engine import EV_MOVE as MOVE
-from .collection_engine import EV_REASON as REASON
-from .collection_engine import EV_STAGE as STAGE
-from .collection_engine import EV_STATE as STATE
+from .account_move_cadence import EV_CHANNEL as CHANNEL
+from .account_move_cadence import EV_COMPANY as COMPANY
+from .account_move_cadence import EV_DONE_AT as DONE_AT
+from .account_move_cadence import EV_MOVE as MOVE
+from .account_move_cadence import EV_REASON as REASON
+from .account_move_cadence import EV_STAGE as STAGE
+from .account_move_cadence import EV_STATE as STATE
 from .collection_whatsapp_provider import WhatsAppNotConfigured
 
 
@@ -93,11 +93,3 @@ class AccountMove(models.Model):
         except WhatsAppNotConfigured:
             return False
         return True
-
-
-class CollectionPolicyStage(models.Model):
-    _inherit = "collection.policy.stage"
-
-    whatsapp_template_name = fields.Char(
-        help="Name of the approved WhatsApp template of this stage. A stage by email alone "
-        "uses it when the customer's email bounced and the customer has a valid mobile.")

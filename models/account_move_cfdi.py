@@ -6,7 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
 from ..tools import cfdi, sat_catalogs
-from .collection_commit import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_may_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -80,10 +80,6 @@ class AccountMove(models.Model):
     ]
 
     # ------------------------------------------------------------------ helpers
-    def _cfdi_applies(self):
-        self.ensure_one()
-        return self.country_code == "MX" and self.move_type in ("out_invoice", "out_refund")
-
     @api.model
     def _cfdi_normalize_values(self, vals):
         if vals.get("cfdi_uuid"):
@@ -293,9 +289,7 @@ class AccountMove(models.Model):
             "collection_excluded": True,
             "collection_exclude_reason": _("CFDI %s cancelled at the SAT", self.cfdi_uuid),
         })
-        skip = getattr(self, "_collection_skip_scheduled", None)
-        if skip:  # the cadence engine's hook (issue #3)
-            skip(_("CFDI cancelled at the SAT"))
+        self._collection_skip_scheduled(_("CFDI cancelled at the SAT"))
         self.sudo().activity_schedule(
             "mail.mail_activity_data_todo",
             user_id=self._cfdi_accountant().id,

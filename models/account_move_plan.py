@@ -51,33 +51,3 @@ class AccountMove(models.Model):
             "view_mode": "form",
             "target": "current",
         }
-
-
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    collection_payment_plan_ids = fields.One2many("collection.payment.plan", "partner_id",
-                                                  string="Payment Plans")
-
-    def action_collection_payment_plan(self):
-        self.ensure_one()
-        return self.commercial_partner_id._collection_plan_wizard_action()
-
-    def _collection_plan_wizard_action(self, moves=None):
-        context = {"default_partner_id": self[:1].commercial_partner_id.id}
-        if moves:
-            context["default_move_ids"] = [(6, 0, moves.ids)]
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Prepare a payment plan"),
-            "res_model": "collection.payment.plan.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": context,
-        }
-
-
-class CollectionAnalysis(models.Model):
-    _inherit = "collection.analysis"
-
-    collection_state = fields.Selection(selection_add=[("plan", "Payment plan")])

@@ -161,10 +161,6 @@ class CollectionEvent(models.Model):
         self.flush_recordset()
         return True
 
-    def action_open_move(self):
-        self.ensure_one()
-        return self.move_id._get_records_action()
-
     # ------------------------------------------------------------------ delivery (engine)
     @api.model
     def _collection_due_count(self, now, channels=CUSTOMER_EVENT_CHANNELS):
@@ -378,11 +374,11 @@ class CollectionEvent(models.Model):
                 groups.append(events.filtered(lambda e: e.state == "scheduled"))
         return [g for g in groups if g], keys[-1]
 
-    def _collection_deliver(self, now, outbox=None):
+    def _collection_deliver(self, now, outbox):
         """Deliver one group (same customer, channel, company) if the rules allow it now.
 
         :param outbox: a list: an email ready to go is added to it (sent with the other
-            emails of the batch by ``_collection_send_emails``) instead of sent at once
+            emails of the batch by ``_collection_send_emails``)
         :return: number of events handled
         """
         events = self
@@ -419,10 +415,7 @@ class CollectionEvent(models.Model):
                 })
                 return len(self)
         if channel == "email":
-            if outbox is None:
-                events._collection_send_email(now)
-            else:
-                outbox.append(events)
+            outbox.append(events)
         else:
             events._collection_deliver_whatsapp(now)
         return len(self)
@@ -443,10 +436,6 @@ class CollectionEvent(models.Model):
     def _collection_leading(self):
         """The event whose stage is the furthest along: its template speaks for the group."""
         return max(self, key=lambda e: (e.stage_id.offset_days, e.stage_id.sequence, -e.id))
-
-    def _collection_send_email(self, now):
-        """One email listing every invoice of the group, posted in the invoices' chatter."""
-        return self._collection_send_emails([self], now)
 
     @api.model
     def _collection_send_emails(self, groups, now):

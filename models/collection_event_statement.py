@@ -1,4 +1,4 @@
-"""Statements of account in the contact log (issue #7).
+"""Statements of account in the contact log.
 
 A statement of account is a customer message like the reminders: it is logged as a
 ``collection.event`` of channel ``statement`` (no invoice, one per customer, company and
@@ -20,7 +20,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
 from ..tools import contact_rules
-from .collection_commit import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_may_commit
 from .collection_event import WAIT_REASONS
 
 _logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""WhatsApp delivery of the cadence's events and processing of the webhook (issue #6)."""
+"""WhatsApp delivery of the cadence's events and processing of the webhook."""
 
 import logging
 from datetime import timedelta
@@ -10,7 +10,7 @@ from odoo.osv import expression
 from odoo.tools import format_date
 
 from ..tools import cadence, whatsapp
-from .collection_commit import collection_may_commit
+from ..tools.cron import collection_may_commit
 from .collection_whatsapp_provider import WhatsAppError, WhatsAppNotConfigured
 
 _logger = logging.getLogger(__name__)
@@ -273,10 +273,3 @@ class CollectionEvent(models.Model):
         partner.sudo().collection_wa_last_inbound = fields.Datetime.now()
         self._collection_reply_received(partner, move, kind, text, "whatsapp", company=company)
         return record
-
-    @api.model
-    def _collection_wa_hand_over(self, partner, move, kind, text):
-        """What a WhatsApp reply changes: the same rules as an email reply
-        (``_collection_reply_apply``, models/collection_event_reply.py)."""
-        return self._collection_reply_apply(partner, move, kind, text, "whatsapp",
-                                            company=move.company_id or None)

@@ -1,7 +1,7 @@
 """The payment plans' run: proposals waiting for the window, instalment reminders,
 tasks and breaks (scheduled action *Collections: payment plans*, hourly).
 
-Same guarantees as the cadence (models/collection_engine.py): plans are taken in
+Same guarantees as the cadence (models/account_move_cadence.py): plans are taken in
 batches under a row lock (SKIP LOCKED: two runs never handle the same plan), each step
 is logged once (unique index on instalment, step and channel, the row inserted before
 the message is queued, in the same transaction), each batch is committed before the
@@ -28,7 +28,7 @@ from odoo.tools import SQL, format_date
 from odoo.tools.misc import formatLang
 
 from ..tools import cadence, contact_rules, plans
-from .collection_commit import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_may_commit
 from .collection_event import STATE_SKIP_REASONS
 
 _logger = logging.getLogger(__name__)

@@ -51,8 +51,9 @@ class CollectionPolicyStage(models.Model):
         "number of days ago (e.g. 'due today').",
     )
     whatsapp_template_name = fields.Char(
-        string="WhatsApp Template", help="Name of the approved WhatsApp template of this stage."
-    )
+        string="WhatsApp Template",
+        help="Name of the approved WhatsApp template of this stage. A stage by email alone "
+        "uses it when the customer's email bounced and the customer has a valid mobile.")
     whatsapp_template_params = fields.Char(
         string="WhatsApp Parameters",
         default="partner_name,invoice_numbers,amount_residual,date_due,payment_link",

@@ -232,9 +232,8 @@ class CollectionPortalAccess(models.Model):
                 "status": label,
                 "status_colour": colour,
                 "disputed": move.collection_disputed,
-                "uuid": move["cfdi_uuid"] if "cfdi_uuid" in move._fields else False,
-                "has_xml": bool("cfdi_xml_attachment_id" in move._fields
-                                and move.cfdi_xml_attachment_id),
+                "uuid": move.cfdi_uuid,
+                "has_xml": bool(move.cfdi_xml_attachment_id),
                 "pay_url": move._collection_payment_link() if online else False,
             })
         # the promise form starts with the overdue invoices of one currency (the company's
@@ -602,7 +601,7 @@ class CollectionPortalAccess(models.Model):
         if not move:
             return None
         if kind == "xml":
-            xml = move.cfdi_xml_attachment_id if "cfdi_xml_attachment_id" in move._fields else None
+            xml = move.cfdi_xml_attachment_id
             if not xml or not xml.raw:
                 return None
             return xml.raw, "application/xml", xml.name or f"{move.name}.xml"

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import summary
-from .collection_commit import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_may_commit
 
 #: where an unfinished pass over the open promises goes on (id of the last one checked)
 PROMISE_CURSOR_PARAM = "account_collections_mx.promise_cursor"

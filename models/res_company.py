@@ -3,7 +3,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import contact_rules, summary
-from .collection_commit import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_may_commit
 
 _lt = LazyTranslate(__name__)
 WINDOW_ERRORS = {
@@ -57,7 +57,7 @@ class ResCompany(models.Model):
         help="Invoices this many days overdue are handed to a human collector: no more "
         "automatic messages, a to-do for the responsible.",
     )
-    # WhatsApp Business Cloud API (issue #6)
+    # WhatsApp Business Cloud API
     collection_wa_phone_number_id = fields.Char(string="WhatsApp Phone Number ID",
                                                 groups="base.group_system")
     collection_wa_access_token = fields.Char(string="WhatsApp Access Token", groups="base.group_system")
@@ -221,7 +221,7 @@ class ResCompany(models.Model):
         return created
 
     def _collection_default_segment_policies(self, policies):
-        """Start with the mapping of the issue: key accounts -> *Key accounts*, risky payers
+        """Start with the default mapping: key accounts -> *Key accounts*, risky payers
         -> *Repeat late payers* (editable in the settings)."""
         self.ensure_one()
         by_code = {p.code: p for p in policies}
@@ -233,7 +233,7 @@ class ResCompany(models.Model):
         if vals:
             self.sudo().write(vals)
 
-    # ------------------------------------------------------------------ bank matching (#4)
+    # ------------------------------------------------------------------ bank matching
     collection_alert_min_amount = fields.Monetary(
         string="Alert the Team From",
         help="Stages with an internal alert notify the collections team only for invoices "
@@ -260,7 +260,7 @@ class ResCompany(models.Model):
         help="Also reconcile automatically when the payer is known and exactly one of its "
         "open invoices has the amount paid, even without a reference.",
     )
-    # ---------------------------------------------------- summary, promises, rating (#7)
+    # ------------------------------------------------------------------ summary, promises, rating
     collection_summary_user_ids = fields.Many2many(
         "res.users", "res_company_collection_summary_user_rel", "company_id", "user_id",
         string="Weekly Summary Recipients",

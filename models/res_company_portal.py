@@ -56,7 +56,7 @@ class ResCompany(models.Model):
         if not bank:
             return {}
         number = re.sub(r"\s", "", bank.acc_number or "")
-        clabe = bank["l10n_mx_edi_clabe"] if "l10n_mx_edi_clabe" in bank._fields else False
+        clabe = bank.l10n_mx_edi_clabe
         if not clabe and matching.is_valid_clabe(number):
             clabe = number
         return {

@@ -119,7 +119,7 @@ class ResConfigSettings(models.TransientModel):
             "context": {"default_company_id": self.company_id.id},
         }
 
-    # weekly summary, statements, promises, payer rating (#7)
+    # weekly summary, statements, promises, payer rating
     collection_summary_user_ids = fields.Many2many(
         related="company_id.collection_summary_user_ids", readonly=False)
     collection_summary_weekday = fields.Selection(

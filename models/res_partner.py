@@ -3,7 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
 from ..tools import contact_rules, summary
-from .collection_commit import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_may_commit
 from .collection_event import WAIT_REASONS
 
 PAUSE_REASONS = [
@@ -26,7 +26,7 @@ COLLECTION_COMMERCIAL_FIELDS = [
     "collection_do_not_contact",
     "collection_responsible_id",
     "collection_first_invoice_reviewed",
-    # payment behaviour (#7)
+    # payment behaviour
     "collection_policy_manual",
     "collection_statement_opt_out",
     "collection_statement_last_sent",
@@ -194,21 +194,7 @@ class ResPartner(models.Model):
         action["context"] = {}
         return action
 
-    def _collection_pause_wizard_action(self, partner=False, moves=None):
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Pause collections"),
-            "res_model": "collection.pause.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {
-                "default_partner_id": self[:1].id if partner else False,
-                "default_move_ids": [(6, 0, moves.ids)] if moves else [],
-                "default_mode": "dispute" if moves else "pause",
-            },
-        }
-
-    # ------------------------------------------------------------------ rating, promises (#7)
+    # ------------------------------------------------------------------ rating, promises
     collection_avg_days_late = fields.Float(
         string="Average Days Late", readonly=True, digits=(16, 2),
         help="Last 12 months: payment date minus due date of the paid invoices, averaged "

@@ -65,7 +65,7 @@ class TestCollectionAnalysis(CollectionSummaryCommon):
     def test_views_load(self):
         for model in ("collection.analysis", "collection.event"):
             for view_type in ("pivot", "graph"):
-                # sudo: the contact log's access rights come with the cadence engine (#3)
+                # sudo: the contact log's access rights come with the cadence engine
                 self.env[model].sudo().get_view(view_type=view_type)
         self.env.ref("account_collections_mx.collection_analysis_action")
         self.env.ref("account_collections_mx.collection_event_analysis_action")

@@ -344,7 +344,7 @@ class TestCollectionRating(CollectionSummaryCommon):
 
     def test_segment_policies_of_the_same_company(self):
         other = self.env["res.company"].create({"name": "Otra Empresa"})
-        # a new company starts with the mapping of the issue
+        # a new company starts with the default mapping
         policies = self.env["collection.policy"].sudo().search([("company_id", "=", other.id)])
         self.assertEqual(other.collection_risky_policy_id.code, "late_payers")
         self.assertEqual(other.collection_key_account_policy_id.code, "key_accounts")

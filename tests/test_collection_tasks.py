@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import CollectionsCommon
 
@@ -83,7 +83,8 @@ class TestCollectionTasksClosed(CollectionsCommon):
     def test_task_closed_when_excluded_or_cancelled(self):
         excluded, task_1 = self._handed_over(500.0)
         cancelled, task_2 = self._handed_over(700.0)
-        excluded.action_collection_exclude()
+        with Form(excluded.with_user(self.collector)) as form:  # the invoice's checkbox
+            form.collection_excluded = True
         self.assertFalse(self._is_open(task_1))
         self.assertIn("salió de cobranza", excluded.message_ids.filtered(
             lambda m: m.mail_activity_type_id)[:1].body)

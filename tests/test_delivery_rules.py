@@ -8,7 +8,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import Command, fields
-from odoo.addons.account_collections_mx.models.collection_commit import collection_may_commit
+from odoo.addons.account_collections_mx.tools.cron import collection_may_commit
 from odoo.addons.mail.tests.common import MockEmail
 from odoo.tests import tagged
 from odoo.tools import mute_logger

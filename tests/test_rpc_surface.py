@@ -183,8 +183,7 @@ class TestRpcSurface(CollectionsCommon):
                 ids = self.customer_a.ids
             elif model == "discuss.channel":
                 ids = self.env["discuss.channel"].sudo().search(
-                    [("collection_company_id", "=", self.company_a.id)]).ids \
-                    if "collection_company_id" in self.env["discuss.channel"]._fields else []
+                    [("collection_company_id", "=", self.company_a.id)]).ids
             else:
                 ids = self.env[model].sudo().search([("company_id", "=", self.company_a.id)]).ids
             documents += [f"{model},{i}" for i in ids]

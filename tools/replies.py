@@ -15,9 +15,6 @@ import datetime as dt
 import re
 import unicodedata
 
-#: kinds a rule can give a reply (the rest: ``acknowledgement``, ``auto_reply``)
-RULE_KINDS = ("paid_check", "payment_plan", "dispute", "do_not_contact", "other")
-
 
 def fold(text):
     """Lower case, accents removed, spaces squeezed: 'Ya PAGUÉ!' -> 'ya pague!'."""

@@ -1,5 +1,5 @@
 /** @odoo-module */
-// Browser tours of the bank-payment review tray (issue #4), run by
+// Browser tours of the bank-payment review tray, run by
 // tests/test_review_tray_tours.py (HttpCase, headless Chromium).
 
 import { registry } from "@web/core/registry";

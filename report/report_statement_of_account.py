@@ -86,6 +86,5 @@ class ReportStatementOfAccount(models.AbstractModel):
             "buckets": summary.BUCKETS,
             "bucket_labels": summary.BUCKET_LABELS,
             "currency": company.currency_id,
-            "has_clabe": "l10n_mx_edi_clabe" in self.env["res.partner.bank"]._fields,
             "receipt_bank": company._collection_receipt_bank_info(),
         }

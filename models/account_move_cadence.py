@@ -28,7 +28,7 @@ so a crash repeats nothing that was committed.  Emails are written to Odoo's mai
 contact rules are checked again when the queue sends them (models/collection_event_mail.py)
 and the event is ``sent`` only then.  WhatsApp calls are recorded (committed) before they
 are made: an attempt whose outcome is unknown is never made again.  Each cron call works
-within a time budget (models/collection_commit.py) and reports what remains.
+within a time budget (tools/cron.py) and reports what remains.
 """
 
 import bisect
@@ -41,7 +41,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
 from ..tools import cadence, contact_rules
-from .collection_commit import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_may_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -379,10 +379,6 @@ class AccountMove(models.Model):
         )
         return self.browse([r[0] for r in self.env.cr.fetchall()])
 
-    def _collection_local_today(self, now):
-        self.ensure_one()
-        return contact_rules.to_local(now, self.partner_id._collection_tz(self.company_id)).date()
-
     @api.model
     def _collection_open_credit_by_key(self, keys):
         """Open credit notes + unapplied payments per (company, commercial partner)."""
@@ -399,11 +395,6 @@ class AccountMove(models.Model):
             (tuple({p for _c, p in keys}), tuple({c for c, _p in keys})),
         )
         return {(c, p): amount for c, p, amount in self.env.cr.fetchall() if (c, p) in keys}
-
-    def _collection_open_credit(self):
-        """Open credit notes + unapplied payments per (company, commercial partner)."""
-        return self._collection_open_credit_by_key(
-            {(m.company_id.id, m.commercial_partner_id.id) for m in self})
 
     def _collection_plan(self, now, run=None):
         """Decide the due stage of each (locked, active) invoice and record it, set-based.
@@ -597,10 +588,6 @@ class AccountMove(models.Model):
         )
         missing.invalidate_recordset(["access_token"])
 
-    @api.model
-    def _collection_stage_channels(self, stage):
-        return stage_channels(stage.channel, stage.alert_internal)
-
     def _collection_responsible(self):
         self.ensure_one()
         return (self.partner_id._collection_responsible(self.collection_policy_id)
@@ -684,7 +671,7 @@ class AccountMove(models.Model):
                 "date_due": format_date(self.env, due),
                 "days_overdue": cadence.days_overdue(due, today),
                 "payment_link": move._collection_payment_link(),
-                "uuid": move["cfdi_uuid"] if "cfdi_uuid" in move._fields else False,
+                "uuid": move.cfdi_uuid,
             })
         return lines
 
@@ -705,15 +692,15 @@ class AccountMove(models.Model):
             for currency in currencies
         ]
 
-    @api.private
-    def collection_reminder_lines(self):
-        """Name used by reminder templates written before it became private (templates are
-        ``noupdate``: existing databases keep their text); not callable over RPC."""
-        return self._collection_reminder_lines()
-
     def _collection_reminder_total(self):
         """The totals per currency in one text (``$ 1,000.00 MXN · $ 500.00 USD``)."""
         return " · ".join(self._collection_reminder_totals())
+
+    @api.private
+    def collection_reminder_lines(self):
+        """Name the Spanish translations of the reminder templates call (i18n/es.po,
+        i18n/es_MX.po); not callable over RPC."""
+        return self._collection_reminder_lines()
 
     @api.private
     def collection_reminder_total(self):
@@ -751,7 +738,7 @@ class AccountMove(models.Model):
         Attachment = self.env["ir.attachment"].sudo()
         attachments = Attachment
         for move in self:
-            if "cfdi_xml_attachment_id" in move._fields and move.cfdi_xml_attachment_id:
+            if move.cfdi_xml_attachment_id:
                 attachments |= move.cfdi_xml_attachment_id
             if not move.company_id.collection_attach_pdf:
                 continue

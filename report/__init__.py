@@ -1,0 +1,1 @@
+from . import report_statement_of_account
