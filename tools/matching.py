@@ -482,11 +482,16 @@ def _why(ref_strength, partner_match, amount_pts):
     return ", ".join(parts) or "open invoice"
 
 
+def _by_due(docs):
+    """Documents, oldest due date first (the order a payment is applied in)."""
+    return sorted(docs, key=lambda c: (c.due is None, c.due or 0, c.id))
+
+
 def find_subset(candidates, amount, tolerance):
     """Sets of documents (oldest first) whose residuals add up to ``amount`` within the
     tolerance: the first sets found, smallest first; at most two are returned (two means
     it is not unique)."""
-    docs = sorted(candidates, key=lambda c: (c.due is None, c.due or 0, c.id))[:MAX_SUBSET_INVOICES]
+    docs = _by_due(candidates)[:MAX_SUBSET_INVOICES]
     target = cents(amount)
     tol = cents(tolerance)
     found = []
@@ -514,11 +519,6 @@ def _completions(named, others, amount, tolerance):
     if not found and others:
         found = [[*named, *extra] for extra in find_subset(others, rest, tolerance)]
     return [docs for docs in found if len(docs) >= 2][:2]
-
-
-def _by_due(docs):
-    """Documents, oldest due date first (the order a payment is applied in)."""
-    return sorted(docs, key=lambda c: (c.due is None, c.due or 0, c.id))
 
 
 def _ids_by_due(docs):
@@ -677,13 +677,13 @@ class Decision(NamedTuple):
     score: int
 
 
-def _several_sets(sets, score_one, score_several):
+def _first_set(sets, score_one, score_several):
     """The first of the sets of documents, scored on whether it is the only one."""
     return Decision("to_review", "multi_invoice", _ids_by_due(sets[0]),
                     score_one if len(sets) == 1 else score_several)
 
 
-# 1. references and the amount
+# rules 1-2: references and the amount
 def _surely_referenced(docs):
     """The one referenced invoice with the amount whose reference is sure: written in full,
     or the payer's only partial reference; else None."""
@@ -712,7 +712,7 @@ def referenced_invoices_tie_on_the_amount(line, docs):
     return Decision("to_review", "ambiguous", [], max(docs.score(c)[0] for c in top) - 20)
 
 
-# 2. several referenced documents of one customer
+# rules 3-8: several referenced documents of one customer
 def invoices_written_in_full_add_up(line, docs):
     """Sure: two or more documents of one customer written in full add up to the amount (a
     folio of another of its documents read inside those numbers changes nothing)."""
@@ -744,7 +744,7 @@ def named_invoices_completed_by_partial_references(line, docs):
         return None
     partial = [c for c in referenced if docs.hits[c.id] != 2]
     sets = _completions(docs.named, partial, line.amount, line.tolerance)
-    return _several_sets(sets, 75, 55) if sets else None
+    return _first_set(sets, 75, 55) if sets else None
 
 
 def cut_concept_completed_by_other_open_invoices(line, docs):
@@ -759,7 +759,7 @@ def cut_concept_completed_by_other_open_invoices(line, docs):
     others = [c for c in docs.index.by_partner.get(named[0].partner_id, ())
               if c.residual > 0 and c.id not in docs.excluded and c.id not in named_ids]
     sets = _completions(named, others, line.amount, line.tolerance)
-    return _several_sets(sets, 75, 55) if sets else None
+    return _first_set(sets, 75, 55) if sets else None
 
 
 def referenced_documents_underpaid(line, docs):
@@ -782,7 +782,7 @@ def referenced_documents_overpaid(line, docs):
     return None
 
 
-# 3. referenced invoices, amount off
+# rules 9-10: referenced invoices, amount off
 def one_referenced_invoice_amount_off(line, docs):
     """To review: one invoice referenced, paid partly or more than its residual."""
     if len(docs.referenced_invoices) != 1:
@@ -799,7 +799,7 @@ def several_referenced_invoices(line, docs):
     return Decision("to_review", "ambiguous", _ids_by_due(docs.referenced_invoices), 40)
 
 
-# 4. no usable reference: the payer and the amount
+# rules 11-18: no usable reference, the payer and the amount
 def payer_unknown(line, docs):
     """To review: nothing says who paid; the only open document of the amount, if any."""
     if line.partner_id is not None:
