@@ -43,11 +43,27 @@ class CollectionSummary(models.Model):
     # ------------------------------------------------------------------ data
     @api.model
     def _collection_data(self, company, today):
-        """Every figure of the summary, from a handful of queries."""
-        cr = self.env.cr
+        """Every figure of the summary, from a handful of queries: one method per section."""
         self.env.flush_all()
-        # 1. open receivable items per customer, invoice and due date
-        cr.execute(
+        items = self._collection_open_items(company)
+        customers = summary.per_customer(items, today)
+        ratings, names = self._collection_customer_ratings([p for p in customers if p])
+        return {
+            "today": today,
+            **self._collection_section_aging(items, today),
+            "multi_overdue": self._collection_section_repeat_late_payers(customers, names),
+            "projection": self._collection_section_projection(company, today, items, ratings),
+            **self._collection_section_dso(company, today),
+            "effectiveness": self._collection_section_effectiveness(company, today),
+            "top": self._collection_section_top_overdue(customers, ratings, names),
+            **self._collection_section_tray(company),
+        }
+
+    @api.model
+    def _collection_open_items(self, company):
+        """``(customer, invoice, move type, due date, residual)`` of the open receivable
+        items, per customer (commercial entity), invoice and due date."""
+        self.env.cr.execute(
             f"""
             SELECT COALESCE(rp.commercial_partner_id, l.partner_id), l.move_id, m.move_type,
                    COALESCE(l.date_maturity, l.date), SUM(l.amount_residual)
@@ -56,27 +72,35 @@ class CollectionSummary(models.Model):
                AND l.amount_residual != 0
              GROUP BY 1, 2, 3, 4
             """, [company.id])
-        items = cr.fetchall()
+        return self.env.cr.fetchall()
+
+    @api.model
+    def _collection_customer_ratings(self, partner_ids):
+        """({customer: rating}, {customer: name}) of these customers."""
+        ratings, names = {}, {}
+        if partner_ids:
+            self.env.cr.execute(
+                "SELECT id, collection_rating, name FROM res_partner WHERE id = ANY(%s)",
+                [partner_ids])
+            for pid, rating, name in self.env.cr.fetchall():
+                ratings[pid], names[pid] = rating or "good", name
+        return ratings, names
+
+    @api.model
+    def _collection_section_aging(self, items, today):
+        """Receivables and aging: the total, per aging bucket, and what is overdue."""
         aging = summary.aging([(due, residual) for _p, _m, _t, due, residual in items], today)
         total = sum(aging.values())
-        per_partner = {}
-        for partner_id, move_id, move_type, due, residual in items:
-            row = per_partner.setdefault(partner_id, {"overdue": 0.0, "open": 0.0, "moves": set()})
-            row["open"] += residual
-            if summary.aging_bucket(due, today) != "current":
-                row["overdue"] += residual
-                if move_type == "out_invoice" and residual > 0:
-                    row["moves"].add(move_id)
-        # 2. ratings of those customers
-        partner_ids = [p for p in per_partner if p]
-        ratings = {}
-        names = {}
-        if partner_ids:
-            cr.execute("SELECT id, collection_rating, name FROM res_partner WHERE id = ANY(%s)",
-                       [partner_ids])
-            for pid, rating, name in cr.fetchall():
-                ratings[pid], names[pid] = rating or "good", name
-        # 3. open promises
+        return {"total": total, "aging": aging, "overdue": total - aging["current"]}
+
+    @api.model
+    def _collection_section_repeat_late_payers(self, customers, names):
+        """The names of the customers with more than one overdue invoice."""
+        return sorted(names.get(p, "") for p in summary.repeat_late_payers(customers))
+
+    @api.model
+    def _collection_section_projection(self, company, today, items, ratings):
+        """Expected collections of the coming week: invoices due and open promises."""
         promises = self.env["collection.promise"].sudo().search_read(
             [("company_id", "=", company.id), ("state", "=", "open")],
             ["partner_id", "promised_date", "amount", "move_ids"])
@@ -89,10 +113,13 @@ class CollectionSummary(models.Model):
         invoice_rows = [(move_id, due, residual, ratings.get(partner_id, "good"))
                         for partner_id, move_id, move_type, due, residual in items
                         if move_type == "out_invoice" and residual > 0]
-        projection = summary.projection(invoice_rows, promise_rows, today)
-        # 4. DSO with its trend: daily receivable movements and sales
+        return summary.projection(invoice_rows, promise_rows, today)
+
+    @api.model
+    def _collection_section_dso(self, company, today):
+        """DSO and its trend over 8 weeks, from the daily receivable movements and sales."""
         start = today - dt.timedelta(days=7 * 8 + summary.DSO_PERIOD_DAYS * summary.DSO_MAX_PERIODS)
-        cr.execute(
+        self.env.cr.execute(
             f"""
             SELECT CASE WHEN l.date <= %s THEN NULL ELSE l.date END, SUM(l.balance),
                    SUM(l.balance) FILTER (WHERE m.move_type IN ('out_invoice', 'out_refund'))
@@ -100,17 +127,14 @@ class CollectionSummary(models.Model):
              WHERE l.company_id = %s AND l.parent_state = 'posted' AND l.date <= %s
              GROUP BY 1
             """, [start, company.id, today])
-        opening = 0.0
-        moves, sales = {}, {}
-        for day, balance, sold in cr.fetchall():
-            if day is None:
-                opening = balance or 0.0
-            else:
-                moves[day] = balance or 0.0
-                sales[day] = sold or 0.0
+        opening, moves, sales = summary.daily_receivable(self.env.cr.fetchall())
         trend = summary.dso_trend(opening, moves, sales, today)
-        # 5. reminder effectiveness over the messages of the last 90 days
-        cr.execute(
+        return {"dso": trend[-1][1], "trend": trend}
+
+    @api.model
+    def _collection_section_effectiveness(self, company, today):
+        """Reminder effectiveness per stage over the messages of the last 90 days."""
+        self.env.cr.execute(
             f"""
             SELECT e.stage_id, e.move_id, e.done_at::date,
                    {summary.PAID_ON_SQL}
@@ -120,17 +144,20 @@ class CollectionSummary(models.Model):
                AND e.channel IN ('email', 'whatsapp') AND e.done_at IS NOT NULL
                AND e.done_at >= %s
             """, [company.id, today - dt.timedelta(days=90)])
-        effectiveness = summary.effectiveness(cr.fetchall(), today)
+        effectiveness = summary.effectiveness(self.env.cr.fetchall(), today)
         stages = self.env["collection.policy.stage"].sudo().browse(
             [s for s in effectiveness if s]).exists()
-        effect_rows = [
+        return [
             {"stage": stage.display_name, "policy": stage.policy_id.name, **effectiveness[stage.id]}
             for stage in stages.sorted(lambda s: (s.policy_id.sequence, s.policy_id.id,
                                                   s.sequence, s.offset_days))
         ]
-        # 6. top 10 overdue accounts with the state of their overdue invoices
-        top = sorted((p for p in per_partner.items() if p[1]["overdue"] > 0 and p[0]),
-                     key=lambda p: -p[1]["overdue"])[:10]
+
+    @api.model
+    def _collection_section_top_overdue(self, customers, ratings, names):
+        """The 10 customers owing the most overdue, with the state of their overdue
+        invoices."""
+        top = summary.top_overdue(customers, 10)
         states = {}
         top_moves = [m for _p, row in top for m in row["moves"]]
         if top_moves:
@@ -140,41 +167,22 @@ class CollectionSummary(models.Model):
                 states.setdefault(partner.id, {})[state] = count
         state_labels = dict(self.env["account.move"]._fields["collection_state"]
                             ._description_selection(self.env))
-        top_rows = [{
+        return [{
             "name": names.get(pid, ""),
             "overdue": row["overdue"],
             "invoices": len(row["moves"]),
             "rating": ratings.get(pid, "good"),
-            "states": ", ".join(f"{state_labels.get(s, s)} ({n})"
-                                for s, n in sorted(states.get(pid, {}).items(), key=str)),
+            "states": summary.state_counts(states.get(pid, {}), state_labels),
         } for pid, row in top]
-        # 7. waiting items of the review tray and of the payment complements (when installed)
-        review = complements = None
-        if "collection.match" in self.env:
-            Match = self.env["collection.match"].sudo()
-            domain = [("state", "=", "to_review")]
-            if "company_id" in Match._fields:
-                domain.append(("company_id", "=", company.id))
-            review = Match.search_count(domain)
-        Move = self.env["account.move"].sudo()
-        if "cfdi_complement_required" in Move._fields:
-            complements = Move.search_count([("company_id", "=", company.id),
-                                             ("cfdi_complement_required", "=", True)])
-        return {
-            "today": today,
-            "total": total,
-            "aging": aging,
-            "overdue": total - aging["current"],
-            "multi_overdue": sorted(names.get(p, "") for p, row in per_partner.items()
-                                    if len(row["moves"]) > 1),
-            "projection": projection,
-            "dso": trend[-1][1],
-            "trend": trend,
-            "effectiveness": effect_rows,
-            "top": top_rows,
-            "review": review,
-            "complements": complements,
-        }
+
+    @api.model
+    def _collection_section_tray(self, company):
+        """Waiting items: bank lines in the review tray, payment complements to issue."""
+        review = self.env["collection.match"].sudo().search_count(
+            [("state", "=", "to_review"), ("company_id", "=", company.id)])
+        complements = self.env["account.move"].sudo().search_count(
+            [("company_id", "=", company.id), ("cfdi_complement_required", "=", True)])
+        return {"review": review, "complements": complements}
 
     # ------------------------------------------------------------------ build / send
     @api.model

@@ -16,6 +16,46 @@ References are compared as *keys*: the text is cut into groups of letters and
 groups of digits (case, accents, spaces, dashes and slashes do not matter,
 numeric groups lose their leading zeros), so ``INV/2025/00012``,
 ``inv 2025-12`` and ``INV2025 0012`` give the same key ``INV-2025-12``.
+
+The decision is an ordered list of rules (:data:`RULES`, like the invoice-matching
+rules map of Odoo and OCA ``account_reconcile_model_oca``): :func:`read_line` gathers
+the line's facts (:class:`LineFacts`: amount, tolerance, payer, texts) and the documents
+as the line sees them (:class:`Documents`: which ones its texts refer to, written in
+full or partly, the payer's, those of its amount); each rule returns a
+:class:`Decision` or None to pass, and the first decision wins (``to_review`` unless
+``auto`` is said):
+
+References and the amount:
+
+ 1. ``one_referenced_invoice_with_the_amount``           auto, exact
+ 2. ``referenced_invoices_tie_on_the_amount``            ambiguous
+
+Several referenced documents of one customer:
+
+ 3. ``invoices_written_in_full_add_up``                  auto, multi_invoice
+ 4. ``referenced_documents_add_up``                      multi_invoice
+ 5. ``named_invoices_completed_by_partial_references``   multi_invoice
+ 6. ``cut_concept_completed_by_other_open_invoices``     multi_invoice (40-character concept)
+ 7. ``referenced_documents_underpaid``                   partial
+ 8. ``referenced_documents_overpaid``                    overpaid
+
+Referenced invoices, amount off:
+
+ 9. ``one_referenced_invoice_amount_off``                partial or overpaid
+10. ``several_referenced_invoices``                      ambiguous
+
+No usable reference, the payer and the amount:
+
+11. ``payer_unknown``                                    no_partner (decides without a payer)
+12. ``payer_has_no_open_invoice``                        no_candidate
+13. ``payer_known_unique_amount``                        exact: auto when allowed (company
+                                                         setting, payer by its SPEI reference)
+14. ``payer_known_amount_ties``                          ambiguous
+15. ``payer_invoices_add_up``                            multi_invoice
+16. ``payer_invoice_sets_tie``                           ambiguous
+17. ``payer_overpaid``                                   overpaid
+18. ``payer_partial_oldest_first``                       partial (decides when the payer has
+                                                         open invoices)
 """
 
 import bisect
@@ -25,6 +65,7 @@ import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 #: length of the SPEI "concepto de pago": longer texts were cut by the bank
 SPEI_CONCEPT_MAX = 40
@@ -441,11 +482,16 @@ def _why(ref_strength, partner_match, amount_pts):
     return ", ".join(parts) or "open invoice"
 
 
+def _by_due(docs):
+    """Documents, oldest due date first (the order a payment is applied in)."""
+    return sorted(docs, key=lambda c: (c.due is None, c.due or 0, c.id))
+
+
 def find_subset(candidates, amount, tolerance):
     """Sets of documents (oldest first) whose residuals add up to ``amount`` within the
     tolerance: the first sets found, smallest first; at most two are returned (two means
     it is not unique)."""
-    docs = sorted(candidates, key=lambda c: (c.due is None, c.due or 0, c.id))[:MAX_SUBSET_INVOICES]
+    docs = _by_due(candidates)[:MAX_SUBSET_INVOICES]
     target = cents(amount)
     tol = cents(tolerance)
     found = []
@@ -476,8 +522,387 @@ def _completions(named, others, amount, tolerance):
 
 
 def _ids_by_due(docs):
-    """Ids of documents, oldest due date first (the order a payment is applied in)."""
-    return [c.id for c in sorted(docs, key=lambda c: (c.due is None, c.due or 0, c.id))]
+    """Ids of documents, oldest due date first."""
+    return [c.id for c in _by_due(docs)]
+
+
+# --------------------------------------------------------------------------- the line's facts
+@dataclass(frozen=True)
+class LineFacts:
+    """What is known of one incoming bank line before deciding."""
+
+    amount: float
+    tolerance: float = 1.0
+    partner_id: int | None = None  # the payer: given, or identified by a reference
+    info: TextInfo = field(default_factory=TextInfo)
+    allow_partner_amount: bool = False  # the payer's unique amount may be automatic
+
+    def fits(self, residual):
+        """The line pays ``residual`` within the tolerance."""
+        return abs(self.amount - residual) <= self.tolerance + 0.005
+
+
+def _scorer(line, hits):
+    """The function giving a document's (0..100 score, why) for a line (every candidate
+    shown is scored: local names only)."""
+    amount, tolerance, partner_id = line.amount, line.tolerance, line.partner_id
+
+    def score(c):
+        pts = amount_points(amount, c.residual, tolerance)
+        ref = hits.get(c.id, 0)
+        partner = partner_id is not None and c.partner_id == partner_id
+        return candidate_score(ref, partner, pts), _why(ref, partner, pts)
+
+    return score
+
+
+class Documents:
+    """The open documents as one bank line sees them.
+
+    ``hits``: {document id: 2 when the line's texts write its number in full, 1 when they
+    give part of it (folio, cut number, bare number)}; the other views are computed when
+    a rule first asks for them.
+    """
+
+    def __init__(self, index, line, hits, excluded=frozenset()):
+        self.index = index
+        self.line = line
+        self.hits = hits
+        self.excluded = excluded
+        #: ``score(document)``: its (0..100 score, why) for this line
+        self.score = _scorer(line, hits)
+
+    def ranked(self):
+        """[(document, score, why)] of the invoices worth showing, best first: the
+        referenced ones, the payer's and those of the line's amount."""
+        index, excluded = self.index, self.excluded
+        pool = {cid: index.candidates[cid] for cid in self.hits}
+        if self.line.partner_id is not None:
+            for c in index.by_partner.get(self.line.partner_id, ()):
+                if c.id not in excluded:
+                    pool[c.id] = c
+        for c in index.by_cents.get(cents(self.line.amount), ()):
+            if c.id not in excluded:
+                pool.setdefault(c.id, c)
+        return sorted(((c, *self.score(c)) for c in pool.values() if c.residual > 0),
+                      key=lambda t: (-t[1], t[0].due is None, t[0].due or 0, t[0].id))
+
+    # references
+    @functools.cached_property
+    def referenced(self):
+        """The referenced documents with something left to pay (credit notes included)."""
+        candidates = self.index.candidates
+        return [candidates[cid] for cid in self.hits if candidates[cid].residual]
+
+    @functools.cached_property
+    def named(self):
+        """The referenced documents whose number is written in full."""
+        return [c for c in self.referenced if self.hits[c.id] == 2]
+
+    @functools.cached_property
+    def one_customer(self):
+        """Every referenced document belongs to the same customer."""
+        return bool(self.referenced) and len({c.partner_id for c in self.referenced}) == 1
+
+    @functools.cached_property
+    def referenced_invoices(self):
+        """The referenced invoices (residual > 0)."""
+        return [c for c in self.referenced if c.residual > 0]
+
+    @functools.cached_property
+    def best_fitting(self):
+        """The referenced invoices whose residual is the amount, with the strongest
+        reference among them; none when that is only a folio while the texts write other
+        documents in full (``12`` read in ``INV/2026/00012``: those documents decide)."""
+        hits, line, candidates = self.hits, self.line, self.index.candidates
+        fit = [candidates[cid] for cid in hits
+               if candidates[cid].residual > 0 and line.fits(candidates[cid].residual)]
+        if not fit:
+            return []
+        best = max(hits[c.id] for c in fit)
+        if best == 1 and any(strength == 2 for strength in hits.values()):
+            return []
+        return [c for c in fit if hits[c.id] == best]
+
+    # the payer
+    @functools.cached_property
+    def payer_invoices(self):
+        """The open invoices of the payer (none when it is unknown)."""
+        if self.line.partner_id is None:
+            return []
+        return [c for c in self.index.by_partner.get(self.line.partner_id, ())
+                if c.id not in self.excluded and c.residual > 0]
+
+    @functools.cached_property
+    def payer_fitting(self):
+        """The payer's invoices whose residual is the amount."""
+        return [c for c in self.payer_invoices if self.line.fits(c.residual)]
+
+    @functools.cached_property
+    def payer_sets(self):
+        """Sets of the payer's invoices adding up to the amount (two: not unique)."""
+        return find_subset(self.payer_invoices, self.line.amount, self.line.tolerance)
+
+
+def read_line(amount, index, tolerance=1.0, partner_id=None, info=None, excluded=(),
+              allow_partner_amount=False):
+    """(:class:`LineFacts`, :class:`Documents`) of one bank line: the documents its texts
+    refer to, and its payer, identified by its references when the line does not say it
+    (the references written in full all belong to one customer)."""
+    info = info or TextInfo()
+    excluded = set(excluded)
+
+    def reference_hits(partner):
+        return {cid: s for cid, s in index.reference_hits(info, partner).items()
+                if cid not in excluded}
+
+    hits = reference_hits(partner_id)
+    if partner_id is None and hits:
+        ref_partners = {index.candidates[cid].partner_id for cid, s in hits.items() if s == 2}
+        if len(ref_partners) == 1:
+            partner_id = ref_partners.pop()
+            hits = reference_hits(partner_id)
+    line = LineFacts(amount, tolerance, partner_id, info, allow_partner_amount)
+    return line, Documents(index, line, hits, excluded)
+
+
+# --------------------------------------------------------------------------- the rules
+class Decision(NamedTuple):
+    """What a rule decided: ``auto`` / ``to_review``, the reason, the documents chosen
+    (ids, in the order the payment is applied to them) and the score."""
+
+    state: str
+    reason: str
+    chosen: list
+    score: int
+
+
+def _first_set(sets, score_one, score_several):
+    """The first of the sets of documents, scored on whether it is the only one."""
+    return Decision("to_review", "multi_invoice", _ids_by_due(sets[0]),
+                    score_one if len(sets) == 1 else score_several)
+
+
+# rules 1-2: references and the amount
+def _surely_referenced(docs):
+    """The one referenced invoice with the amount whose reference is sure: written in full,
+    or the payer's only partial reference; else None."""
+    top = docs.best_fitting
+    if len(top) != 1:
+        return None
+    c = top[0]
+    if docs.hits[c.id] == 2 or sum(1 for strength in docs.hits.values() if strength == 1) == 1:
+        return c
+    return None
+
+
+def one_referenced_invoice_with_the_amount(line, docs):
+    """Sure: one invoice referenced (in full, or the payer's only partial reference) whose
+    residual is the amount."""
+    c = _surely_referenced(docs)
+    return Decision("auto", "exact", [c.id], docs.score(c)[0]) if c else None
+
+
+def referenced_invoices_tie_on_the_amount(line, docs):
+    """To review: more than one referenced invoice has the amount, or a partial reference
+    that is not the payer's only one."""
+    top = docs.best_fitting
+    if not top or _surely_referenced(docs):
+        return None
+    return Decision("to_review", "ambiguous", [], max(docs.score(c)[0] for c in top) - 20)
+
+
+# rules 3-8: several referenced documents of one customer
+def invoices_written_in_full_add_up(line, docs):
+    """Sure: two or more documents of one customer written in full add up to the amount (a
+    folio of another of its documents read inside those numbers changes nothing)."""
+    named = docs.named
+    if not docs.one_customer or len(named) < 2:
+        return None
+    total = sum(c.residual for c in named)
+    if not line.fits(total):
+        return None
+    return Decision("auto", "multi_invoice", _ids_by_due(named),
+                    100 if abs(line.amount - total) < 0.005 else 95)
+
+
+def referenced_documents_add_up(line, docs):
+    """To review: the documents of one customer referenced (some only partly) add up."""
+    referenced = docs.referenced
+    if not docs.one_customer or len(referenced) < 2:
+        return None
+    if not line.fits(sum(c.residual for c in referenced)):
+        return None
+    return Decision("to_review", "multi_invoice", _ids_by_due(referenced), 80)
+
+
+def named_invoices_completed_by_partial_references(line, docs):
+    """To review: the documents written in full with some of those referenced only partly
+    (a cut number, a folio) pay the amount; 75 when that set is the only one, else 55."""
+    referenced = docs.referenced
+    if not docs.one_customer or len(referenced) < 2:
+        return None
+    partial = [c for c in referenced if docs.hits[c.id] != 2]
+    sets = _completions(docs.named, partial, line.amount, line.tolerance)
+    return _first_set(sets, 75, 55) if sets else None
+
+
+def cut_concept_completed_by_other_open_invoices(line, docs):
+    """To review: the bank cut the concept and the documents written in full pay less than
+    the amount: the numbers that did not fit are other open invoices of the customer."""
+    named = docs.named
+    if not docs.one_customer or not named or not line.info.truncated:
+        return None
+    if line.amount <= sum(c.residual for c in named) + line.tolerance + 0.005:
+        return None
+    named_ids = {c.id for c in named}
+    others = [c for c in docs.index.by_partner.get(named[0].partner_id, ())
+              if c.residual > 0 and c.id not in docs.excluded and c.id not in named_ids]
+    sets = _completions(named, others, line.amount, line.tolerance)
+    return _first_set(sets, 75, 55) if sets else None
+
+
+def referenced_documents_underpaid(line, docs):
+    """To review: less than the documents of one customer the line refers to."""
+    referenced = docs.referenced
+    if not docs.one_customer or len(referenced) < 2:
+        return None
+    if line.amount < sum(c.residual for c in referenced) - line.tolerance - 0.005:
+        return Decision("to_review", "partial", _ids_by_due(referenced), 60)
+    return None
+
+
+def referenced_documents_overpaid(line, docs):
+    """To review: more than the documents of one customer the line refers to."""
+    referenced = docs.referenced
+    if not docs.one_customer or len(referenced) < 2:
+        return None
+    if line.amount > sum(c.residual for c in referenced) + line.tolerance + 0.005:
+        return Decision("to_review", "overpaid", _ids_by_due(referenced), 60)
+    return None
+
+
+# rules 9-10: referenced invoices, amount off
+def one_referenced_invoice_amount_off(line, docs):
+    """To review: one invoice referenced, paid partly or more than its residual."""
+    if len(docs.referenced_invoices) != 1:
+        return None
+    c = docs.referenced_invoices[0]
+    reason = "partial" if line.amount < c.residual else "overpaid"
+    return Decision("to_review", reason, [c.id], docs.score(c)[0])
+
+
+def several_referenced_invoices(line, docs):
+    """To review: several invoices referenced (of several customers, or not adding up)."""
+    if len(docs.referenced_invoices) < 2:
+        return None
+    return Decision("to_review", "ambiguous", _ids_by_due(docs.referenced_invoices), 40)
+
+
+# rules 11-18: no usable reference, the payer and the amount
+def payer_unknown(line, docs):
+    """To review: nothing says who paid; the only open document of the amount, if any."""
+    if line.partner_id is not None:
+        return None
+    same_amount = [c for c in docs.index.by_cents.get(cents(line.amount), [])
+                   if c.id not in docs.excluded]
+    return Decision("to_review", "no_partner",
+                    [same_amount[0].id] if len(same_amount) == 1 else [],
+                    30 if same_amount else 0)
+
+
+def payer_has_no_open_invoice(line, docs):
+    """To review: the payer is known but has no open invoice."""
+    if line.partner_id is None or docs.payer_invoices:
+        return None
+    return Decision("to_review", "no_candidate", [], 0)
+
+
+def payer_known_unique_amount(line, docs):
+    """One open invoice of the payer has the amount: sure only when the company allows it
+    (or the payer was identified by its SPEI reference), else to review."""
+    if len(docs.payer_fitting) != 1:
+        return None
+    c = docs.payer_fitting[0]
+    return Decision("auto" if line.allow_partner_amount else "to_review", "exact", [c.id],
+                    docs.score(c)[0])
+
+
+def payer_known_amount_ties(line, docs):
+    """To review: several open invoices of the payer have the amount."""
+    if len(docs.payer_fitting) < 2:
+        return None
+    return Decision("to_review", "ambiguous", [], 40)
+
+
+def payer_invoices_add_up(line, docs):
+    """To review: one set of the payer's open invoices adds up to the amount."""
+    if len(docs.payer_sets) != 1:
+        return None
+    return Decision("to_review", "multi_invoice", [c.id for c in docs.payer_sets[0]], 55)
+
+
+def payer_invoice_sets_tie(line, docs):
+    """To review: several sets of the payer's open invoices add up to the amount."""
+    if len(docs.payer_sets) < 2:
+        return None
+    return Decision("to_review", "ambiguous", [], 35)
+
+
+def payer_overpaid(line, docs):
+    """To review: more than all the payer's open invoices."""
+    invoices = docs.payer_invoices
+    if not invoices or line.amount <= sum(c.residual for c in invoices) + line.tolerance + 0.005:
+        return None
+    return Decision("to_review", "overpaid", _ids_by_due(invoices), 40)
+
+
+def payer_partial_oldest_first(line, docs):
+    """To review: part of the payer's open invoices, the oldest ones first, the last one
+    partly."""
+    if not docs.payer_invoices:
+        return None
+    chosen, left = [], line.amount
+    for c in _by_due(docs.payer_invoices):
+        if left <= 0.005:
+            break
+        chosen.append(c.id)
+        left -= c.residual
+    return Decision("to_review", "partial", chosen, 35)
+
+
+#: the rules in the order they are asked (see the module's docstring): the first one that
+#: decides wins; the last ones always decide (payer unknown; payer without open invoice;
+#: part of the payer's invoices)
+RULES = (
+    one_referenced_invoice_with_the_amount,
+    referenced_invoices_tie_on_the_amount,
+    invoices_written_in_full_add_up,
+    referenced_documents_add_up,
+    named_invoices_completed_by_partial_references,
+    cut_concept_completed_by_other_open_invoices,
+    referenced_documents_underpaid,
+    referenced_documents_overpaid,
+    one_referenced_invoice_amount_off,
+    several_referenced_invoices,
+    payer_unknown,
+    payer_has_no_open_invoice,
+    payer_known_unique_amount,
+    payer_known_amount_ties,
+    payer_invoices_add_up,
+    payer_invoice_sets_tie,
+    payer_overpaid,
+    payer_partial_oldest_first,
+)
+
+
+def decide(line, docs, rules=RULES):
+    """The decision of the first rule that decides."""
+    for rule in rules:
+        decision = rule(line, docs)
+        if decision is not None:
+            return decision
+    raise ValueError("no matching rule decided")  # the last rules always decide
 
 
 def match_line(amount, index, tolerance=1.0, partner_id=None, info=None, excluded=(),
@@ -490,143 +915,19 @@ def match_line(amount, index, tolerance=1.0, partner_id=None, info=None, exclude
     :param allow_partner_amount: a unique document of the known customer with the exact
         amount may be reconciled automatically without a reference
     """
-    info = info or TextInfo()
-    excluded = set(excluded)
-    hits = {cid: s for cid, s in index.reference_hits(info, partner_id).items()
-            if cid not in excluded}
-    # a strong reference identifies the customer when the line does not
-    if partner_id is None and hits:
-        ref_partners = {index.candidates[cid].partner_id for cid, s in hits.items() if s == 2}
-        if len(ref_partners) == 1:
-            partner_id = ref_partners.pop()
-            hits = {cid: s for cid, s in index.reference_hits(info, partner_id).items()
-                    if cid not in excluded}
-
-    def score_of(c):
-        pts = amount_points(amount, c.residual, tolerance)
-        ref = hits.get(c.id, 0)
-        partner = partner_id is not None and c.partner_id == partner_id
-        return candidate_score(ref, partner, pts), _why(ref, partner, pts)
-
-    pool = {}
-    for cid in hits:
-        pool[cid] = index.candidates[cid]
-    if partner_id is not None:
-        for c in index.by_partner.get(partner_id, ()):
-            if c.id not in excluded:
-                pool[c.id] = c
-    for c in index.by_cents.get(cents(amount), ()):
-        if c.id not in excluded:
-            pool.setdefault(c.id, c)
-
-    ranked = sorted(((c, *score_of(c)) for c in pool.values() if c.residual > 0),
-                    key=lambda t: (-t[1], t[0].due is None, t[0].due or 0, t[0].id))
-    ranked_out = [(c.id, s, why) for c, s, why in ranked[:max_ranked]]
-
-    def proposal(state, reason, chosen, score):
-        diff = round(amount - sum(index.candidates[cid].residual for cid in chosen), 2)
-        # keep the chosen documents in the ranking shown to the user
-        shown = list(ranked_out)
-        for cid in chosen:
-            if cid not in {r[0] for r in shown}:
-                c = index.candidates[cid]
-                shown.append((cid, *score_of(c)))
-        return Proposal(state, reason, int(score), list(chosen), shown, diff, partner_id)
-
-    tol = tolerance + 0.005
-    # 1. one document with a reference and the amount
-    ref_fit = [c for c, s, _w in ranked if c.id in hits and abs(amount - c.residual) <= tol]
-    named_any = any(strength == 2 for strength in hits.values())
-    if ref_fit:
-        best = max(hits[c.id] for c in ref_fit)
-        top = [c for c in ref_fit if hits[c.id] == best]
-        # a folio that fits while the text names other documents in full (``12`` read in
-        # ``INV/2026/00012``) is no reference of its own: the other documents decide (2.)
-        if best == 2 or not named_any:
-            if len(top) == 1:
-                c = top[0]
-                # a weak reference must be the only document of the customer it points to
-                weak_alone = best == 2 or len([x for x in hits if hits[x] == 1]) == 1
-                if weak_alone:
-                    return proposal("auto", "exact", [c.id], score_of(c)[0])
-            return proposal("to_review", "ambiguous", [], max(score_of(c)[0] for c in top) - 20)
-    # 2. several referenced documents of one customer adding up to the amount
-    ref_docs = [index.candidates[cid] for cid in hits if index.candidates[cid].residual]
-    ref_partners = {c.partner_id for c in ref_docs}
-    if ref_docs and len(ref_partners) == 1:
-        named = [c for c in ref_docs if hits[c.id] == 2]
-        named_total = sum(c.residual for c in named)
-        if len(named) >= 2 and abs(amount - named_total) <= tol:
-            # the documents written in full add up: sure (a folio of another document of the
-            # same customer read inside those numbers changes nothing)
-            return proposal("auto", "multi_invoice", _ids_by_due(named), 100 - (
-                0 if abs(amount - named_total) < 0.005 else 5))
-        total = sum(c.residual for c in ref_docs)
-        sets = []
-        if len(ref_docs) >= 2:
-            if abs(amount - total) <= tol:
-                return proposal("to_review", "multi_invoice", _ids_by_due(ref_docs), 80)
-            # the documents named in full with some of the partly referenced ones (a cut
-            # number, a folio): the first set is proposed, the score says if it is alone
-            sets = _completions(named, [c for c in ref_docs if hits[c.id] != 2], amount,
-                                tolerance)
-        if not sets and named and info.truncated and amount > named_total + tol:
-            # the bank cut the concept: the numbers that did not fit are other open
-            # invoices of the same customer
-            named_ids = {c.id for c in named}
-            sets = _completions(named, [c for c in index.by_partner.get(named[0].partner_id, ())
-                                        if c.residual > 0 and c.id not in excluded
-                                        and c.id not in named_ids], amount, tolerance)
-        if sets:
-            return proposal("to_review", "multi_invoice", _ids_by_due(sets[0]),
-                            75 if len(sets) == 1 else 55)
-        if len(ref_docs) >= 2 and amount < total - tol:
-            return proposal("to_review", "partial", _ids_by_due(ref_docs), 60)
-        if len(ref_docs) >= 2 and amount > total + tol:
-            return proposal("to_review", "overpaid", _ids_by_due(ref_docs), 60)
-    # 3. one referenced document, amount off
-    positive_hits = [c for c in ref_docs if c.residual > 0]
-    if len(positive_hits) == 1:
-        c = positive_hits[0]
-        reason = "partial" if amount < c.residual else "overpaid"
-        return proposal("to_review", reason, [c.id], score_of(c)[0])
-    if len(positive_hits) > 1:
-        docs = sorted(positive_hits, key=lambda c: (c.due is None, c.due or 0, c.id))
-        return proposal("to_review", "ambiguous", [c.id for c in docs], 40)
-    # 4. no usable reference: the customer and the amount
-    if partner_id is None:
-        same_amount = index.by_cents.get(cents(amount), [])
-        same_amount = [c for c in same_amount if c.id not in excluded]
-        return proposal("to_review", "no_partner", [c.id for c in same_amount[:1]]
-                        if len(same_amount) == 1 else [], 30 if same_amount else 0)
-    docs = [c for c in index.by_partner.get(partner_id, ()) if c.id not in excluded]
-    invoices = [c for c in docs if c.residual > 0]
-    if not invoices:
-        return proposal("to_review", "no_candidate", [], 0)
-    fit = [c for c in invoices if abs(amount - c.residual) <= tol]
-    if len(fit) == 1:
-        c = fit[0]
-        state = "auto" if allow_partner_amount else "to_review"
-        return proposal(state, "exact", [c.id], score_of(c)[0])
-    if len(fit) > 1:
-        return proposal("to_review", "ambiguous", [], 40)
-    subsets = find_subset(invoices, amount, tolerance)
-    if len(subsets) == 1:
-        return proposal("to_review", "multi_invoice", [c.id for c in subsets[0]], 55)
-    if len(subsets) > 1:
-        return proposal("to_review", "ambiguous", [], 35)
-    oldest = sorted(invoices, key=lambda c: (c.due is None, c.due or 0, c.id))
-    total = sum(c.residual for c in invoices)
-    if amount > total + tol:
-        return proposal("to_review", "overpaid", [c.id for c in oldest], 40)
-    # partial: pay the oldest invoices first, the last one partly
-    chosen, left = [], amount
-    for c in oldest:
-        if left <= 0.005:
-            break
-        chosen.append(c.id)
-        left -= c.residual
-    return proposal("to_review", "partial", chosen, 35)
+    line, docs = read_line(amount, index, tolerance, partner_id, info, excluded,
+                           allow_partner_amount)
+    decision = decide(line, docs)
+    # the ranking shown to the user, with the chosen documents in it
+    shown = [(c.id, score, why) for c, score, why in docs.ranked()[:max_ranked]]
+    shown_ids = {cid for cid, _score, _why in shown}
+    for cid in decision.chosen:
+        if cid not in shown_ids:
+            shown.append((cid, *docs.score(index.candidates[cid])))
+            shown_ids.add(cid)
+    difference = round(amount - sum(index.candidates[cid].residual for cid in decision.chosen), 2)
+    return Proposal(decision.state, decision.reason, int(decision.score), list(decision.chosen),
+                    shown, difference, line.partner_id)
 
 
 def allocate(amount, residuals, tolerance):

@@ -74,6 +74,47 @@ def aging(items, as_of):
     return totals
 
 
+def per_customer(items, as_of):
+    """Open and overdue amounts of each customer, with its overdue invoices.
+
+    :param items: ``(customer_id, move_id, move_type, due_date, residual)`` of open
+        receivable items (credit notes and payments included, negative)
+    :return: ``{customer_id: {"open": amount, "overdue": amount, "moves": {ids}}}``, in the
+        order of the items; ``moves``: the overdue customer invoices with a residual
+    """
+    customers = {}
+    for customer_id, move_id, move_type, due, residual in items:
+        row = customers.setdefault(customer_id, {"overdue": 0.0, "open": 0.0, "moves": set()})
+        row["open"] += residual
+        if aging_bucket(due, as_of) != "current":
+            row["overdue"] += residual
+            if move_type == "out_invoice" and residual > 0:
+                row["moves"].add(move_id)
+    return customers
+
+
+def repeat_late_payers(customers):
+    """The customers (of :func:`per_customer`) with more than one overdue invoice."""
+    return [customer_id for customer_id, row in customers.items() if len(row["moves"]) > 1]
+
+
+def top_overdue(customers, limit=10):
+    """``[(customer_id, row)]`` of :func:`per_customer`: the ``limit`` known customers
+    owing the most overdue, biggest first (ties in the order of the items)."""
+    owing = (item for item in customers.items() if item[1]["overdue"] > 0 and item[0])
+    return sorted(owing, key=lambda item: -item[1]["overdue"])[:limit]
+
+
+def state_counts(counts, labels):
+    """``"With a person (2), Active (1)"``: invoices per collection state, labelled.
+
+    :param counts: ``{state: number of invoices}``
+    :param labels: ``{state: label}`` (a state without a label is shown as is)
+    """
+    return ", ".join(f"{labels.get(state, state)} ({n})"
+                     for state, n in sorted(counts.items(), key=str))
+
+
 def countback(balance, period_sales, period_days=DSO_PERIOD_DAYS):
     """DSO by the countback method.
 
@@ -135,6 +176,23 @@ def dso_trend(opening, daily_moves, daily_sales, as_of, weeks=8):
         day = as_of - dt.timedelta(days=7 * back)
         trend.append((day, dso(balance_at(opening, daily_moves, day), daily_sales, day)))
     return trend
+
+
+def daily_receivable(rows):
+    """(opening balance, {day: movement}, {day: sales}) from grouped receivable rows.
+
+    :param rows: ``(day or None, balance, sales)``: ``None`` for everything up to the
+        first day counted (the opening balance); sums may be ``None`` (nothing)
+    """
+    opening = 0.0
+    moves, sales = {}, {}
+    for day, balance, sold in rows:
+        if day is None:
+            opening = balance or 0.0
+        else:
+            moves[day] = balance or 0.0
+            sales[day] = sold or 0.0
+    return opening, moves, sales
 
 
 def rating_factor(rating):

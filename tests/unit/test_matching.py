@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from acmx_tools import matching as m
@@ -339,3 +340,261 @@ def test_cut_concept_completed_by_another_open_invoice_of_the_customer():
     # not cut: the customer paid more than the invoices it names
     p = m.match_line(420.0, index, info=m.analyse_text("PAGO INV/2026/00001 INV/2026/00002"))
     assert (p.state, p.reason, p.chosen) == ("to_review", "overpaid", [1, 2])
+
+
+# --------------------------------------------------------------------------- the rules, one by one
+def decide_with(rule, amount, index, text="", partner=None, **kwargs):
+    """What ``rule`` alone decides for a line of ``amount`` saying ``text``."""
+    line, docs = m.read_line(amount, index, partner_id=partner, info=m.analyse_text(text),
+                             **kwargs)
+    return rule(line, docs)
+
+
+def _two_of_one_customer():
+    return idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 10, 100.0, "INV/2025/00002"))
+
+
+def test_rules_are_listed_in_order_in_the_module_docstring():
+    listed = re.findall(r"^\s*(\d+)\. ``(\w+)``", m.__doc__, re.MULTILINE)
+    assert [name for _n, name in listed] == [rule.__name__ for rule in m.RULES]
+    assert [int(n) for n, _name in listed] == list(range(1, len(m.RULES) + 1))
+
+
+def test_read_line_identifies_the_payer_by_references_written_in_full():
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 20, 100.0, "INV/2025/00002"),
+                _folio_only(3, 20, 100.0, "INV/2025/00003", "77"))
+    line, docs = m.read_line(100.0, index, info=m.analyse_text("PAGO INV/2025/1"))
+    assert line.partner_id == 10 and docs.hits == {1: 2}
+    # numbers of two customers: nobody
+    line, docs = m.read_line(100.0, index, info=m.analyse_text("INV/2025/1 INV/2025/2"))
+    assert line.partner_id is None and docs.hits == {1: 2, 2: 2}
+    # a bare number identifies nobody; the rejected documents are no references
+    line, docs = m.read_line(100.0, index, info=m.analyse_text("PAGO 77"))
+    assert line.partner_id is None and docs.hits == {}
+    line, docs = m.read_line(100.0, index, info=m.analyse_text("PAGO INV/2025/1"), excluded={1})
+    assert line.partner_id is None and docs.hits == {}
+    # the payer given is kept
+    line, _docs = m.read_line(100.0, index, partner_id=20, info=m.analyse_text("INV/2025/1"))
+    assert line.partner_id == 20
+
+
+def test_decide_takes_the_first_rule_that_decides():
+    line, docs = m.read_line(55.0, idx(), info=m.analyse_text("DEPOSITO"))
+    assert m.decide(line, docs) == m.Decision("to_review", "no_partner", [], 0)
+    calls = []
+
+    def passes(line, docs):
+        calls.append("passes")
+
+    def decides(line, docs):
+        calls.append("decides")
+        return m.Decision("to_review", "exact", [], 1)
+
+    assert m.decide(line, docs, rules=(passes, decides, passes)) == (
+        "to_review", "exact", [], 1)
+    assert calls == ["passes", "decides"]
+    with pytest.raises(ValueError):
+        m.decide(line, docs, rules=(passes,))
+
+
+def test_rule_one_referenced_invoice_with_the_amount():
+    rule = m.one_referenced_invoice_with_the_amount
+    index = _two_of_one_customer()
+    assert decide_with(rule, 100.0, index, "PAGO INV 2025 2") == ("auto", "exact", [2], 100)
+    assert decide_with(rule, 99.5, index, "PAGO INV 2025 2") == ("auto", "exact", [2], 95)
+    # the payer's only partial reference (its folio)
+    index = idx(cand(1, 10, 100.0, "INV/2025/00123"), cand(2, 20, 100.0, "INV/2024/00123"))
+    assert decide_with(rule, 100.0, index, "FACTURA 123", partner=10) == (
+        "auto", "exact", [1], 80)
+    # passes: a folio of anyone, two invoices referenced with the amount, an amount off
+    assert decide_with(rule, 100.0, index, "FACTURA 123") is None
+    assert decide_with(rule, 100.0, _two_of_one_customer(), "INV/2025/1 INV/2025/2") is None
+    assert decide_with(rule, 98.0, _two_of_one_customer(), "INV/2025/1") is None
+
+
+def test_rule_referenced_invoices_tie_on_the_amount():
+    rule = m.referenced_invoices_tie_on_the_amount
+    index = _two_of_one_customer()
+    assert decide_with(rule, 100.0, index, "INV/2025/1 INV/2025/2") == (
+        "to_review", "ambiguous", [], 80)
+    # two partial references of the payer with the amount
+    index = idx(cand(1, 10, 100.0, "INV/2025/00123"), cand(2, 10, 100.0, "INV/2024/00123"))
+    assert decide_with(rule, 100.0, index, "FACTURA 123", partner=10) == (
+        "to_review", "ambiguous", [], 60)
+    # passes: the one sure invoice (rule 1 decides), a folio that fits while the text
+    # writes other documents in full
+    assert decide_with(rule, 100.0, _two_of_one_customer(), "INV/2025/1") is None
+    index = idx(cand(1, 10, 300.0, "INV/2025/00012"), cand(2, 10, 100.0, "INV/2026/00012"),
+                cand(3, 10, 200.0, "INV/2026/00013"))
+    assert decide_with(rule, 300.0, index, "INV/2026/00012 INV/2026/00013", partner=10) is None
+
+
+def _three_of_one_customer():
+    return idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00002"),
+               cand(3, 10, 70.0, "INV/2026/00003"), cand(4, 20, 70.0, "INV/2026/00004"))
+
+
+def test_rule_invoices_written_in_full_add_up():
+    rule = m.invoices_written_in_full_add_up
+    index = _three_of_one_customer()
+    text = "PAGO INV/2026/00002 Y INV/2026/00001"
+    assert decide_with(rule, 350.0, index, text) == ("auto", "multi_invoice", [1, 2], 100)
+    assert decide_with(rule, 349.5, index, text) == ("auto", "multi_invoice", [1, 2], 95)
+    # passes: not the amount, one number only, numbers of two customers
+    assert decide_with(rule, 420.0, index, text) is None
+    assert decide_with(rule, 100.0, index, "INV/2026/00001") is None
+    assert decide_with(rule, 170.0, index, "INV/2026/00001 INV/2026/00004") is None
+
+
+def _named_and_cut():
+    """INV/2026/00001 written in full, the cut "INV/2026/0001" may be 00012 or 00013."""
+    index = idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00012"),
+                cand(3, 10, 250.0, "INV/2026/00013"))
+    return index, "PAGO DE LAS FACTURAS INV/2026/00001 INV/2026/0001"
+
+
+def test_rule_referenced_documents_add_up():
+    rule = m.referenced_documents_add_up
+    index, text = _named_and_cut()
+    assert decide_with(rule, 600.0, index, text, partner=10) == (
+        "to_review", "multi_invoice", [1, 2, 3], 80)
+    assert decide_with(rule, 350.0, index, text, partner=10) is None
+    assert decide_with(rule, 100.0, index, "INV/2026/00001") is None
+
+
+def test_rule_named_invoices_completed_by_partial_references():
+    rule = m.named_invoices_completed_by_partial_references
+    index, text = _named_and_cut()
+    # 00012 or 00013: the first set, scored as not unique
+    assert decide_with(rule, 350.0, index, text, partner=10) == (
+        "to_review", "multi_invoice", [1, 2], 55)
+    index = idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00012"),
+                cand(3, 10, 90.0, "INV/2026/00013"))
+    assert decide_with(rule, 190.0, index, text, partner=10) == (
+        "to_review", "multi_invoice", [1, 3], 75)
+    assert decide_with(rule, 1000.0, index, text, partner=10) is None
+
+
+def test_rule_cut_concept_completed_by_other_open_invoices():
+    rule = m.cut_concept_completed_by_other_open_invoices
+    index = _three_of_one_customer()
+    text = "PAGO DE FACTURAS DEL MES INV/2026/00001 X"  # cut: what followed is lost
+    assert len(text) >= m.SPEI_CONCEPT_MAX
+    assert decide_with(rule, 420.0, index, text) == (
+        "to_review", "multi_invoice", [1, 2, 3], 75)
+    # passes: the concept was not cut, the named invoices already pay it, nothing adds up
+    assert decide_with(rule, 420.0, index, "PAGO INV/2026/00001") is None
+    assert decide_with(rule, 100.0, index, text) is None
+    assert decide_with(rule, 1000.0, index, text) is None
+
+
+def test_rules_referenced_documents_underpaid_and_overpaid():
+    under, over = m.referenced_documents_underpaid, m.referenced_documents_overpaid
+    index = _three_of_one_customer()
+    text = "PAGO INV/2026/00001 INV/2026/00002"
+    assert decide_with(under, 200.0, index, text) == ("to_review", "partial", [1, 2], 60)
+    assert decide_with(over, 200.0, index, text) is None
+    assert decide_with(over, 420.0, index, text) == ("to_review", "overpaid", [1, 2], 60)
+    assert decide_with(under, 420.0, index, text) is None
+    # one document: not theirs
+    assert decide_with(under, 50.0, index, "INV/2026/00001") is None
+    assert decide_with(over, 150.0, index, "INV/2026/00001") is None
+
+
+def test_rule_one_referenced_invoice_amount_off():
+    rule = m.one_referenced_invoice_amount_off
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001"))
+    assert decide_with(rule, 98.0, index, "INV/2025/1") == ("to_review", "partial", [1], 80)
+    assert decide_with(rule, 130.0, index, "INV/2025/1") == ("to_review", "overpaid", [1], 70)
+    assert decide_with(rule, 98.0, index, "PAGO") is None
+    assert decide_with(rule, 98.0, _two_of_one_customer(), "INV/2025/1 INV/2025/2") is None
+
+
+def test_rule_several_referenced_invoices():
+    rule = m.several_referenced_invoices
+    index = _three_of_one_customer()
+    assert decide_with(rule, 500.0, index, "INV/2026/00004 INV/2026/00001") == (
+        "to_review", "ambiguous", [1, 4], 40)
+    assert decide_with(rule, 500.0, index, "INV/2026/00004") is None
+
+
+def test_rule_payer_unknown():
+    rule = m.payer_unknown
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 20, 250.0, "INV/2025/00002"),
+                cand(3, 30, 250.0, "INV/2025/00003"))
+    assert decide_with(rule, 100.0, index, "DEPOSITO") == ("to_review", "no_partner", [1], 30)
+    assert decide_with(rule, 250.0, index, "DEPOSITO") == ("to_review", "no_partner", [], 30)
+    assert decide_with(rule, 55.0, index, "DEPOSITO") == ("to_review", "no_partner", [], 0)
+    assert decide_with(rule, 100.0, index, "DEPOSITO", excluded={1}) == (
+        "to_review", "no_partner", [], 0)
+    assert decide_with(rule, 100.0, index, "DEPOSITO", partner=10) is None
+
+
+def test_rule_payer_has_no_open_invoice():
+    rule = m.payer_has_no_open_invoice
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 20, -50.0, "RINV/2025/00002"))
+    assert decide_with(rule, 55.0, index, partner=99) == ("to_review", "no_candidate", [], 0)
+    assert decide_with(rule, 55.0, index, partner=20) == ("to_review", "no_candidate", [], 0)
+    assert decide_with(rule, 55.0, index, partner=10, excluded={1}) == (
+        "to_review", "no_candidate", [], 0)
+    assert decide_with(rule, 55.0, index, partner=10) is None
+    assert decide_with(rule, 55.0, index) is None
+
+
+def test_rule_payer_known_unique_amount():
+    rule = m.payer_known_unique_amount
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 10, 40.0, "INV/2025/00002"))
+    assert decide_with(rule, 100.0, index, "PAGO", partner=10) == ("to_review", "exact", [1], 50)
+    assert decide_with(rule, 100.0, index, "PAGO", partner=10, allow_partner_amount=True) == (
+        "auto", "exact", [1], 50)
+    assert decide_with(rule, 55.0, index, "PAGO", partner=10) is None
+    assert decide_with(rule, 100.0, index, "PAGO") is None
+
+
+def test_rule_payer_known_amount_ties():
+    rule = m.payer_known_amount_ties
+    index = _two_of_one_customer()
+    assert decide_with(rule, 100.0, index, "PAGO", partner=10) == (
+        "to_review", "ambiguous", [], 40)
+    assert decide_with(rule, 100.0, index, "PAGO", partner=10, excluded={2}) is None
+
+
+def test_rules_payer_invoices_add_up_and_sets_tie():
+    add_up, tie = m.payer_invoices_add_up, m.payer_invoice_sets_tie
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 10, 50.0, "INV/2025/00002"),
+                cand(3, 10, 70.0, "INV/2025/00003"), cand(4, 10, 50.0, "INV/2025/00004"))
+    assert decide_with(add_up, 170.0, index, "PAGO", partner=10) == (
+        "to_review", "multi_invoice", [1, 3], 55)
+    assert decide_with(tie, 170.0, index, "PAGO", partner=10) is None
+    # 100 + 50 twice
+    assert decide_with(tie, 150.0, index, "PAGO", partner=10) == (
+        "to_review", "ambiguous", [], 35)
+    assert decide_with(add_up, 150.0, index, "PAGO", partner=10) is None
+    assert decide_with(add_up, 1000.0, index, "PAGO", partner=10) is None
+    assert decide_with(tie, 1000.0, index, "PAGO", partner=10) is None
+
+
+def test_rules_payer_overpaid_and_partial_oldest_first():
+    over, partial = m.payer_overpaid, m.payer_partial_oldest_first
+    index = idx(cand(2, 10, 50.0, "INV/2025/00002"), cand(1, 10, 100.0, "INV/2025/00001"),
+                cand(3, 20, 70.0, "INV/2025/00003"))
+    assert decide_with(over, 200.0, index, "PAGO", partner=10) == (
+        "to_review", "overpaid", [1, 2], 40)
+    assert decide_with(over, 120.0, index, "PAGO", partner=10) is None
+    # the oldest first, the last one partly
+    assert decide_with(partial, 120.0, index, "PAGO", partner=10) == (
+        "to_review", "partial", [1, 2], 35)
+    assert decide_with(partial, 80.0, index, "PAGO", partner=10) == (
+        "to_review", "partial", [1], 35)
+    assert decide_with(partial, 80.0, index, "PAGO") is None
+    assert decide_with(partial, 80.0, index, "PAGO", partner=99) is None
+
+
+def test_match_line_shows_the_chosen_documents_in_the_ranking():
+    index = idx(*(cand(cid, 10, 10.0 * cid, f"INV/2025/{cid:05d}") for cid in range(1, 9)))
+    p = m.match_line(35.0, index, partner_id=10, info=m.analyse_text("PAGO"), max_ranked=2)
+    assert (p.state, p.reason, p.chosen) == ("to_review", "partial", [1, 2, 3])
+    # the two best (a partial amount of them), then the chosen ones not shown yet
+    assert p.ranked == [(4, 30, "customer, partial amount"), (5, 30, "customer, partial amount"),
+                        (1, 20, "customer"), (2, 20, "customer"), (3, 20, "customer")]
+    assert p.difference == -25.0 and p.partner_id == 10

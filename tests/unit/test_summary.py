@@ -27,6 +27,68 @@ def test_aging_totals():
     assert totals == {"current": 100, "1_30": 50, "31_60": 0, "61_90": 0, "90_plus": 7}
 
 
+def _items():
+    as_of = D(2026, 3, 30)
+    return as_of, [
+        # customer, move, type, due, residual
+        (7, 1, "out_invoice", D(2026, 3, 1), 100.0),     # overdue
+        (7, 2, "out_invoice", D(2026, 2, 1), 200.0),     # overdue
+        (7, 3, "out_refund", D(2026, 2, 1), -50.0),      # overdue credit note: amount only
+        (7, 4, "out_invoice", as_of, 400.0),             # due today: current
+        (8, 5, "out_invoice", D(2026, 3, 29), 70.0),     # overdue
+        (8, 6, "entry", D(2026, 3, 1), -10.0),           # unapplied payment
+        (9, 7, "out_invoice", D(2026, 4, 30), 900.0),    # not due
+        (None, 8, "out_invoice", D(2026, 1, 1), 999.0),  # no customer
+        (10, 9, "out_invoice", D(2026, 3, 1), 70.0),     # overdue, as much as customer 8
+    ]
+
+
+def test_per_customer_open_and_overdue():
+    as_of, items = _items()
+    customers = summary.per_customer(items, as_of)
+    assert list(customers) == [7, 8, 9, None, 10]
+    assert customers[7] == {"open": 650.0, "overdue": 250.0, "moves": {1, 2}}
+    assert customers[8] == {"open": 60.0, "overdue": 60.0, "moves": {5}}
+    assert customers[9] == {"open": 900.0, "overdue": 0.0, "moves": set()}
+    assert summary.per_customer([], as_of) == {}
+
+
+def test_repeat_late_payers():
+    as_of, items = _items()
+    assert summary.repeat_late_payers(summary.per_customer(items, as_of)) == [7]
+    items.append((None, 10, "out_invoice", D(2026, 1, 2), 1.0))
+    assert summary.repeat_late_payers(summary.per_customer(items, as_of)) == [7, None]
+
+
+def test_top_overdue_known_customers_biggest_first():
+    as_of, items = _items()
+    customers = summary.per_customer(items, as_of)
+    # customer 10 owes 70 overdue, customer 8 60; nobody else but customer 7; no "None"
+    assert [c for c, _row in summary.top_overdue(customers)] == [7, 10, 8]
+    assert [c for c, _row in summary.top_overdue(customers, limit=2)] == [7, 10]
+    # ties keep the order of the items
+    customers = summary.per_customer([(3, 1, "out_invoice", D(2026, 3, 1), 5.0),
+                                      (2, 2, "out_invoice", D(2026, 3, 1), 5.0)], as_of)
+    assert [c for c, _row in summary.top_overdue(customers)] == [3, 2]
+
+
+def test_state_counts():
+    labels = {"active": "Active", "human": "With a person"}
+    assert summary.state_counts({"human": 2, "active": 1, "other": 3}, labels) == (
+        "Active (1), With a person (2), other (3)")
+    assert summary.state_counts({}, labels) == ""
+
+
+def test_daily_receivable():
+    rows = [(None, 500.0, 300.0), (D(2026, 3, 2), -100.0, None), (D(2026, 3, 1), 250.0, 250.0),
+            (D(2026, 3, 3), None, None)]
+    opening, moves, sales = summary.daily_receivable(rows)
+    assert opening == 500.0
+    assert moves == {D(2026, 3, 2): -100.0, D(2026, 3, 1): 250.0, D(2026, 3, 3): 0.0}
+    assert sales == {D(2026, 3, 2): 0.0, D(2026, 3, 1): 250.0, D(2026, 3, 3): 0.0}
+    assert summary.daily_receivable([]) == (0.0, {}, {})
+
+
 def test_countback():
     # balance 1000; last 30 days sold 600 -> 30 days, 400 left; previous 800 -> 15 days
     assert summary.countback(1000, [600, 800, 900]) == 45.0
