@@ -21,7 +21,7 @@ from odoo.tools import format_datetime
 
 from ..tools import contact_rules
 from ..tools.cron import CronBudget, collection_may_commit
-from .collection_event import WAIT_REASONS
+from .collection_event import wait_reason
 
 _logger = logging.getLogger(__name__)
 
@@ -139,6 +139,8 @@ class CollectionEvent(models.Model):
         for handled, event in enumerate(self.filtered(lambda e: e.state == "scheduled")):
             if budget is not None and handled and budget.exhausted():
                 break  # the next call goes on (still scheduled)
+            # the contact log in the company's language
+            event = event.with_context(lang=event.company_id._collection_lang())
             reason = event._collection_statement_block(now)
             if reason:
                 event._mark("skipped", skip_reason=reason)
@@ -148,8 +150,8 @@ class CollectionEvent(models.Model):
                 company._collection_contact_window(), now,
                 partner._collection_tz(company))
             if why:
-                event.sudo().write({"scheduled_at": when, "skip_reason": _(
-                    "Waiting: %s", WAIT_REASONS.get(why, why))})
+                event.sudo().write({"scheduled_at": when, "skip_reason": event.env._(
+                    "Waiting: %s", wait_reason(event.env, why))})
                 waiting |= event
                 continue
             try:
