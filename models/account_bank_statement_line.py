@@ -163,7 +163,8 @@ class AccountBankStatementLine(models.Model):
             "difference": proposal.difference if proposal.chosen else 0.0,
             "note": False,
             "candidate_ids": [Command.clear()] + [
-                Command.create({"sequence": rank, "move_id": cid, "score": score, "why": why})
+                Command.create({"sequence": rank, "move_id": cid, "score": score,
+                                "why_codes": ",".join(why)})
                 for rank, (cid, score, why) in enumerate(proposal.ranked, start=1)
             ],
         }

@@ -30,7 +30,9 @@ PLAN_STATES = [
     ("proposed", "Proposed"),
     ("active", "Active"),
     ("done", "Done"),
-    ("broken", "Broken"),
+    # plans' own labels: they read apart from the promises' (a plan, "convenio", is
+    # masculine in Spanish, a promise feminine)
+    ("broken", "Defaulted"),
     ("cancelled", "Cancelled"),
 ]
 #: plans that hold their invoices (an invoice is in one of them at most)

@@ -12,7 +12,8 @@ PROMISE_STATES = [
     ("open", "Open"),
     ("kept", "Kept"),
     ("broken", "Broken"),
-    ("cancelled", "Cancelled"),
+    # its own label: "Cancelled" is the plans' and the CFDI's (masculine in Spanish)
+    ("cancelled", "Withdrawn"),
 ]
 
 
