@@ -283,9 +283,11 @@ class CollectionEvent(models.Model):
                                   "activity_id")
         hand_overs = self.filtered(lambda e: not e.stage_id or e.stage_id.channel == "escalate")
         if hand_overs:
-            hand_overs.move_id.sudo()._message_log_batch(bodies={
-                e.move_id.id: escape(_("Handed over to a person: %s", e._collection_hand_over_why()))
-                for e in hand_overs})
+            bodies = {}
+            for event in hand_overs:  # (not in a comprehension: ``_()`` reads ``self``)
+                bodies[event.move_id.id] = escape(_("Handed over to a person: %s",
+                                                    event._collection_hand_over_why()))
+            hand_overs.move_id.sudo()._message_log_batch(bodies=bodies)
 
     def _collection_alert_digest(self, now):
         """One message in the company's Collections channel for the batch's alerts (one

@@ -348,6 +348,10 @@ class CollectionPaymentPlan(models.Model):
         if self.state not in ("draft", "proposed"):
             raise UserError(_("This payment plan can no longer be accepted."))
         self._collection_check_ready()
+        if channel == "web":
+            # the customer's click (its page speaks its language): what is logged for the
+            # staff is in the company's
+            self = self.with_context(lang=self.company_id._collection_lang())
         now = fields.Datetime.now()
         self.write({"state": "active", "accepted_date": now, "accepted_channel": channel,
                     "proposal_pending": False})
