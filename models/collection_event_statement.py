@@ -17,7 +17,7 @@ import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_datetime
+from odoo.tools import format_date, format_datetime
 
 from ..tools import contact_rules
 from ..tools.cron import CronBudget, collection_may_commit
@@ -57,8 +57,21 @@ class CollectionEvent(models.Model):
     def _compute_display_name(self):
         statements = self.filtered(lambda e: e.channel == STATEMENT)
         for event in statements:
-            event.display_name = _("Statement of account %s", event.statement_period or "")
+            event.display_name = _("Statement of account %s",
+                                   event._collection_statement_period_text())
         super(CollectionEvent, self - statements)._compute_display_name()
+
+    def _collection_statement_period_text(self):
+        """The period as its reader writes it: "March 2026" (monthly), "30/03/2026" (by
+        hand), in the context's language."""
+        period = self.statement_period or ""
+        try:
+            if len(period) == 7:
+                return format_date(self.env, fields.Date.to_date(f"{period}-01"),
+                                   date_format="MMMM y")
+            return format_date(self.env, fields.Date.to_date(period)) or period
+        except ValueError:
+            return period
 
     def _collection_statement_is_monthly(self):
         self.ensure_one()

@@ -111,6 +111,15 @@ class TestCronTextsInStaffLanguage(CollectionsCommon):
         email = self.events(firm, channel="email").mail_message_id
         self.assertIn("Hello", email.body)
 
+    def test_statement_period_in_the_reader_language(self):
+        Event = self.env["collection.event"].sudo().with_context(collection_engine=True)
+        monthly, by_hand = Event.create([{
+            "partner_id": self.customer.id, "company_id": self.company.id, "channel": "statement",
+            "statement_period": period, "state": "scheduled"} for period in ("2026-03", "2026-03-30")])
+        es = (monthly | by_hand).with_context(lang="es_MX")
+        self.assertEqual(es.mapped("display_name"), ["Estado de cuenta marzo 2026",
+                                                     "Estado de cuenta 30/03/2026"])
+
     def test_waiting_reason_in_the_company_language(self):
         move = self.make_invoice("2026-12-10")
         # Monday 7 Dec 21:00 in Mexico City: D-3 is due, the window closed at 20:00
