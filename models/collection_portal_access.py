@@ -308,8 +308,9 @@ class CollectionPortalAccess(models.Model):
             ("partner_id", "=", self.partner_id.id), ("company_id", "=", self.company_id.id),
             ("channel", "=", "portal"), ("portal_action", "=", "view"),
             ("create_date", ">=", today_start)], limit=1)
-        if not seen:
-            self._collection_log("view", _("The customer opened its page."), ip=ip)
+        if not seen:  # in the company's language, like the rest of its contact log
+            staff = self._collection_staff()
+            staff._collection_log("view", staff.env._("The customer opened its page."), ip=ip)
 
     def _collection_staff(self):
         """This row in the language of the company's staff: what the page records for them

@@ -137,8 +137,9 @@ class ResCompany(models.Model):
 
     def _collection_lang(self):
         """The language collections writes in for the company's staff (contact-log
-        reasons, chatter notes, team alerts): its partner's, else the database's.  Crons run
-        without a language; what they write is read by the company's people."""
+        reasons, chatter notes, team alerts): its partner's, else the context's (else the
+        first installed, English first).  Crons run without a language; what they write is
+        read by the company's people."""
         return self[:1].partner_id.lang or get_lang(self.env).code
 
     def _collection_tz(self):
