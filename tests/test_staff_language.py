@@ -120,6 +120,17 @@ class TestCronTextsInStaffLanguage(CollectionsCommon):
         self.assertEqual(es.mapped("display_name"), ["Estado de cuenta marzo 2026",
                                                      "Estado de cuenta 30/03/2026"])
 
+    def test_statements_cron_in_the_company_language(self):
+        self.company.collection_statement_monthly = True
+        self.make_invoice("2026-03-20")
+        # Sunday 29 March, 12:00 in Mexico City: the monthly statement waits for Monday
+        run_cron(self, "account_collections_mx.ir_cron_collection_statements",
+                 "2026-03-29 18:00:00")
+        statement = self.Event.search([("channel", "=", "statement"),
+                                       ("partner_id", "=", self.customer.id)])
+        self.assertEqual((statement.state, statement.statement_period), ("scheduled", "2026-03"))
+        self.assertEqual(statement.skip_reason, "En espera: día de la semana sin contacto")
+
     def test_waiting_reason_in_the_company_language(self):
         move = self.make_invoice("2026-12-10")
         # Monday 7 Dec 21:00 in Mexico City: D-3 is due, the window closed at 20:00
