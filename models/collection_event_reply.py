@@ -164,10 +164,10 @@ class CollectionEvent(models.Model):
             move.write({"collection_disputed": True,
                         "collection_dispute_note": _("%(label)s: %(text)s", label=label, text=text)})
             move._collection_skip_scheduled(str(STATE_SKIP_REASONS["disputed"]))
-            self._collection_reply_task(partner, move, "dispute", text, channel, lambda E: E.env._(
+            self._collection_reply_task(partner, move, "dispute", text, channel, lambda model: model.env._(
                 "The customer objects to %(move)s (%(label)s): “%(text)s”. The invoice is "
                 "disputed: no reminder until someone resumes it.",
-                move=move.name, label=E._collection_reply_label(channel).lower(), text=text))
+                move=move.name, label=model._collection_reply_label(channel).lower(), text=text))
             return _("Invoice %s disputed", move.name)
         if kind == "do_not_contact":
             return self._collection_reply_do_not_contact(partner, move, text, channel, message)
@@ -283,10 +283,10 @@ class CollectionEvent(models.Model):
                        label=self._collection_reply_label(channel).lower(),
                        date=format_date(self.env, until)),
                 message_type="comment", subtype_xmlid="mail.mt_note")
-        self._collection_reply_task(partner, lead, "paid_check", text, channel, lambda E: E.env._(
+        self._collection_reply_task(partner, lead, "paid_check", text, channel, lambda model: model.env._(
             "The customer says it paid %(moves)s: “%(text)s”. Check the review tray and the "
             "attachments; the reminders wait until %(date)s.",
-            moves=names or partner.name, text=text, date=format_date(E.env, until)))
+            moves=names or partner.name, text=text, date=format_date(model.env, until)))
         if not held:
             return _("Task: check the review tray")
         return _("Reminders of %(moves)s held until %(date)s; task: check the review tray",
@@ -305,10 +305,10 @@ class CollectionEvent(models.Model):
             ("partner_id", "=", partner.id), ("state", "=", "scheduled"),
             ("channel", "in", ("email", "whatsapp", "statement"))])
         events._mark("skipped", skip_reason=_("The customer asked not to be contacted"))
-        self._collection_reply_task(partner, move, "do_not_contact", text, channel, lambda E: E.env._(
+        self._collection_reply_task(partner, move, "do_not_contact", text, channel, lambda model: model.env._(
             "The customer asked not to be contacted (%(label)s): “%(text)s”. Only tasks from now "
             "on; no email or WhatsApp is sent.",
-            label=E._collection_reply_label(channel).lower(), text=text))
+            label=model._collection_reply_label(channel).lower(), text=text))
         return _("Do not contact (the message is the evidence)")
 
     # ------------------------------------------------------------------ email replies
