@@ -55,5 +55,6 @@ from . import account_partial_reconcile
 from . import account_bank_statement_line
 from . import account_journal
 from . import discuss_channel
+from . import mail_activity_mixin
 from . import mail_mail
 from . import mail_thread_collection

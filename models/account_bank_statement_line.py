@@ -72,12 +72,14 @@ class AccountBankStatementLine(models.Model):
         """
         lines = self.filtered(lambda st: not st.is_reconciled and st.amount > 0
                               and st.state == "posted")
-        Match = self.env["collection.match"].sudo()
         groups = {}
         for line in lines:
             groups.setdefault((line.company_id, line._collection_currency()), []).append(line)
         for (company, currency), group in groups.items():
-            group = self.browse([line.id for line in group])
+            # notes in the company's language: its accountants read them (a cron has none)
+            group = self.with_context(lang=company._collection_lang()).browse(
+                [line.id for line in group])
+            Match = group.env["collection.match"].sudo()
             index = self._collection_candidate_index(company, currency)
             infos = {line.id: matching.analyse_text(*line._collection_texts()) for line in group}
             payers = group._collection_find_payers(infos, index)
@@ -117,11 +119,11 @@ class AccountBankStatementLine(models.Model):
             for line, proposal, open_match in proposals:
                 vals = line._collection_proposal_vals(proposal, currency)
                 if line.id in spei:
-                    vals["note"] = self.env._("Payer identified by its SPEI reference %s.",
-                                              spei[line.id][1])
+                    vals["note"] = group.env._("Payer identified by its SPEI reference %s.",
+                                               spei[line.id][1])
                 if proposal.state == "auto" and any(claims[m] > 1 for m in proposal.chosen):
                     vals["sure"] = False
-                    vals["note"] = self.env._(
+                    vals["note"] = group.env._(
                         "Another bank line matches the same invoice: check for a duplicate "
                         "payment.")
                 if open_match:
@@ -161,7 +163,8 @@ class AccountBankStatementLine(models.Model):
             "difference": proposal.difference if proposal.chosen else 0.0,
             "note": False,
             "candidate_ids": [Command.clear()] + [
-                Command.create({"sequence": rank, "move_id": cid, "score": score, "why": why})
+                Command.create({"sequence": rank, "move_id": cid, "score": score,
+                                "why_codes": ",".join(why)})
                 for rank, (cid, score, why) in enumerate(proposal.ranked, start=1)
             ],
         }

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 from .res_partner import PAUSE_REASONS
 
@@ -179,7 +180,8 @@ class AccountMove(models.Model):
                     move.collection_pause_until < today:
                 raise ValidationError(
                     _("The pause of %(move)s cannot end in the past (%(date)s).",
-                      move=move.display_name, date=move.collection_pause_until))
+                      move=move.display_name,
+                      date=format_date(self.env, move.collection_pause_until)))
 
     # ------------------------------------------------------------------ user actions
     def action_collection_pause(self):

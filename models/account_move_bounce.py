@@ -8,7 +8,7 @@ mobile, WhatsApp is configured for the company and the stage has a WhatsApp temp
 the address (created with the bounce) is what remains.
 """
 
-from odoo import _, api, models
+from odoo import api, models
 
 from ..tools import whatsapp
 from .account_move_cadence import EV_CHANNEL as CHANNEL
@@ -33,12 +33,14 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     @api.model
-    def _collection_plan_events(self, now, events):
-        return self._collection_bounce_reroute(now, super()._collection_plan_events(now, events))
+    def _collection_plan_events(self, now, events, run=None):
+        return self._collection_bounce_reroute(
+            now, super()._collection_plan_events(now, events, run=run), run=run)
 
     @api.model
-    def _collection_bounce_reroute(self, now, events):
-        """The batch's events, with scheduled emails to a bounced address replaced."""
+    def _collection_bounce_reroute(self, now, events, run=None):
+        """The batch's events, with scheduled emails to a bounced address replaced (the
+        reasons in each company's language)."""
         emails = [e for e in events if e[CHANNEL] == "email" and e[STATE] == "scheduled"]
         if not emails:
             return events
@@ -72,16 +74,17 @@ class AccountMove(models.Model):
             move_id, stage_id, company_id = event[MOVE], event[STAGE], event[COMPANY]
             if company_id not in configured:
                 configured[company_id] = self._collection_wa_configured(company_id)
+            env = run.company_env(company_id) if run else self.env
             if (move_id, stage_id, "whatsapp") in present:
-                reason = _("The customer's email bounced: this stage goes by WhatsApp")
+                reason = env._("The customer's email bounced: this stage goes by WhatsApp")
             elif (whatsapp.normalize_phone(bounced[move_id]) and template.get(stage_id)
                   and configured[company_id]):
-                reason = _("The customer's email bounced: this stage goes by WhatsApp")
+                reason = env._("The customer's email bounced: this stage goes by WhatsApp")
                 result.append(_rerouted(event, "whatsapp", "scheduled", None, None))
                 present.add((move_id, stage_id, "whatsapp"))
             else:
-                reason = _("The customer's email bounced and no WhatsApp message is possible: "
-                           "fix the address")
+                reason = env._("The customer's email bounced and no WhatsApp message is "
+                               "possible: fix the address")
             result.append(_rerouted(event, "email", "skipped", now, reason))
         return result
 

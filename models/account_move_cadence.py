@@ -39,11 +39,13 @@ from collections import defaultdict, namedtuple
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
+from odoo.tools.translate import LazyTranslate
 
 from ..tools import cadence, contact_rules
 from ..tools.cron import CronBudget, collection_may_commit
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 CUSTOMER_CHANNELS = {
     "email": ("email",),
@@ -58,6 +60,14 @@ PLAN_MOVE_FIELDS = [
     "collection_stage_id", "collection_next_stage_id", "collection_next_date", "collection_human",
     "collection_state", "collection_event_ids", "write_uid", "write_date",
 ]
+#: why planning skips a message, in the contact log (in the company's language)
+SKIP_REASONS = {
+    "handed_over": _lt("Handed over to a person"),
+    "catch_up": _lt("Not sent: a later stage was already due (catch-up)"),
+    "covered": _lt("Covered by the customer's open credit notes and unapplied payments"),
+    "do_not_contact": _lt("The customer asked not to be contacted"),
+    "below_alert": _lt("Below the company's alert threshold"),
+}
 StageInfo = namedtuple("StageInfo", "id channel alert_internal display_name channels")
 #: position of each value in the tuples of the events planned by ``_collection_plan``
 #: (invoice, customer, company, stage, channel, state, done at, skip reason)
@@ -79,7 +89,8 @@ class CollectionRun:
     """What one collections run reads once instead of once per invoice or batch.
 
     The customers' local dates (one per time zone in use, and each company's), the
-    hand-over thresholds, the policies' stages and the translated skip reasons.
+    hand-over thresholds, the policies' stages and the skip reasons, translated once
+    per language (each company's contact log in its own language).
     """
 
     def __init__(self, env, now):
@@ -101,16 +112,10 @@ class CollectionRun:
             self._load_company(company)
         self.stage = None
         self.policy_stages = None
-        self.reasons = {
-            "handed_over": env._("Handed over to a person"),
-            "catch_up": env._("Not sent: a later stage was already due (catch-up)"),
-            "covered": env._("Covered by the customer's open credit notes and unapplied payments"),
-            "do_not_contact": env._("The customer asked not to be contacted"),
-            "below_alert": env._("Below the company's alert threshold"),
-        }
         self._alert_min = {}
-        self._superseded = {}
-        self._overdue = {}
+        self._lang = {}     # company id: language of its contact log
+        self._envs = {}     # language: environment in that language
+        self._texts = {}    # (language, key): translated reason
         self._ctes = None
         self.candidates = None  # ids of the invoices to plan in this run (sorted)
 
@@ -181,18 +186,37 @@ class CollectionRun:
             self.policy_stages[stage.policy_id.id].append(
                 cadence.Stage(stage.id, stage.offset_days, stage.sequence))
 
-    def overdue_reason(self, days):
-        reason = self._overdue.get(days)
-        if reason is None:
-            reason = self._overdue[days] = self.env._("%s days overdue", days)
-        return reason
+    def company_env(self, company_id):
+        """The run's environment in the language of ``company_id``'s contact log (its
+        staff reads it; the cron itself has no language)."""
+        lang = self._lang.get(company_id)
+        if lang is None:
+            lang = self._lang[company_id] = self.env["res.company"].sudo().browse(
+                company_id)._collection_lang()
+        env = self._envs.get(lang)
+        if env is None:
+            env = self._envs[lang] = self.env(context=dict(self.env.context, lang=lang))
+        return env
 
-    def superseded_reason(self, stage):
-        reason = self._superseded.get(stage.id)
-        if reason is None:
-            reason = self._superseded[stage.id] = self.env._(
-                "Superseded by stage %s", stage.display_name)
-        return reason
+    def _text(self, company_id, key, make):
+        env = self.company_env(company_id)
+        text = self._texts.get((env.lang, key))
+        if text is None:
+            text = self._texts[(env.lang, key)] = make(env)
+        return text
+
+    def reason(self, key, company_id):
+        """A skip reason (``SKIP_REASONS``) in the company's language."""
+        return self._text(company_id, key, lambda env: env._(SKIP_REASONS[key]))
+
+    def overdue_reason(self, days, company_id):
+        return self._text(company_id, ("overdue", days),
+                          lambda env: env._("%s days overdue", days))
+
+    def superseded_reason(self, stage, company_id):
+        return self._text(company_id, ("superseded", stage.id), lambda env: env._(
+            "Superseded by stage %s",
+            env["collection.policy.stage"].browse(stage.id).display_name))
 
 
 class AccountMove(models.Model):
@@ -439,7 +463,6 @@ class AccountMove(models.Model):
             if amount:
                 covered |= cadence.allocate_credit(by_partner[key], amount)
 
-        reasons = run.reasons
         events = []     # (move, partner, company, stage, channel, state, done_at, skip_reason)
         waiting = []    # (move, stage, reason): customer messages still waiting, skipped
         updates = []    # (move, stage, next stage, next date, handed over)
@@ -449,9 +472,9 @@ class AccountMove(models.Model):
             overdue = cadence.days_overdue(due, today)
             if overdue >= run.human_after(company_id):
                 # overdue enough: a person takes over, no more automatic messages
-                waiting.append((move_id, None, reasons["handed_over"]))
+                waiting.append((move_id, None, run.reason("handed_over", company_id)))
                 events.append((move_id, partner_id, company_id, None, "activity", "scheduled", None,
-                               run.overdue_reason(overdue)))
+                               run.overdue_reason(overdue, company_id)))
                 updates.append((move_id, None, None, None, True))
                 continue
             stages = run.policy_stages.get(policy_id)
@@ -461,22 +484,22 @@ class AccountMove(models.Model):
             if not plan.fire:
                 continue
             stage = run.stage[plan.fire.id]
-            waiting.append((move_id, stage.id, run.superseded_reason(stage)))
+            waiting.append((move_id, stage.id, run.superseded_reason(stage, company_id)))
             for old in plan.superseded:
                 for channel in run.stage[old.id].channels:
                     events.append((move_id, partner_id, company_id, old.id, channel, "skipped", now,
-                                   reasons["catch_up"]))
+                                   run.reason("catch_up", company_id)))
             human = False
             if move_id in covered:
                 for channel in stage.channels:
                     events.append((move_id, partner_id, company_id, stage.id, channel, "skipped", now,
-                                   reasons["covered"]))
+                                   run.reason("covered", company_id)))
             else:
                 customer = CUSTOMER_CHANNELS[stage.channel]
                 for channel in customer:
                     if dnc:
                         events.append((move_id, partner_id, company_id, stage.id, channel, "skipped",
-                                       now, reasons["do_not_contact"]))
+                                       now, run.reason("do_not_contact", company_id)))
                     else:
                         events.append((move_id, partner_id, company_id, stage.id, channel,
                                        "scheduled", None, None))
@@ -487,23 +510,25 @@ class AccountMove(models.Model):
                 human = stage.channel == "escalate"
                 if stage.alert_internal and residual < run.alert_min(company_id):
                     events.append((move_id, partner_id, company_id, stage.id, "alert", "skipped",
-                                   now, reasons["below_alert"]))
+                                   now, run.reason("below_alert", company_id)))
                 elif stage.alert_internal:
                     events.append((move_id, partner_id, company_id, stage.id, "alert", "scheduled",
                                    None, None))
             nxt = plan.next_stage
             updates.append((move_id, stage.id, None if human or not nxt else nxt.id,
                             None if human else plan.next_date, human))
-        events = self._collection_plan_events(now, events)
+        events = self._collection_plan_events(now, events, run=run)
         self._collection_plan_write(now, waiting, events, updates)
         return len(rows)
 
     @api.model
-    def _collection_plan_events(self, now, events):
+    def _collection_plan_events(self, now, events, run=None):
         """The events of one batch as they will be written: a hook to change them (e.g.
         an email to a bounced address goes by WhatsApp, models/account_move_bounce.py).
 
         :param events: list of tuples, values at the ``EV_*`` positions
+        :param run: the :class:`CollectionRun` (``run.company_env(company_id)`` writes a
+            reason in the company's language)
         :return: the list to write
         """
         return events
@@ -593,18 +618,27 @@ class AccountMove(models.Model):
         return (self.partner_id._collection_responsible(self.collection_policy_id)
                 or self.invoice_user_id or self.env.ref("base.user_admin"))
 
-    def _collection_schedule_activity(self, stage=None, note=None, summary=None):
+    def _collection_schedule_activity(self, texts=None, stage=None):
+        """A task on this invoice for its collector, in the collector's language.
+
+        :param texts: called with the invoice in that language, returns (summary, note);
+            by default the stage's name (else "Follow up payment") and the amount due
+        """
         self.ensure_one()
         activity_type = (stage and stage.activity_type_id) or self.env.ref(
             "mail.mail_activity_data_todo")
-        return self.sudo().activity_schedule(
-            activity_type_id=activity_type.id,
-            summary=summary or (stage and stage.display_name) or _("Follow up payment"),
-            note=note or _("Collections: %(amount)s due since %(date)s.",
-                           amount=format_amount(self.env, self.amount_residual, self.currency_id),
-                           date=format_date(self.env, self.invoice_date_due)),
-            user_id=self._collection_responsible().id,
-            date_deadline=fields.Date.context_today(self),
+        return self.sudo()._collection_task(
+            self._collection_responsible(), texts or (lambda move: move._collection_task_texts(
+                stage and move.env["collection.policy.stage"].browse(stage.id))),
+            activity_type=activity_type, date_deadline=fields.Date.context_today(self))
+
+    def _collection_task_texts(self, stage=None):
+        """Summary and note of a follow-up task of this invoice (context's language)."""
+        return (
+            (stage and stage.display_name) or _("Follow up payment"),
+            _("Collections: %(amount)s due since %(date)s.",
+              amount=format_amount(self.env, self.amount_residual, self.currency_id),
+              date=format_date(self.env, self.invoice_date_due)),
         )
 
     @api.model
@@ -616,8 +650,12 @@ class AccountMove(models.Model):
             ("is_company", "in", (True, False)),
         ]).filtered(lambda p: p.commercial_partner_id == p)
         for partner in partners:
-            partner.message_post(body=_("The collections pause ended on %s: reminders resume.",
-                                        format_date(self.env, partner.collection_pause_until)))
+            # a note for the staff: in the language of the customer's company (else ours)
+            partner = partner.with_context(
+                lang=(partner.company_id or self.env.company)._collection_lang())
+            partner.message_post(body=partner.env._(
+                "The collections pause ended on %s: reminders resume.",
+                format_date(partner.env, partner.collection_pause_until)))
         partners.write({"collection_paused": False, "collection_pause_until": False})
         moves = self.sudo().search([
             ("collection_paused", "=", True), ("collection_pause_until", "<", today)])

@@ -278,7 +278,8 @@ class AccountMove(models.Model):
                     "cfdi_sat_message": (answer.get("message") or "")[:250] or False}
             move.sudo().write(vals)
             if status == "cancelled" and not was_cancelled:
-                move._cfdi_on_cancelled()
+                # written for the company's staff: in its language (the cron has none)
+                move.with_context(lang=move.company_id._collection_lang())._cfdi_on_cancelled()
         return counts
 
     def _cfdi_on_cancelled(self):
@@ -290,14 +291,11 @@ class AccountMove(models.Model):
             "collection_exclude_reason": _("CFDI %s cancelled at the SAT", self.cfdi_uuid),
         })
         self._collection_skip_scheduled(_("CFDI cancelled at the SAT"))
-        self.sudo().activity_schedule(
-            "mail.mail_activity_data_todo",
-            user_id=self._cfdi_accountant().id,
-            summary=_("CFDI cancelled at the SAT"),
-            note=_("The SAT reports the CFDI %(uuid)s of %(invoice)s as cancelled: the invoice "
-                   "left collections. Cancel or replace it in Odoo.",
-                   uuid=self.cfdi_uuid, invoice=self.display_name),
-        )
+        self.sudo()._collection_task(self._cfdi_accountant(), lambda move: (
+            move.env._("CFDI cancelled at the SAT"),
+            move.env._("The SAT reports the CFDI %(uuid)s of %(invoice)s as cancelled: the "
+                       "invoice left collections. Cancel or replace it in Odoo.",
+                       uuid=move.cfdi_uuid, invoice=move.display_name)))
 
     def _cfdi_accountant(self):
         """Who gets the CFDI tasks: the invoice's user if an accountant, else an adviser."""
@@ -388,15 +386,17 @@ class AccountMove(models.Model):
     def _cfdi_notify_pue_unpaid(self):
         """One to-do per PUE invoice unpaid at month end (cancel and reissue as PPD)."""
         moves = self.search([("cfdi_pue_unpaid", "=", True), ("country_code", "=", "MX")])
-        todo = self.env.ref("mail.mail_activity_data_todo")
-        summary = self.env._("PUE invoice unpaid at month end")
+        source = "PUE invoice unpaid at month end"
         for move in moves:
-            if move.activity_ids.filtered(lambda a: a.summary == summary):
+            user = move._cfdi_accountant()
+            # the to-do in the accountant's language (once: in English or in that language)
+            summary = move.with_context(lang=user._collection_lang()).env._(source)
+            if move.activity_ids.filtered(lambda a, s=summary: a.summary in (s, source)):
                 continue
-            move.activity_schedule(
-                activity_type_id=todo.id, user_id=move._cfdi_accountant().id, summary=summary,
-                note=self.env._("This PUE invoice is still unpaid at the end of its month: "
-                                "cancel its CFDI and reissue it as PPD (payment form 99)."))
+            move._collection_task(user, lambda move: (
+                move.env._("PUE invoice unpaid at month end"),
+                move.env._("This PUE invoice is still unpaid at the end of its month: cancel "
+                           "its CFDI and reissue it as PPD (payment form 99).")))
 
     # ------------------------------------------------------------------ REP
     def action_cfdi_register_complement(self):

@@ -58,7 +58,7 @@ class AccountMove(models.Model):
         ``partner``, the customer has nothing left to collect."""
         self.ensure_one()
         for activity in activities.filtered("active"):
-            lang = activity.user_id.lang or self.env.lang
+            lang = activity.user_id._collection_lang()
             move = self.with_context(lang=lang)
             note = move._collection_finished_note()
             if partner:

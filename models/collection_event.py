@@ -54,6 +54,15 @@ WAIT_REASONS = {
     "before the contact window": _lt("before the contact window"),
     "after the contact window": _lt("after the contact window"),
 }
+
+
+def wait_reason(env, why):
+    """Why a message waits (a reason of ``tools.contact_rules``), in ``env``'s language
+    (a lazy text passed to ``_()`` as an argument would not know it)."""
+    reason = WAIT_REASONS.get(why)
+    return env._(reason) if reason is not None else why
+
+
 #: fields the collections engine (sudo) may still change once an event exists
 MUTABLE_FIELDS = {
     "state", "done_at", "scheduled_at", "mail_message_id", "provider_ref", "error", "skip_reason",
@@ -182,13 +191,26 @@ class CollectionEvent(models.Model):
         events.invalidate_recordset()
         return events.filtered(lambda e: e.state == "scheduled")
 
+    def _collection_by_company(self):
+        """These events per company, each group in the language of that company's contact
+        log: its staff reads the reasons, notes and alerts written for them (a cron runs
+        without a language)."""
+        return [events.with_context(lang=company._collection_lang())
+                for company, events in self.grouped("company_id").items()]
+
     def _collection_deliver_internal(self, now):
         """Execute internal events: one activity each (created together), one team alert
         digest per company for the batch.  Not subject to the customer contact window.
 
         :return: number of events handled
         """
-        events = self.sudo()
+        for events in self.sudo()._collection_by_company():
+            events._collection_deliver_internal_company(now)
+        return len(self)
+
+    def _collection_deliver_internal_company(self, now):
+        """:meth:`_collection_deliver_internal` for the events of one company."""
+        events = self
         gone = events.filtered(lambda e: e.move_id.collection_state in (False, "done", "excluded"))
         for state in set(gone.move_id.mapped("collection_state")):
             reason = STATE_SKIP_REASONS.get(state) or _("Invoice no longer in collections")
@@ -196,13 +218,11 @@ class CollectionEvent(models.Model):
                 "skipped", skip_reason=str(reason), done_at=now)
         events -= gone
         events.filtered(lambda e: e.channel == "activity")._collection_create_tasks(now)
-        alerts = events.filtered(lambda e: e.channel == "alert")
-        for company in alerts.company_id:
-            alerts.filtered(lambda e, c=company: e.company_id == c)._collection_alert_digest(now)
-        return len(self)
+        events.filtered(lambda e: e.channel == "alert")._collection_alert_digest(now)
 
-    def _collection_task_values(self, today):
-        """``mail.activity`` values of one task event (what ``activity_schedule`` would set)."""
+    def _collection_task_values(self, today, user):
+        """``mail.activity`` values of one task event for ``user`` (what
+        ``activity_schedule`` would set); its texts in the context's language (the user's)."""
         self.ensure_one()
         move = self.move_id
         stage = self.stage_id
@@ -229,12 +249,22 @@ class CollectionEvent(models.Model):
             "summary": summary,
             "note": note,
             "automated": True,
-            "user_id": move._collection_responsible().id,
+            "user_id": user.id,
             "date_deadline": today,
         }
 
     def _collection_hand_over_why(self):
-        return self.stage_id.display_name if self.stage_id else (self.skip_reason or "")
+        """Why the invoice went to a person: the hand-over stage, else how many days overdue
+        it was (in the context's language)."""
+        if self.stage_id:
+            return self.stage_id.display_name
+        move = self.move_id
+        due = move.invoice_date_due or move.invoice_date
+        if due:  # as planning counted it: on the customer's date when it was handed over
+            tz = move.partner_id._collection_tz(move.company_id)
+            today = contact_rules.to_local(self.scheduled_at, tz).date()
+            return _("%s days overdue", cadence.days_overdue(due, today))
+        return self.skip_reason or ""
 
     def _collection_create_tasks(self, now):
         """The batch's tasks: one ``mail.activity.create`` for all; hand-overs noted in the
@@ -242,15 +272,22 @@ class CollectionEvent(models.Model):
         if not self:
             return
         today = fields.Date.context_today(self, now)
-        activities = self.env["mail.activity"].sudo().create(
-            [event._collection_task_values(today) for event in self])
+        values = []
+        for event in self:
+            # each task in its assignee's language (as Odoo writes activities for them)
+            user = event.move_id._collection_responsible()
+            values.append(event.with_context(lang=user._collection_lang())
+                          ._collection_task_values(today, user))
+        activities = self.env["mail.activity"].sudo().create(values)
         self._collection_set_sent(now, [(e.id, a.id) for e, a in zip(self, activities, strict=True)],
                                   "activity_id")
         hand_overs = self.filtered(lambda e: not e.stage_id or e.stage_id.channel == "escalate")
         if hand_overs:
-            hand_overs.move_id.sudo()._message_log_batch(bodies={
-                e.move_id.id: escape(self.env._("Handed over to a person: %s", e._collection_hand_over_why()))
-                for e in hand_overs})
+            bodies = {}
+            for event in hand_overs:  # (not in a comprehension: ``_()`` reads ``self``)
+                bodies[event.move_id.id] = escape(_("Handed over to a person: %s",
+                                                    event._collection_hand_over_why()))
+            hand_overs.move_id.sudo()._message_log_batch(bodies=bodies)
 
     def _collection_alert_digest(self, now):
         """One message in the company's Collections channel for the batch's alerts (one
@@ -258,7 +295,8 @@ class CollectionEvent(models.Model):
         if not self:
             return
         lines = []
-        for event in self.sorted(lambda e: (e.partner_id.display_name or "", e.move_id.name or "")):
+        events = self.sorted(lambda e: (e.partner_id.display_name or "", e.move_id.name or ""))
+        for event in events:
             move = event.move_id
             text = _("%(partner)s reached “%(stage)s” on %(move)s: %(amount)s due since %(date)s.",
                      partner=event.partner_id.display_name, stage=event.stage_id.display_name,
@@ -280,7 +318,7 @@ class CollectionEvent(models.Model):
             return
         # no channel (deleted): a note on each invoice instead
         pairs = []
-        for event, line in zip(self, lines, strict=True):
+        for event, line in zip(events, lines, strict=True):
             pairs.append((event.id, event.move_id.sudo().message_post(body=line).id))
         self._collection_set_sent(now, pairs, "mail_message_id")
 
@@ -314,7 +352,9 @@ class CollectionEvent(models.Model):
         for events in groups:
             if budget is not None and done and budget.exhausted():
                 break
-            events = events.with_context(collection_commit=commit)
+            # the contact log's reasons and notes in the company's language
+            events = events.with_context(collection_commit=commit,
+                                         lang=events.company_id[:1]._collection_lang())
             if events[:1].channel != "email":
                 # WhatsApp: isolates its own failures (and commits before each call)
                 done += events._collection_deliver(now, outbox=outbox)
@@ -401,7 +441,7 @@ class CollectionEvent(models.Model):
         when, why = contact_rules.next_contact_utc(window, now, tz)
         if why:
             events.sudo().write({
-                "scheduled_at": when, "skip_reason": _("Waiting: %s", WAIT_REASONS.get(why, why))})
+                "scheduled_at": when, "skip_reason": _("Waiting: %s", wait_reason(self.env, why))})
             return len(self)
         if not any(e.stage_id.ignore_min_gap for e in events):
             release = cadence.gap_release(
@@ -445,6 +485,8 @@ class CollectionEvent(models.Model):
         ``_collection_render_reminders``); the notes are logged in one go."""
         ready = []  # (events, lead invoice, recipient, invoices, template)
         for events in groups:
+            # what is logged of each group: in the language of its events (its company's)
+            _ = events.env._
             lead = events._collection_leading()
             move = lead.move_id
             partner = events.partner_id[:1]
@@ -471,6 +513,7 @@ class CollectionEvent(models.Model):
             rendered.update(self._collection_render_reminders_isolated(template, members))
         notes = {}
         for events, move, recipient, moves, template in ready:
+            _ = events.env._
             result = rendered[move.id]
             if isinstance(result, Exception):
                 events._mark("failed", skip_reason=False, error=_(

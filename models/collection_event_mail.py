@@ -28,7 +28,7 @@ from markupsafe import escape
 from odoo import _, api, fields, models
 
 from ..tools import contact_rules
-from .collection_event import STATE_SKIP_REASONS, WAIT_REASONS
+from .collection_event import STATE_SKIP_REASONS, wait_reason
 
 _logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class CollectionEvent(models.Model):
             ("mail_message_id", "in", messages.ids), ("state", "=", "outgoing")])
         mails.write({"scheduled_date": when})
         self.sudo().write({"scheduled_at": when,
-                           "skip_reason": _("Waiting: %s", WAIT_REASONS.get(why, why))})
+                           "skip_reason": _("Waiting: %s", wait_reason(self.env, why))})
         self._collection_wake_mail_queue(when)
 
     def _collection_withdraw(self, reasons, now=None):
@@ -171,8 +171,12 @@ class CollectionEvent(models.Model):
         events = self.sudo().search([("mail_message_id", "in", list(message_ids)),
                                      ("channel", "in", MAIL_CHANNELS),
                                      ("state", "=", "queued")])
-        if events:
-            events._mark("failed", error=_(
-                "The email was not sent: %s. Retry it from Settings ▸ Technical ▸ Emails once "
-                "the mail server works (the contact rules are checked again then).",
-                reason or _("mail server error")), skip_reason=False)
+        for company_events in events._collection_by_company():
+            company_events._collection_mail_failed_one(reason)
+
+    def _collection_mail_failed_one(self, reason):
+        """:meth:`_collection_mail_failed` for the events of one company (its language)."""
+        self._mark("failed", error=_(
+            "The email was not sent: %s. Retry it from Settings ▸ Technical ▸ Emails once "
+            "the mail server works (the contact rules are checked again then).",
+            reason or _("mail server error")), skip_reason=False)

@@ -107,6 +107,9 @@ class CollectionEvent(models.Model):
         """
         partner = partner.commercial_partner_id
         company = move.company_id or company or self.env.company
+        # the contact log and the notes in the company's language, the tasks in their
+        # assignee's (the mail gateway and the webhook run without a language)
+        self = self.with_context(lang=company._collection_lang())
         outcome = self._collection_reply_apply(partner, move, kind, text, channel,
                                                company=company, moves=moves, trusted=trusted,
                                                message=message)
@@ -152,7 +155,8 @@ class CollectionEvent(models.Model):
         if not trusted:
             return self._collection_reply_hand_over(
                 partner, move, "other", text, channel, company,
-                extra=_("The sender is not a known contact of the customer."))
+                extra=lambda model: model.env._(
+                    "The sender is not a known contact of the customer."))
         if kind == "paid_check":
             return self._collection_reply_paid(partner, move, moves, text, channel, company,
                                                message=message)
@@ -160,10 +164,10 @@ class CollectionEvent(models.Model):
             move.write({"collection_disputed": True,
                         "collection_dispute_note": _("%(label)s: %(text)s", label=label, text=text)})
             move._collection_skip_scheduled(str(STATE_SKIP_REASONS["disputed"]))
-            self._collection_reply_task(partner, move, "dispute", text, channel, _(
+            self._collection_reply_task(partner, move, "dispute", text, channel, lambda model: model.env._(
                 "The customer objects to %(move)s (%(label)s): “%(text)s”. The invoice is "
                 "disputed: no reminder until someone resumes it.",
-                move=move.name, label=label.lower(), text=text))
+                move=move.name, label=model._collection_reply_label(channel).lower(), text=text))
             return _("Invoice %s disputed", move.name)
         if kind == "do_not_contact":
             return self._collection_reply_do_not_contact(partner, move, text, channel, message)
@@ -185,7 +189,20 @@ class CollectionEvent(models.Model):
 
     @api.model
     def _collection_reply_task(self, partner, move, kind, text, channel, note, target=None):
-        """The collector's task about a reply (on the invoice, else on the customer)."""
+        """The collector's task about a reply (on the invoice, else on the customer), in
+        the collector's language: ``note(model)`` writes the note with this model in that
+        language (``model.env._``)."""
+        target = target or move or partner
+        responsible = partner._collection_responsible(move.collection_policy_id if move else None) \
+            or (move and move.invoice_user_id) or self.env.ref("base.user_admin")
+        return target.sudo()._collection_task(
+            responsible, lambda record: (
+                self.with_env(record.env)._collection_reply_summary(partner, kind, channel),
+                note(self.with_env(record.env))))
+
+    @api.model
+    def _collection_reply_summary(self, partner, kind, channel):
+        """The summary of the task about a reply (context's language)."""
         summaries = {
             "paid_check": _("Says it paid: check the review tray for %s", partner.name),
             "payment_plan": _("Asks for a payment plan: %s", partner.name),
@@ -196,15 +213,7 @@ class CollectionEvent(models.Model):
             default = _("WhatsApp reply from %s", partner.name)
         else:
             default = _("Email reply from %s", partner.name)
-        target = target or move or partner
-        responsible = partner._collection_responsible(move.collection_policy_id if move else None) \
-            or (move and move.invoice_user_id) or self.env.ref("base.user_admin")
-        return target.sudo().activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=summaries.get(kind, default),
-            note=note,
-            user_id=responsible.id,
-        )
+        return summaries.get(kind, default)
 
     @api.model
     def _collection_reply_hand_over(self, partner, move, kind, text, channel, company, extra=None):
@@ -217,10 +226,14 @@ class CollectionEvent(models.Model):
             "collection_pause_until": False,
             "collection_pause_note": _("%(label)s: %(text)s", label=label, text=text),
         })
-        note = _("The customer wrote (%(label)s): “%(text)s”. Collections are paused for this "
-                 "customer until someone resumes them.", label=label.lower(), text=text)
-        if extra:
-            note = f"{note} {extra}"
+
+        def note(model):
+            text_ = model.env._(
+                "The customer wrote (%(label)s): “%(text)s”. Collections are paused for this "
+                "customer until someone resumes them.",
+                label=model._collection_reply_label(channel).lower(), text=text)
+            return f"{text_} {extra(model)}" if extra else text_
+
         self._collection_reply_task(partner, move, kind, text, channel, note)
         moves = self.env["account.move"].sudo().search([
             ("commercial_partner_id", "=", partner.id),
@@ -270,10 +283,10 @@ class CollectionEvent(models.Model):
                        label=self._collection_reply_label(channel).lower(),
                        date=format_date(self.env, until)),
                 message_type="comment", subtype_xmlid="mail.mt_note")
-        self._collection_reply_task(partner, lead, "paid_check", text, channel, _(
+        self._collection_reply_task(partner, lead, "paid_check", text, channel, lambda model: model.env._(
             "The customer says it paid %(moves)s: “%(text)s”. Check the review tray and the "
             "attachments; the reminders wait until %(date)s.",
-            moves=names or partner.name, text=text, date=format_date(self.env, until)))
+            moves=names or partner.name, text=text, date=format_date(model.env, until)))
         if not held:
             return _("Task: check the review tray")
         return _("Reminders of %(moves)s held until %(date)s; task: check the review tray",
@@ -292,9 +305,10 @@ class CollectionEvent(models.Model):
             ("partner_id", "=", partner.id), ("state", "=", "scheduled"),
             ("channel", "in", ("email", "whatsapp", "statement"))])
         events._mark("skipped", skip_reason=_("The customer asked not to be contacted"))
-        self._collection_reply_task(partner, move, "do_not_contact", text, channel, _(
+        self._collection_reply_task(partner, move, "do_not_contact", text, channel, lambda model: model.env._(
             "The customer asked not to be contacted (%(label)s): “%(text)s”. Only tasks from now "
-            "on; no email or WhatsApp is sent.", label=label.lower(), text=text))
+            "on; no email or WhatsApp is sent.",
+            label=model._collection_reply_label(channel).lower(), text=text))
         return _("Do not contact (the message is the evidence)")
 
     # ------------------------------------------------------------------ email replies
@@ -359,6 +373,8 @@ class CollectionEvent(models.Model):
                 ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
                 ("collection_state", "in", IN_COLLECTIONS),
             ], order="invoice_date_due asc, id asc", limit=1)
+        # logged in the company's language (the mail gateway runs without one)
+        self = self.with_context(lang=company._collection_lang())
         in_collections = (moves | move).filtered(lambda m: m.collection_state in IN_COLLECTIONS)
         if not in_collections and not answered:
             return self.browse()  # not about collections
@@ -397,12 +413,17 @@ class CollectionEvent(models.Model):
         if not events:
             return events
         email = message_dict.get("bounced_email") or ""
-        events._mark("failed", delivery_status="bounced", error=_(
-            "Bounced: the email to %s was not delivered.", email or _("the customer")))
-        for partner in events.partner_id:
-            mine = events.filtered(lambda e, p=partner: e.partner_id == p)
-            self._collection_bounce_task(partner, mine, email)
+        for company_events in events._collection_by_company():
+            company_events._collection_bounced(email)
         return events
+
+    def _collection_bounced(self, email):
+        """These events (of one company) bounced: failed, and a task per customer."""
+        self._mark("failed", delivery_status="bounced", error=_(
+            "Bounced: the email to %s was not delivered.", email or _("the customer")))
+        for partner in self.partner_id:
+            mine = self.filtered(lambda e, p=partner: e.partner_id == p)
+            self._collection_bounce_task(partner, mine, email)
 
     @api.model
     def _collection_email_undeliverable(self, mails, success_pids, failure_type):
@@ -415,38 +436,45 @@ class CollectionEvent(models.Model):
         failed = mails.recipient_ids.filtered(lambda p: p.id not in (success_pids or []))
         if not failed:
             return self.browse()
-        what = dict(self.env["mail.mail"]._fields["failure_type"]._description_selection(
-            self.env)).get(failure_type, failure_type)
-        events._mark("failed", delivery_status="bounced", error=_(
-            "Not delivered (%(what)s): %(emails)s", what=what,
-            emails=", ".join(p.email or p.display_name for p in failed)))
         for partner in failed.sudo():
             partner.message_bounce += 1  # shown as not working, like a bounce
-        for partner in events.partner_id:
-            mine = events.filtered(lambda e, p=partner: e.partner_id == p)
-            self._collection_bounce_task(partner, mine, ", ".join(failed.mapped("email")))
+        for company_events in events._collection_by_company():
+            company_events._collection_undeliverable(failed, failure_type)
         return events
+
+    def _collection_undeliverable(self, failed, failure_type):
+        """These events (of one company) could not be sent to ``failed`` partners."""
+        what = dict(self.env["mail.mail"]._fields["failure_type"]._description_selection(
+            self.env)).get(failure_type, failure_type)
+        self._mark("failed", delivery_status="bounced", error=_(
+            "Not delivered (%(what)s): %(emails)s", what=what,
+            emails=", ".join(p.email or p.display_name for p in failed)))
+        for partner in self.partner_id:
+            mine = self.filtered(lambda e, p=partner: e.partner_id == p)
+            self._collection_bounce_task(partner, mine, ", ".join(failed.mapped("email")))
 
     @api.model
     def _collection_bounce_task(self, partner, events, email):
         """One open task per customer to fix its email address."""
         partner = partner.sudo()
-        summary = _("Fix the email address of %s", partner.name)
-        todo = self.env.ref("mail.mail_activity_data_todo")
-        existing = self.env["mail.activity"].sudo().search([
-            ("res_model", "=", "res.partner"), ("res_id", "=", partner.id),
-            ("activity_type_id", "=", todo.id), ("summary", "=", summary)], limit=1)
-        if existing:
-            return existing
         move = events.move_id[:1]
         responsible = partner._collection_responsible(move.collection_policy_id if move else None) \
             or (move and move.invoice_user_id) or self.env.ref("base.user_admin")
-        return partner.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=summary,
-            note=_("The reminder to %(email)s bounced (%(what)s): the address does not work. Fix "
-                   "it on the customer; meanwhile the reminders go by WhatsApp when the customer "
-                   "has a valid mobile.", email=email or partner.email or "",
-                   what=", ".join(events.move_id.mapped("name")) or events[:1].display_name),
-            user_id=responsible.id,
-        )
+        # in the collector's language; one open task (whatever language it was written in)
+        lang_self = self.with_context(lang=responsible._collection_lang())
+        summaries = {lang_self.env._("Fix the email address of %s", partner.name),
+                     self.env._("Fix the email address of %s", partner.name)}
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        existing = self.env["mail.activity"].sudo().search([
+            ("res_model", "=", "res.partner"), ("res_id", "=", partner.id),
+            ("activity_type_id", "=", todo.id), ("summary", "in", list(summaries))], limit=1)
+        if existing:
+            return existing
+        what = ", ".join(events.move_id.mapped("name"))
+        return partner._collection_task(responsible, lambda record: (
+            record.env._("Fix the email address of %s", partner.name),
+            record.env._("The reminder to %(email)s bounced (%(what)s): the address does not "
+                         "work. Fix it on the customer; meanwhile the reminders go by WhatsApp "
+                         "when the customer has a valid mobile.",
+                         email=email or partner.email or "",
+                         what=what or events[:1].with_env(record.env).display_name)))

@@ -17,11 +17,11 @@ import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_datetime
+from odoo.tools import format_date, format_datetime
 
 from ..tools import contact_rules
 from ..tools.cron import CronBudget, collection_may_commit
-from .collection_event import WAIT_REASONS
+from .collection_event import wait_reason
 
 _logger = logging.getLogger(__name__)
 
@@ -57,8 +57,21 @@ class CollectionEvent(models.Model):
     def _compute_display_name(self):
         statements = self.filtered(lambda e: e.channel == STATEMENT)
         for event in statements:
-            event.display_name = _("Statement of account %s", event.statement_period or "")
+            event.display_name = _("Statement of account %s",
+                                   event._collection_statement_period_text())
         super(CollectionEvent, self - statements)._compute_display_name()
+
+    def _collection_statement_period_text(self):
+        """The period as its reader writes it: "March 2026" (monthly), "30/03/2026" (by
+        hand), in the context's language."""
+        period = self.statement_period or ""
+        try:
+            if len(period) == 7:
+                return format_date(self.env, fields.Date.to_date(f"{period}-01"),
+                                   date_format="MMMM y")
+            return format_date(self.env, fields.Date.to_date(period)) or period
+        except ValueError:
+            return period
 
     def _collection_statement_is_monthly(self):
         self.ensure_one()
@@ -139,6 +152,8 @@ class CollectionEvent(models.Model):
         for handled, event in enumerate(self.filtered(lambda e: e.state == "scheduled")):
             if budget is not None and handled and budget.exhausted():
                 break  # the next call goes on (still scheduled)
+            # the contact log in the company's language
+            event = event.with_context(lang=event.company_id._collection_lang())
             reason = event._collection_statement_block(now)
             if reason:
                 event._mark("skipped", skip_reason=reason)
@@ -148,8 +163,8 @@ class CollectionEvent(models.Model):
                 company._collection_contact_window(), now,
                 partner._collection_tz(company))
             if why:
-                event.sudo().write({"scheduled_at": when, "skip_reason": _(
-                    "Waiting: %s", WAIT_REASONS.get(why, why))})
+                event.sudo().write({"scheduled_at": when, "skip_reason": event.env._(
+                    "Waiting: %s", wait_reason(event.env, why))})
                 waiting |= event
                 continue
             try:

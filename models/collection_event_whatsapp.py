@@ -167,11 +167,13 @@ class CollectionEvent(models.Model):
         self._mark("failed", error=error, delivery_status="unknown", skip_reason=False)
         move = self.move_id.sorted(lambda m: (m.invoice_date_due or m.date, m.id))[:1]
         if move:
-            move._collection_schedule_activity(
-                summary=_("WhatsApp delivery unknown: check with %s", self.partner_id[:1].name),
-                note=_("%(error)s It may have reached the customer: check (WhatsApp Manager, or "
-                       "ask the customer) before sending anything again. It is never resent "
-                       "by itself.", error=error))
+            partner = self.partner_id[:1].name
+            # the collector's task in the collector's language (``move.env``)
+            move._collection_schedule_activity(lambda move: (
+                move.env._("WhatsApp delivery unknown: check with %s", partner),
+                move.env._("%(error)s It may have reached the customer: check (WhatsApp "
+                           "Manager, or ask the customer) before sending anything again. It "
+                           "is never resent by itself.", error=error)))
 
     # ------------------------------------------------------------------ webhook
     @api.model
@@ -195,10 +197,12 @@ class CollectionEvent(models.Model):
                                     len(company))
                     continue
                 company = company.sudo()
+                # what is logged for the company's staff: in the company's language
+                record = self.with_company(company).with_context(lang=company._collection_lang())
                 if kind == "status":
-                    self.with_company(company)._collection_wa_status(item, company)
+                    record._collection_wa_status(item, company)
                 else:
-                    self.with_company(company)._collection_wa_inbound(item, company)
+                    record._collection_wa_inbound(item, company)
                 done += 1
         return done
 

@@ -4,6 +4,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_date
 
 _logger = logging.getLogger(__name__)
 
@@ -173,15 +174,16 @@ class CollectionMatch(models.Model):
         self.write({"state": state, "done_by_id": self.env.uid, "done_date": fields.Datetime.now()})
         user_name = self.env.user.name
         line = self.statement_line_id
+        date = format_date(self.env, line.date)
         for move in moves:
             if state == "auto":
                 body = _("Bank payment %(line)s (%(date)s) reconciled automatically by the "
                          "collections matcher.", line=line.payment_ref or line.move_id.name,
-                         date=line.date)
+                         date=date)
             else:
                 body = _("Bank payment %(line)s (%(date)s) reconciled from the collections review "
                          "tray by %(user)s.", line=line.payment_ref or line.move_id.name,
-                         date=line.date, user=user_name)
+                         date=date, user=user_name)
             move.message_post(body=Markup("<p>%s</p>") % body)
 
     def _collection_auto_approve(self):

@@ -30,7 +30,9 @@ PLAN_STATES = [
     ("proposed", "Proposed"),
     ("active", "Active"),
     ("done", "Done"),
-    ("broken", "Broken"),
+    # plans' own labels: they read apart from the promises' (a plan, "convenio", is
+    # masculine in Spanish, a promise feminine)
+    ("broken", "Defaulted"),
     ("cancelled", "Cancelled"),
 ]
 #: plans that hold their invoices (an invoice is in one of them at most)
@@ -346,6 +348,10 @@ class CollectionPaymentPlan(models.Model):
         if self.state not in ("draft", "proposed"):
             raise UserError(_("This payment plan can no longer be accepted."))
         self._collection_check_ready()
+        if channel == "web":
+            # the customer's click (its page speaks its language): what is logged for the
+            # staff is in the company's
+            self = self.with_context(lang=self.company_id._collection_lang())
         now = fields.Datetime.now()
         self.write({"state": "active", "accepted_date": now, "accepted_channel": channel,
                     "proposal_pending": False})

@@ -24,7 +24,7 @@ import logging
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, format_datetime
 from odoo.tools.misc import formatLang
 
 from ..tools import cadence, contact_rules, plans
@@ -89,7 +89,8 @@ class CollectionPaymentPlan(models.Model):
                     break  # the plans left of this batch go to the next call
                 try:
                     with self.env.cr.savepoint():
-                        plan._collection_process(now)
+                        # the contact log, notes and alerts in the company's language
+                        plan.with_context(lang=plan.company_id._collection_lang())._collection_process(now)
                 except Exception:  # one bad plan fails alone; the log says why
                     _logger.exception("collections: payment plan %s could not be handled", plan.id)
                 done += 1
@@ -277,8 +278,7 @@ class CollectionPaymentPlan(models.Model):
             tz = self.partner_id.commercial_partner_id._collection_tz(self.company_id)
             when, _why = contact_rules.next_contact_utc(
                 self.company_id._collection_contact_window(), now, tz)
-            return "%s (%s)" % (fields.Datetime.to_string(
-                contact_rules.to_local(when, tz).replace(tzinfo=None))[:16], tz)
+            return "%s (%s)" % (format_datetime(self.env, when, tz=tz, dt_format="short"), tz)
         self.proposal_pending = False
         if block:
             event = Event._collection_plan_insert(self, "proposal", "email", "skipped", now,
@@ -298,42 +298,51 @@ class CollectionPaymentPlan(models.Model):
         return (self.user_id or partner._collection_responsible(self.move_ids[:1].collection_policy_id)
                 or self.env.ref("base.user_admin"))
 
-    def _collection_plan_task(self, line, now, step="late", summary=None, note=None):
-        """The collector's task of a step (once)."""
+    def _collection_plan_task(self, line, now, step="late"):
+        """The collector's task of a step (once), in the collector's language."""
         Event = self.env["collection.event"].sudo()
         event = Event._collection_plan_insert(self, step, "activity", "scheduled", now, line=line)
         if not event:
             return None
-        amount = formatLang(self.env, line.amount_due, currency_obj=self.currency_id)
-        activity = self.sudo().activity_schedule(
-            "mail.mail_activity_data_call",
-            summary=summary or _("Instalment %(label)s of %(plan)s is 3 days late",
-                                 label=line.label, plan=self.name),
-            note=note or _("%(partner)s has not paid %(amount)s due on %(date)s under payment plan "
-                           "%(plan)s. Call the customer: the plan breaks on %(deadline)s.",
-                           partner=self.partner_id.display_name, amount=amount,
-                           date=format_date(self.env, line.date), plan=self.name,
-                           deadline=format_date(self.env, fields.Date.add(
-                               line.date, days=plans.BREAK_AFTER_DAYS))),
-            user_id=self._collection_responsible_user().id,
+        activity = self.sudo()._collection_task(
+            self._collection_responsible_user(),
+            lambda plan: plan._collection_plan_task_texts(
+                plan.env["collection.payment.plan.line"].browse(line.id), step),
+            activity_type="mail.mail_activity_data_call",
             date_deadline=fields.Date.context_today(self),
         )
         event._mark("sent", activity_id=activity.id, done_at=now, skip_reason=False)
         return event
 
-    def _collection_break(self, line, now):
-        """D+5 unpaid: the plan is broken; alert, task, invoices back to their cadence."""
-        self.ensure_one()
+    def _collection_plan_task_texts(self, line, step):
+        """Summary and note of the task of an instalment's ``step`` (context's language)."""
+        if step == "broken":
+            return (_("Broken payment plan: %s", self.partner_id.display_name),
+                    _("%(text)s The invoices are back in their reminder cadence. Call the "
+                      "customer.", text=self._collection_break_text(line)))
         amount = formatLang(self.env, line.amount_due, currency_obj=self.currency_id)
-        text = _("Payment plan %(plan)s of %(partner)s is broken: instalment %(label)s "
+        return (_("Instalment %(label)s of %(plan)s is 3 days late", label=line.label,
+                  plan=self.name),
+                _("%(partner)s has not paid %(amount)s due on %(date)s under payment plan "
+                  "%(plan)s. Call the customer: the plan breaks on %(deadline)s.",
+                  partner=self.partner_id.display_name, amount=amount,
+                  date=format_date(self.env, line.date), plan=self.name,
+                  deadline=format_date(self.env, fields.Date.add(
+                      line.date, days=plans.BREAK_AFTER_DAYS))))
+
+    def _collection_break_text(self, line):
+        """What the break of the plan at ``line`` says (context's language)."""
+        amount = formatLang(self.env, line.amount_due, currency_obj=self.currency_id)
+        return _("Payment plan %(plan)s of %(partner)s is broken: instalment %(label)s "
                  "(%(amount)s due on %(date)s) was not paid.", plan=self.name,
                  partner=self.partner_id.display_name, label=line.label, amount=amount,
                  date=format_date(self.env, line.date))
-        self._collection_plan_task(
-            line, now, step="broken",
-            summary=_("Broken payment plan: %s", self.partner_id.display_name),
-            note=_("%(text)s The invoices are back in their reminder cadence. Call the "
-                   "customer.", text=text))
+
+    def _collection_break(self, line, now):
+        """D+5 unpaid: the plan is broken; alert, task, invoices back to their cadence."""
+        self.ensure_one()
+        text = self._collection_break_text(line)
+        self._collection_plan_task(line, now, step="broken")
         Event = self.env["collection.event"].sudo()
         alert = Event._collection_plan_insert(self, "broken", "alert", "scheduled", now, line=line)
         if alert:

@@ -52,6 +52,7 @@ class CollectionPaymentPlanLine(models.Model):
         return super().unlink()
 
     @api.depends("plan_id.line_ids.date", "plan_id.line_ids.is_down_payment", "is_down_payment")
+    @api.depends_context("lang")
     def _compute_label(self):
         """'2 of 3' (the down payment is not counted)."""
         for line in self:

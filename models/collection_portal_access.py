@@ -308,28 +308,67 @@ class CollectionPortalAccess(models.Model):
             ("partner_id", "=", self.partner_id.id), ("company_id", "=", self.company_id.id),
             ("channel", "=", "portal"), ("portal_action", "=", "view"),
             ("create_date", ">=", today_start)], limit=1)
-        if not seen:
-            self._collection_log("view", _("The customer opened its page."), ip=ip)
+        if not seen:  # in the company's language, like the rest of its contact log
+            staff = self._collection_staff()
+            staff._collection_log("view", staff.env._("The customer opened its page."), ip=ip)
+
+    def _collection_staff(self):
+        """This row in the language of the company's staff: what the page records for them
+        (contact log, chatter notes) is written in it, whatever the customer reads."""
+        return self.with_context(lang=self.company_id._collection_lang())
 
     def _collection_log_refused(self, action, params, files, error, ip=None):
-        """A form refused: logged *failed* with what was posted and the message shown."""
+        """A form refused: logged *failed* with what was posted (in the company's language:
+        its labels, amounts and dates as its staff reads them) and the message shown."""
         self.ensure_one()
+        self = self._collection_staff()
         parts = []
         ids = portal.parse_ids((params.get("move_ids") or []) + (
             [params["move_id"]] if params.get("move_id") else []))
+        mine = self.env["account.move"]
         if ids:
             mine = self._collection_open_moves().filtered(lambda m: m.id in ids)
             parts.append(", ".join(mine.mapped("name")) or "-")
             if len(mine) != len(ids):
                 parts.append(_("%s invoice id(s) not of this account", len(ids) - len(mine)))
-        for key in ("date", "amount", "reason", "preference"):
-            if params.get(key):
-                parts.append(f"{key}: {str(params[key])[:40]}")
+        parts += self._collection_posted_values(params, mine)
         upload = (files or {}).get("proof")
         if upload is not None and getattr(upload, "filename", None):
             parts.append(_("file %s", str(upload.filename)[:80]))
         details = "%s%s" % ("; ".join(parts), self._collection_ip_note(ip))
         return self._collection_log(action, details, ip=ip, state="failed", error=error)
+
+    def _collection_posted_values(self, params, moves):
+        """``Label: value`` of the fields a form posted (date, amount, problem, preference),
+        values formatted in the context's language; what cannot be read is kept as typed."""
+        parts = []
+        raw = {key: str(params[key])[:40] for key in ("date", "amount", "reason", "preference")
+               if params.get(key)}
+        if "date" in raw:
+            try:
+                date = format_date(self.env, fields.Date.to_date(raw["date"]))
+            except ValueError:
+                date = raw["date"]
+            parts.append(_("Date: %s", date))
+        if "amount" in raw:
+            amount = portal.parse_amount(raw["amount"])
+            currency = moves.currency_id if len(moves.currency_id) == 1 \
+                else self.company_id.currency_id
+            parts.append(_("Amount: %s", raw["amount"] if amount is None
+                           else format_amount(self.env, amount, currency)))
+        if "reason" in raw:
+            parts.append(_("Problem: %s", self._collection_dispute_labels().get(
+                raw["reason"], raw["reason"])))
+        if "preference" in raw:
+            parts.append(_("Preference: %s", self._collection_preference_labels().get(
+                raw["preference"], raw["preference"])))
+        return parts
+
+    def _collection_preference_labels(self):
+        return {
+            "no_whatsapp": _("No WhatsApp messages"),
+            "no_contact": _("No collection messages (do not contact)"),
+        }
 
     def _collection_rate_exceeded(self):
         """Too many forms posted from this link in the last hour (accepted or refused)."""
@@ -438,13 +477,10 @@ class CollectionPortalAccess(models.Model):
                 due=format_amount(self.env, due, currency)))
         comment = (params.get("comment") or "").strip()[:1000]
         amount_company = currency._convert(amount, company.currency_id, company, today)
-        shown = format_amount(self.env, amount, currency)
-        names = ", ".join(moves.mapped("name"))
-        note = _("Promised on the customer page: %(amount)s by %(date)s for %(moves)s.",
-                 amount=shown, date=format_date(self.env, promised), moves=names)
-        if comment:
-            note += "\n" + _("Customer's note: %s", comment)
-        promise = self.env["collection.promise"].sudo().with_company(company).create({
+        # what is recorded for the staff: in the company's language
+        staff = self._collection_staff()
+        note = staff._collection_promise_note(amount, currency, promised, moves, comment)
+        promise = staff.env["collection.promise"].sudo().with_company(company).create({
             "company_id": company.id,
             "partner_id": self.partner_id.id,
             "move_ids": [(6, 0, moves.ids)],
@@ -455,16 +491,27 @@ class CollectionPortalAccess(models.Model):
             "user_id": False,
             "source": "portal",
         })
-        moves._collection_skip_scheduled(_("Promise to pay"))
-        responsible = self._collection_responsible(moves)
-        activity = promise.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=_("Promise to pay from the customer page: %s", self.partner_id.name),
-            note=note, user_id=responsible.id, date_deadline=promised)
+        moves.with_env(staff.env)._collection_skip_scheduled(staff.env._("Promise to pay"))
+        activity = promise._collection_task(
+            self._collection_responsible(moves), lambda record: (
+                record.env._("Promise to pay from the customer page: %s", self.partner_id.name),
+                self.with_env(record.env)._collection_promise_note(
+                    amount, currency, promised, moves, comment)),
+            date_deadline=promised)
         message = promise.message_post(
             body=escape(note) + escape(self._collection_ip_note(ip)), **self._collection_author())
         details = note + self._collection_ip_note(ip)
-        return self._collection_log("promise", details, ip=ip, message=message, activity=activity)
+        return staff._collection_log("promise", details, ip=ip, message=message,
+                                     activity=activity)
+
+    def _collection_promise_note(self, amount, currency, promised, moves, comment):
+        """What a promise made on the page says (context's language)."""
+        note = _("Promised on the customer page: %(amount)s by %(date)s for %(moves)s.",
+                 amount=format_amount(self.env, amount, currency),
+                 date=format_date(self.env, promised), moves=", ".join(moves.mapped("name")))
+        if comment:
+            note += "\n" + _("Customer's note: %s", comment)
+        return note
 
     def _collection_submit_dispute(self, params, _files, ip):
         move = self._collection_moves_from(params.get("move_id"), single=True)
@@ -476,24 +523,31 @@ class CollectionPortalAccess(models.Model):
         comment = (params.get("comment") or "").strip()[:2000]
         if reason in ("wrong_amount", "other") and len(comment) < 3:
             raise ValidationError(_("Tell us briefly what is wrong so that we can solve it."))
-        labels = self._collection_dispute_labels()
-        note = _("Problem reported on the customer page: %(reason)s.", reason=labels[reason])
-        if comment:
-            note += " " + _("Comment: %s", comment)
+        staff = self._collection_staff()
+        note = staff._collection_dispute_note(reason, comment)
         previous = move.collection_dispute_note
         move._collection_write({
             "collection_disputed": True,
             "collection_dispute_note": f"{previous}\n{note}" if previous else note,
         })
-        move._collection_skip_scheduled(_("Invoice disputed"))
+        move.with_env(staff.env)._collection_skip_scheduled(staff.env._("Invoice disputed"))
         message = move.message_post(body=escape(note) + escape(self._collection_ip_note(ip)),
                                     **self._collection_author())
-        activity = move.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=_("Dispute from the customer page: %s", move.name),
-            note=note, user_id=self._collection_responsible(move).id)
+        activity = move._collection_task(
+            self._collection_responsible(move), lambda record: (
+                record.env._("Dispute from the customer page: %s", move.name),
+                self.with_env(record.env)._collection_dispute_note(reason, comment)))
         details = f"{move.name}: {note}{self._collection_ip_note(ip)}"
-        return self._collection_log("dispute", details, ip=ip, message=message, activity=activity)
+        return staff._collection_log("dispute", details, ip=ip, message=message,
+                                     activity=activity)
+
+    def _collection_dispute_note(self, reason, comment):
+        """What a problem reported on the page says (context's language)."""
+        note = _("Problem reported on the customer page: %(reason)s.",
+                 reason=self._collection_dispute_labels()[reason])
+        if comment:
+            note += " " + _("Comment: %s", comment)
+        return note
 
     def _collection_dispute_labels(self):
         return {
@@ -527,17 +581,19 @@ class CollectionPortalAccess(models.Model):
             today, portal.PROOF_HOLD_BUSINESS_DAYS, contact_rules.is_mx_holiday,
             company.collection_non_contact_day_ids.mapped("date"))
         names = ", ".join(moves.mapped("name"))
-        note = _("Proof of payment sent on the customer page for %(moves)s: %(file)s.",
-                 moves=names, file=name)
+        # what is recorded for the staff: in the company's language
+        staff = self._collection_staff()
+        note = staff.env._("Proof of payment sent on the customer page for %(moves)s: %(file)s.",
+                           moves=names, file=name)
         if comment:
-            note += " " + _("Comment: %s", comment)
+            note += " " + staff.env._("Comment: %s", comment)
         Attachment = self.env["ir.attachment"].sudo()
         messages = self.env["mail.message"]
         for move in moves:
             attachment = Attachment.create({
                 "name": name, "raw": content, "mimetype": mimetype,
                 "res_model": "account.move", "res_id": move.id,
-                "description": _("Proof of payment from the customer page"),
+                "description": staff.env._("Proof of payment from the customer page"),
             })
             messages |= move.message_post(
                 body=escape(note) + escape(self._collection_ip_note(ip)),
@@ -547,51 +603,55 @@ class CollectionPortalAccess(models.Model):
         if held:
             held._collection_write({"collection_paused": True, "collection_pause_reason": "proof",
                                     "collection_pause_until": until})
-        moves._collection_skip_scheduled(_("Proof of payment received: in review"))
-        accountant = self._collection_accountant()
-        activity = moves[:1].activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=_("Check a proof of payment: %s", names),
-            note=_("%(partner)s sent a proof of payment for %(moves)s (attached to the "
-                   "invoices). Find the transfer in the review tray or the bank statement and "
-                   "reconcile it. Reminders of these invoices are held until %(date)s.",
-                   partner=self.partner_id.name, moves=names,
-                   date=format_date(self.env, until)),
-            user_id=accountant.id)
+        moves.with_env(staff.env)._collection_skip_scheduled(
+            staff.env._("Proof of payment received: in review"))
+        activity = moves[:1]._collection_task(self._collection_accountant(), lambda record: (
+            record.env._("Check a proof of payment: %s", names),
+            record.env._("%(partner)s sent a proof of payment for %(moves)s (attached to the "
+                         "invoices). Find the transfer in the review tray or the bank statement "
+                         "and reconcile it. Reminders of these invoices are held until %(date)s.",
+                         partner=self.partner_id.name, moves=names,
+                         date=format_date(record.env, until))))
         details = "%s (%s, %s KB)%s" % (note, kind.upper(), max(1, len(content) // 1024),
                                         self._collection_ip_note(ip))
-        return self._collection_log("proof", details, ip=ip, message=messages[:1],
-                                    activity=activity)
+        return staff._collection_log("proof", details, ip=ip, message=messages[:1],
+                                     activity=activity)
 
     def _collection_submit_preferences(self, params, _files, ip):
         choice = params.get("preference")
         if choice not in PREFERENCES:
             raise ValidationError(_("Choose which messages you want to stop."))
         partner = self.partner_id
+        staff = self._collection_staff()
         Event = self.env["collection.event"].sudo()
         activity = None
         if choice == "no_whatsapp":
             partner.write({"collection_whatsapp_opt_out": True})
-            note = _("The customer asked on its page to receive no more WhatsApp messages.")
             channels = ["whatsapp"]
         else:
             partner.write({"collection_do_not_contact": True})
-            note = _("The customer asked on its page to receive no more collection messages "
-                     "(do not contact). Invoices and notices required by law still go by email.")
             channels = ["email", "whatsapp", "statement"]
+        note = staff._collection_preferences_note(choice)
         waiting = Event.search([("partner_id", "=", partner.id), ("state", "=", "scheduled"),
                                 ("channel", "in", channels)])
         if waiting:
-            waiting._mark("skipped", skip_reason=_("The customer changed its preferences"))
+            waiting._mark("skipped", skip_reason=staff.env._(
+                "The customer changed its preferences"))
         message = partner.message_post(body=escape(note) + escape(self._collection_ip_note(ip)),
                                        **self._collection_author())
         if choice == "no_contact":
-            activity = partner.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=_("Asked not to be contacted: %s", partner.name), note=note,
-                user_id=self._collection_responsible().id)
-        return self._collection_log("preferences", note + self._collection_ip_note(ip), ip=ip,
-                                    message=message, activity=activity)
+            activity = partner._collection_task(self._collection_responsible(), lambda record: (
+                record.env._("Asked not to be contacted: %s", partner.name),
+                self.with_env(record.env)._collection_preferences_note(choice)))
+        return staff._collection_log("preferences", note + self._collection_ip_note(ip), ip=ip,
+                                     message=message, activity=activity)
+
+    def _collection_preferences_note(self, choice):
+        """What a change of preferences on the page says (context's language)."""
+        if choice == "no_whatsapp":
+            return _("The customer asked on its page to receive no more WhatsApp messages.")
+        return _("The customer asked on its page to receive no more collection messages "
+                 "(do not contact). Invoices and notices required by law still go by email.")
 
     # ------------------------------------------------------------------ downloads
     def _collection_document(self, move_id, kind):

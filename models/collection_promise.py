@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 from ..tools import summary
 from ..tools.cron import CronBudget, collection_may_commit
@@ -11,7 +12,8 @@ PROMISE_STATES = [
     ("open", "Open"),
     ("kept", "Kept"),
     ("broken", "Broken"),
-    ("cancelled", "Cancelled"),
+    # its own label: "Cancelled" is the plans' and the CFDI's (masculine in Spanish)
+    ("cancelled", "Withdrawn"),
 ]
 
 
@@ -58,10 +60,11 @@ class CollectionPromise(models.Model):
     closed_date = fields.Date(readonly=True)
 
     @api.depends("partner_id", "promised_date", "amount")
+    @api.depends_context("lang")
     def _compute_name(self):
         for promise in self:
             promise.name = _("%(partner)s, %(date)s", partner=promise.partner_id.display_name or "",
-                             date=promise.promised_date or "")
+                             date=format_date(self.env, promise.promised_date) or "")
 
     @api.depends("promised_date", "company_id.collection_promise_grace_days")
     def _compute_deadline(self):
@@ -88,7 +91,8 @@ class CollectionPromise(models.Model):
         for promise in promises:
             promise.partner_id.commercial_partner_id.sudo().message_post(body=_(
                 "Promise to pay %(amount)s by %(date)s recorded.",
-                amount=promise._fmt(promise.amount), date=promise.promised_date))
+                amount=promise._fmt(promise.amount),
+                date=format_date(self.env, promise.promised_date)))
         return promises
 
     def write(self, vals):
@@ -168,25 +172,32 @@ class CollectionPromise(models.Model):
             promise._collection_broken_followup()
         for promise in kept:
             promise.partner_id.commercial_partner_id.sudo().message_post(body=_(
-                "Promise to pay of %(date)s kept.", date=promise.promised_date))
+                "Promise to pay of %(date)s kept.",
+                date=format_date(self.env, promise.promised_date)))
         return kept, broken
 
     def _collection_broken_followup(self):
+        """The customer's chatter says it (in the context's language: the company's when
+        the cron runs), the collector gets a task (in the collector's language)."""
         self.ensure_one()
         partner = self.partner_id.commercial_partner_id
         user = partner._collection_responsible(self.move_ids[:1].collection_policy_id)
-        summary_text = _("Broken promise to pay: %(amount)s by %(date)s",
-                         amount=self._fmt(self.amount), date=self.promised_date)
         partner.sudo().message_post(body=_("%(text)s. Automatic collections resume.",
-                                           text=summary_text))
-        self.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=summary_text,
-            note=_("%(partner)s did not pay %(amount)s promised for %(date)s (received "
-                   "%(received)s). Call the customer.",
-                   partner=partner.display_name, amount=self._fmt(self.amount),
-                   date=self.promised_date, received=self._fmt(self.amount_received)),
-            user_id=(user or self.user_id or self.env.user).id,
+                                           text=self._collection_broken_texts()[0]))
+        self._collection_task(user or self.user_id or self.env.user,
+                              lambda promise: promise._collection_broken_texts())
+
+    def _collection_broken_texts(self):
+        """Summary and note of the task of a broken promise (context's language)."""
+        date = format_date(self.env, self.promised_date)
+        return (
+            _("Broken promise to pay: %(amount)s by %(date)s", amount=self._fmt(self.amount),
+              date=date),
+            _("%(partner)s did not pay %(amount)s promised for %(date)s (received "
+              "%(received)s). Call the customer.",
+              partner=self.partner_id.commercial_partner_id.display_name,
+              amount=self._fmt(self.amount), date=date,
+              received=self._fmt(self.amount_received)),
         )
 
     @api.model
@@ -209,7 +220,10 @@ class CollectionPromise(models.Model):
                 return False
             batch = promises[start:start + batch_size]
             for company in batch.company_id:
-                mine = batch.filtered(lambda p, c=company: p.company_id == c)
+                # notes and tasks of the company's promises: in its language (its
+                # collectors': their own)
+                mine = batch.filtered(lambda p, c=company: p.company_id == c).with_context(
+                    lang=company._collection_lang())
                 today = fields.Date.context_today(mine.with_context(tz=company._collection_tz()))
                 mine._collection_check(today)
             # the grace setting may have changed since the promise was recorded

@@ -187,7 +187,7 @@ class CollectionSummary(models.Model):
     # ------------------------------------------------------------------ build / send
     @api.model
     def _collection_build(self, company, today, send=True):
-        lang = company.partner_id.lang or self.env.lang or "en_US"
+        lang = company._collection_lang()
         self = self.sudo().with_context(lang=lang)
         data = self._collection_data(company, today)
         week = summary.iso_week(today)

@@ -42,6 +42,9 @@ class MailMail(models.Model):
         now = fields.Datetime.now()
         held = self.browse()
         for message, message_events in events.grouped("mail_message_id").items():
+            # the reasons logged in the language of the company's contact log
+            message_events = message_events.with_context(
+                lang=message_events.company_id[:1]._collection_lang())
             verdict, detail = message_events._collection_mail_check(now)
             if verdict == "send":
                 continue

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.misc import get_lang
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import contact_rules, summary
@@ -133,6 +134,13 @@ class ResCompany(models.Model):
             weekdays=self._collection_weekdays(),
             extra_days=self.collection_non_contact_day_ids.mapped("date"),
         )
+
+    def _collection_lang(self):
+        """The language collections writes in for the company's staff (contact-log
+        reasons, chatter notes, team alerts): its partner's, else the context's (else the
+        first installed, English first).  Crons run without a language; what they write is
+        read by the company's people."""
+        return self[:1].partner_id.lang or get_lang(self.env).code
 
     def _collection_tz(self):
         """The company's time zone: its own, else the zone of its address's state (Mexico),

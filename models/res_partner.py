@@ -4,7 +4,7 @@ from odoo.tools import format_date
 
 from ..tools import contact_rules, summary
 from ..tools.cron import CronBudget, collection_may_commit
-from .collection_event import WAIT_REASONS
+from .collection_event import wait_reason
 
 PAUSE_REASONS = [
     ("payment_plan", "Payment plan"),
@@ -117,7 +117,8 @@ class ResPartner(models.Model):
                     partner.collection_pause_until < today:
                 raise ValidationError(
                     _("The pause of %(partner)s cannot end in the past (%(date)s).",
-                      partner=partner.display_name, date=partner.collection_pause_until)
+                      partner=partner.display_name,
+                      date=format_date(self.env, partner.collection_pause_until))
                 )
 
     def _collection_is_paused(self, day=None):
@@ -334,7 +335,7 @@ class ResPartner(models.Model):
             return self._collection_notify(_(
                 "Outside the contact window (%(reason)s): the statement of account of "
                 "%(partner)s is queued and goes on %(when)s.",
-                reason=WAIT_REASONS.get(why, why), partner=partner.display_name,
+                reason=wait_reason(self.env, why), partner=partner.display_name,
                 when=event._collection_statement_when()), "info")
         return self._collection_notify(_(
             "The statement of account of %(partner)s was not sent: %(reason)s",

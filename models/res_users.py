@@ -16,3 +16,8 @@ class ResUsers(models.Model):
                 key.startswith(("in_group_", "sel_groups_")) for key in vals):
             self.env["discuss.channel"]._collection_sync_members(self)
         return res
+
+    def _collection_lang(self):
+        """The language of a task collections gives this user: the user's own (as Odoo
+        writes activities for their assignee), else the company's."""
+        return self[:1].lang or self[:1].company_id._collection_lang()

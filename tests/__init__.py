@@ -27,3 +27,4 @@ from . import test_collection_channel
 from . import test_whatsapp_webhook
 from . import test_replies
 from . import test_payment_plan
+from . import test_staff_language

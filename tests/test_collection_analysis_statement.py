@@ -141,7 +141,8 @@ class TestStatementOfAccount(CollectionSummaryCommon):
             "state": "sent", "statement_period": "2026-03-30", "company_id": self.company.id,
             "mail_message_id": message.id, "move_id": False}])
         self.assertEqual(event.done_at, dt.datetime(2026, 3, 30, 18, 0))
-        self.assertEqual(event.display_name, "Statement of account 2026-03-30")
+        # the day as the reader writes it (en_US here)
+        self.assertEqual(event.display_name, "Statement of account 03/30/2026")
         self.assertIn(event, self.customer_a.collection_event_ids)
         # a second click the same day sends nothing more
         action = self.customer_a.action_collection_send_statement()

@@ -442,7 +442,7 @@ class Proposal:
     reason: str
     score: int
     chosen: list  # candidate ids to reconcile, in order
-    ranked: list  # [(candidate id, score, why)] best first
+    ranked: list  # [(candidate id, score, why: tuple of WHY_* codes)] best first
     difference: float = 0.0  # line amount - sum of chosen residuals
     partner_id: int | None = None
 
@@ -465,21 +465,35 @@ def candidate_score(ref_strength, partner_match, amount_pts):
     return max(0, min(100, score))
 
 
+#: why a document is proposed for a line: codes, in this order (the model layer shows each
+#: in the reader's language)
+WHY_REFERENCE = "reference"  # the line writes its number in full
+WHY_PARTIAL_REFERENCE = "partial_reference"  # part of its number (folio, cut, bare number)
+WHY_CUSTOMER = "customer"  # a document of the payer
+WHY_EXACT_AMOUNT = "exact_amount"
+WHY_AMOUNT_WITHIN_TOLERANCE = "amount_within_tolerance"
+WHY_PARTIAL_AMOUNT = "partial_amount"  # the line pays part of it
+WHY_OPEN_INVOICE = "open_invoice"  # none of the above
+WHY_CODES = (WHY_REFERENCE, WHY_PARTIAL_REFERENCE, WHY_CUSTOMER, WHY_EXACT_AMOUNT,
+             WHY_AMOUNT_WITHIN_TOLERANCE, WHY_PARTIAL_AMOUNT, WHY_OPEN_INVOICE)
+
+
 def _why(ref_strength, partner_match, amount_pts):
+    """The codes (``WHY_*``) saying why a document is proposed, as a tuple."""
     parts = []
     if ref_strength == 2:
-        parts.append("reference")
+        parts.append(WHY_REFERENCE)
     elif ref_strength == 1:
-        parts.append("partial reference")
+        parts.append(WHY_PARTIAL_REFERENCE)
     if partner_match:
-        parts.append("customer")
+        parts.append(WHY_CUSTOMER)
     if amount_pts >= 30:
-        parts.append("exact amount")
+        parts.append(WHY_EXACT_AMOUNT)
     elif amount_pts >= 25:
-        parts.append("amount within tolerance")
+        parts.append(WHY_AMOUNT_WITHIN_TOLERANCE)
     elif amount_pts:
-        parts.append("partial amount")
-    return ", ".join(parts) or "open invoice"
+        parts.append(WHY_PARTIAL_AMOUNT)
+    return tuple(parts) or (WHY_OPEN_INVOICE,)
 
 
 def _by_due(docs):

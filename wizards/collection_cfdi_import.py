@@ -277,8 +277,8 @@ class CollectionCfdiImport(models.TransientModel):
             return near, False
         listed = (near or fits)[:MAX_CANDIDATES]
         names = ", ".join(
-            _("%(invoice)s of %(date)s", invoice=m.display_name,
-              date=format_date(self.env, m.invoice_date)) for m in listed)
+            self.env._("%(invoice)s of %(date)s", invoice=m.display_name,
+                        date=format_date(self.env, m.invoice_date)) for m in listed)
         if not near:
             return False, (_("No invoice %(what)s was issued within %(days)s days of the CFDI "
                              "(%(date)s). Candidates: %(names)s. Register the UUID on the right "

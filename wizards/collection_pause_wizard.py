@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 from ..models.res_partner import PAUSE_REASONS
 
@@ -42,7 +43,8 @@ class CollectionPauseWizard(models.TransientModel):
         self.ensure_one()
         today = fields.Date.context_today(self)
         if self.until and self.until < today:
-            raise ValidationError(_("The pause cannot end in the past (%s).", self.until))
+            raise ValidationError(_("The pause cannot end in the past (%s).",
+                                    format_date(self.env, self.until)))
         if not self.partner_id and not self.move_ids:
             raise UserError(_("Choose a customer or invoices."))
         user_name = self.env.user.name
@@ -58,7 +60,9 @@ class CollectionPauseWizard(models.TransientModel):
             return {"type": "ir.actions.act_window_close"}
         vals = {"collection_paused": True, "collection_pause_reason": self.reason,
                 "collection_pause_until": self.until}
-        reason = dict(PAUSE_REASONS)[self.reason] if self.reason else ""
+        reason = dict(self._fields["reason"]._description_selection(self.env)).get(
+            self.reason, "") if self.reason else ""
+        until = format_date(self.env, self.until) if self.until else _("further notice")
         if self.partner_id:
             # collectors may pause a customer without the right to edit contacts
             partner = self.partner_id.commercial_partner_id.sudo()
@@ -68,7 +72,7 @@ class CollectionPauseWizard(models.TransientModel):
             moves._collection_skip_scheduled(_("Collections paused"))
             partner.message_post(author_id=self.env.user.partner_id.id, body=_(
                 "Collections paused by %(user)s (%(reason)s) until %(until)s. %(note)s",
-                user=user_name, reason=reason, until=self.until or _("further notice"),
+                user=user_name, reason=reason, until=until,
                 note=self.note or ""))
         if self.move_ids:
             self.move_ids.write(vals)
@@ -76,6 +80,6 @@ class CollectionPauseWizard(models.TransientModel):
             for move in self.move_ids:
                 move.message_post(body=_(
                     "Collections paused by %(user)s (%(reason)s) until %(until)s. %(note)s",
-                    user=user_name, reason=reason, until=self.until or _("further notice"),
+                    user=user_name, reason=reason, until=until,
                     note=self.note or ""))
         return {"type": "ir.actions.act_window_close"}

@@ -4,7 +4,7 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
-from ..models.collection_event import WAIT_REASONS
+from ..models.collection_event import wait_reason
 from ..models.collection_whatsapp_provider import WhatsAppError
 from ..tools import contact_rules, whatsapp
 
@@ -52,7 +52,7 @@ class CollectionWhatsAppReply(models.TransientModel):
             company.sudo()._collection_contact_window(), now, tz)
         if why:
             message = _("Outside the contact window (%(reason)s): this answer may be sent from "
-                        "%(when)s (%(tz)s).", reason=WAIT_REASONS.get(why, why),
+                        "%(when)s (%(tz)s).", reason=wait_reason(self.env, why),
                         when=format_datetime(self.env, when, tz=tz, dt_format="short"), tz=tz)
             window_end = fields.Datetime.add(partner.collection_wa_last_inbound, hours=24)
             if when >= window_end:

@@ -595,6 +595,23 @@ def test_match_line_shows_the_chosen_documents_in_the_ranking():
     p = m.match_line(35.0, index, partner_id=10, info=m.analyse_text("PAGO"), max_ranked=2)
     assert (p.state, p.reason, p.chosen) == ("to_review", "partial", [1, 2, 3])
     # the two best (a partial amount of them), then the chosen ones not shown yet
-    assert p.ranked == [(4, 30, "customer, partial amount"), (5, 30, "customer, partial amount"),
-                        (1, 20, "customer"), (2, 20, "customer"), (3, 20, "customer")]
+    partial = (m.WHY_CUSTOMER, m.WHY_PARTIAL_AMOUNT)
+    assert p.ranked == [(4, 30, partial), (5, 30, partial), (1, 20, (m.WHY_CUSTOMER,)),
+                        (2, 20, (m.WHY_CUSTOMER,)), (3, 20, (m.WHY_CUSTOMER,))]
     assert p.difference == -25.0 and p.partner_id == 10
+
+
+def test_why_codes():
+    """Why a document is proposed: codes (the model shows them in the reader's language),
+    reference first, then customer, then amount; an open invoice when nothing else."""
+    assert m._why(2, True, 30) == (m.WHY_REFERENCE, m.WHY_CUSTOMER, m.WHY_EXACT_AMOUNT)
+    assert m._why(1, False, 25) == (m.WHY_PARTIAL_REFERENCE, m.WHY_AMOUNT_WITHIN_TOLERANCE)
+    assert m._why(0, True, 10) == (m.WHY_CUSTOMER, m.WHY_PARTIAL_AMOUNT)
+    assert m._why(0, False, 0) == (m.WHY_OPEN_INVOICE,)
+    assert set(m.WHY_CODES) == {"reference", "partial_reference", "customer", "exact_amount",
+                                "amount_within_tolerance", "partial_amount", "open_invoice"}
+    # a line paying exactly one referenced invoice of its payer: every reason, as codes
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001"))
+    p = m.match_line(100.0, index, partner_id=10, info=m.analyse_text("PAGO INV/2025/00001"))
+    assert p.ranked == [(1, 100, (m.WHY_REFERENCE, m.WHY_CUSTOMER, m.WHY_EXACT_AMOUNT))]
+    assert all(code in m.WHY_CODES for _cid, _score, why in p.ranked for code in why)
