@@ -41,18 +41,17 @@ from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
 from ..tools import cadence, contact_rules
+from ..tools.channels import (
+    INTERNAL_CHANNELS,
+    REMINDER_CHANNELS,
+    STAGE_REMINDER_CHANNELS,
+    TASK_STAGE_CHANNELS,
+    stage_event_channels,
+)
 from ..tools.cron import CronBudget, collection_may_commit
 
 _logger = logging.getLogger(__name__)
 
-CUSTOMER_CHANNELS = {
-    "email": ("email",),
-    "whatsapp": ("whatsapp",),
-    "email_whatsapp": ("email", "whatsapp"),
-    "activity": (),
-    "escalate": (),
-}
-INTERNAL_CHANNELS = ("activity", "alert")
 #: invoice fields planning writes in SQL (read again from the database afterwards)
 PLAN_MOVE_FIELDS = [
     "collection_stage_id", "collection_next_stage_id", "collection_next_date", "collection_human",
@@ -63,16 +62,6 @@ StageInfo = namedtuple("StageInfo", "id channel alert_internal display_name chan
 #: (invoice, customer, company, stage, channel, state, done at, skip reason)
 (EV_MOVE, EV_PARTNER, EV_COMPANY, EV_STAGE, EV_CHANNEL, EV_STATE, EV_DONE_AT,
  EV_REASON) = range(8)
-
-
-def stage_channels(channel, alert_internal):
-    """Event channels of a stage: its customer channels, its task, its team alert."""
-    channels = list(CUSTOMER_CHANNELS[channel])
-    if channel in ("activity", "escalate"):
-        channels.append("activity")
-    if alert_internal:
-        channels.append("alert")
-    return tuple(channels)
 
 
 class CollectionRun:
@@ -177,7 +166,7 @@ class CollectionRun:
         for stage in self.env["collection.policy.stage"].sudo().search([]):
             self.stage[stage.id] = StageInfo(
                 stage.id, stage.channel, stage.alert_internal, stage.display_name,
-                stage_channels(stage.channel, stage.alert_internal))
+                stage_event_channels(stage.channel, stage.alert_internal))
             self.policy_stages[stage.policy_id.id].append(
                 cadence.Stage(stage.id, stage.offset_days, stage.sequence))
 
@@ -278,7 +267,7 @@ class AccountMove(models.Model):
             batches += 1
             self._collection_commit(commit, done)
         # 2b. customer messages due now, grouped per customer and channel
-        channels = ("email", "whatsapp") if whatsapp else ("email",)
+        channels = REMINDER_CHANNELS if whatsapp else ("email",)
         last_key = None
         while True:
             groups, last_key = Event._collection_due_groups(now, last_key, channels=channels)
@@ -472,7 +461,7 @@ class AccountMove(models.Model):
                     events.append((move_id, partner_id, company_id, stage.id, channel, "skipped", now,
                                    reasons["covered"]))
             else:
-                customer = CUSTOMER_CHANNELS[stage.channel]
+                customer = STAGE_REMINDER_CHANNELS[stage.channel]
                 for channel in customer:
                     if dnc:
                         events.append((move_id, partner_id, company_id, stage.id, channel, "skipped",
@@ -480,7 +469,7 @@ class AccountMove(models.Model):
                     else:
                         events.append((move_id, partner_id, company_id, stage.id, channel,
                                        "scheduled", None, None))
-                if (dnc and customer) or stage.channel in ("activity", "escalate"):
+                if (dnc and customer) or stage.channel in TASK_STAGE_CHANNELS:
                     # no message (do not contact), a task stage, or the hand-over's to-do
                     events.append((move_id, partner_id, company_id, stage.id, "activity",
                                    "scheduled", None, None))
@@ -691,21 +680,6 @@ class AccountMove(models.Model):
                 currency, several or currency != company_currency)
             for currency in currencies
         ]
-
-    def _collection_reminder_total(self):
-        """The totals per currency in one text (``$ 1,000.00 MXN · $ 500.00 USD``)."""
-        return " · ".join(self._collection_reminder_totals())
-
-    @api.private
-    def collection_reminder_lines(self):
-        """Name the Spanish translations of the reminder templates call (i18n/es.po,
-        i18n/es_MX.po); not callable over RPC."""
-        return self._collection_reminder_lines()
-
-    @api.private
-    def collection_reminder_total(self):
-        """See :meth:`collection_reminder_lines`."""
-        return self._collection_reminder_total()
 
     def _collection_post_reminder(self, recipient, moves, subject, body):
         """Post a rendered reminder in this (leading) invoice's chatter, the customer as

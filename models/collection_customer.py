@@ -2,11 +2,9 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL, formatLang
 
 from ..tools import contact_rules
+from ..tools.channels import CONTACT_CHANNELS
 
 RATINGS = [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")]
-
-#: channels that reach the customer (the last contact); tasks and alerts are internal
-CONTACT_CHANNELS = ("email", "whatsapp", "statement")
 
 
 class CollectionCustomer(models.Model):

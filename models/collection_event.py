@@ -10,6 +10,7 @@ from odoo.tools import format_amount, format_date
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import cadence, contact_rules
+from ..tools.channels import INTERNAL_CHANNELS, NO_INVOICE_CHANNELS, REMINDER_CHANNELS
 
 _logger = logging.getLogger(__name__)
 
@@ -19,15 +20,6 @@ EVENT_CHANNELS = [
     ("activity", "Task"),
     ("alert", "Internal alert"),
 ]
-#: event channels delivered to the customer (contact window, grouped per customer)
-CUSTOMER_EVENT_CHANNELS = ("email", "whatsapp")
-#: internal event channels (tasks, team alerts): delivered in batches, any time
-INTERNAL_CHANNELS = ("activity", "alert")
-#: event channels that name no single invoice (statements of account, free-text WhatsApp
-#: answers, the customer's own actions on its page); the other lines without an invoice
-#: are what customers write (direction *in*, models/collection_event_reply.py) and the
-#: messages of payment plans, which cover several invoices (models/collection_event_plan.py)
-NO_INVOICE_CHANNELS = ("statement", "whatsapp_text", "portal")
 EVENT_STATES = [
     ("scheduled", "Scheduled"),
     ("queued", "In the mail queue"),
@@ -163,7 +155,7 @@ class CollectionEvent(models.Model):
 
     # ------------------------------------------------------------------ delivery (engine)
     @api.model
-    def _collection_due_count(self, now, channels=CUSTOMER_EVENT_CHANNELS):
+    def _collection_due_count(self, now, channels=REMINDER_CHANNELS):
         return self.search_count([("state", "=", "scheduled"), ("channel", "in", list(channels)),
                                   ("scheduled_at", "<=", now)])
 
@@ -332,7 +324,7 @@ class CollectionEvent(models.Model):
 
     @api.model
     def _collection_due_groups(self, now, last_key=None, limit=None,
-                               channels=CUSTOMER_EVENT_CHANNELS):
+                               channels=REMINDER_CHANNELS):
         """Next customer groups with messages due: (events per customer & channel, last key).
 
         Each group is locked (SKIP LOCKED): a concurrent run never delivers it too.

@@ -30,6 +30,7 @@ from odoo import _, api, fields, models
 from odoo.tools import format_date, html2plaintext
 
 from ..tools import contact_rules, replies
+from ..tools.channels import CONTACT_CHANNELS
 from .collection_event import STATE_SKIP_REASONS
 from .collection_whatsapp_rule import REPLY_KINDS
 
@@ -290,7 +291,7 @@ class CollectionEvent(models.Model):
         partner.message_post(body=evidence, message_type="comment", subtype_xmlid="mail.mt_note")
         events = self.sudo().search([
             ("partner_id", "=", partner.id), ("state", "=", "scheduled"),
-            ("channel", "in", ("email", "whatsapp", "statement"))])
+            ("channel", "in", CONTACT_CHANNELS)])
         events._mark("skipped", skip_reason=_("The customer asked not to be contacted"))
         self._collection_reply_task(partner, move, "do_not_contact", text, channel, _(
             "The customer asked not to be contacted (%(label)s): “%(text)s”. Only tasks from now "

@@ -29,6 +29,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import consteq, format_amount, format_date
 
 from ..tools import cadence, contact_rules, portal
+from ..tools.channels import CONTACT_CHANNELS
 
 PORTAL_ROUTE = "/mi-estado-de-cuenta"
 _TOKEN_RE = re.compile(r"(\d{1,12})-([A-Za-z0-9_-]{32,64})")
@@ -578,7 +579,7 @@ class CollectionPortalAccess(models.Model):
             partner.write({"collection_do_not_contact": True})
             note = _("The customer asked on its page to receive no more collection messages "
                      "(do not contact). Invoices and notices required by law still go by email.")
-            channels = ["email", "whatsapp", "statement"]
+            channels = CONTACT_CHANNELS
         waiting = Event.search([("partner_id", "=", partner.id), ("state", "=", "scheduled"),
                                 ("channel", "in", channels)])
         if waiting:

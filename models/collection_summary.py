@@ -238,15 +238,6 @@ class CollectionSummary(models.Model):
             })
         return record
 
-    def action_collection_resend(self):
-        """Managers: rebuild and email these summaries again (read as the engine)."""
-        if not self.env.user.has_group("account_collections_mx.group_collection_manager"):
-            raise AccessError(_("Only collections managers can send the weekly summary again."))
-        self.check_access("read")
-        for record in self:
-            self._collection_build(record.company_id, record.date)
-        return True
-
     @api.model
     def _collection_build_now(self, company_ids=None, send=False):
         """This week's summary of these companies (default: the current one), built now.

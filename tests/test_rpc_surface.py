@@ -323,7 +323,7 @@ class TestRpcSurface(CollectionsCommon):
             with self.assertRaises(AccessError):
                 own.with_context(**context)._collection_reminder_lines()
             with self.assertRaises(AccessError):
-                own.with_context(**context)._collection_reminder_total()
+                own.with_context(**context)._collection_reminder_totals()
         self.assertEqual([line["number"] for line in own._collection_reminder_lines()],
                          [self.move_b.name])
         with self.assertRaises(AccessError):
