@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools import actions
 from .res_partner import PAUSE_REASONS
 
 COLLECTION_STATES = [
@@ -238,12 +239,7 @@ class AccountMove(models.Model):
         if remaining:
             message += " " + _("%s more (WhatsApp messages included) continue in the "
                                "background.", remaining)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"title": _("Collections"), "message": message, "type": "success",
-                       "sticky": False, "next": {"type": "ir.actions.act_window_close"}},
-        }
+        return actions.notification(message, title=_("Collections"))
 
     # ------------------------------------------------------------------ hooks
     def _post(self, soft=True):

@@ -5,6 +5,8 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..tools import actions
+
 _logger = logging.getLogger(__name__)
 
 MATCH_REASONS = [
@@ -149,13 +151,8 @@ class CollectionMatch(models.Model):
             if failed:
                 message += " " + _("%(failed)s could not be reconciled (see their notes).",
                                    failed=len(failed))
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {"message": message, "type": "warning" if failed else "success",
-                           "sticky": bool(failed),
-                           "next": {"type": "ir.actions.act_window_close"}},
-            }
+            return actions.notification(message, "warning" if failed else "success",
+                                        sticky=bool(failed))
         return True
 
     def _approve_one(self, state="approved"):

@@ -21,7 +21,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero
 from odoo.tools.misc import formatLang
 
-from ..tools import contact_rules, plans
+from ..tools import actions, contact_rules, plans
 
 _logger = logging.getLogger(__name__)
 
@@ -251,12 +251,7 @@ class CollectionPaymentPlan(models.Model):
             else:
                 messages.append(_("Proposal %(plan)s is on its way to %(email)s.", plan=plan.name,
                                   email=partner.email))
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"type": "success", "message": " ".join(messages), "sticky": False,
-                       "next": {"type": "ir.actions.act_window_close"}},
-        }
+        return actions.notification(" ".join(messages))
 
     def action_mark_accepted(self):
         """The customer agreed (by phone, in person...): the plan starts."""

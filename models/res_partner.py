@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
-from ..tools import contact_rules, summary
+from ..tools import actions, contact_rules, summary
 from ..tools.cron import CronBudget, collection_may_commit
 from .collection_event import WAIT_REASONS
 
@@ -341,12 +341,7 @@ class ResPartner(models.Model):
             partner=partner.display_name, reason=event.skip_reason or event.error), "danger")
 
     def _collection_notify(self, message, kind):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"type": kind, "message": message, "sticky": kind != "success",
-                       "next": {"type": "ir.actions.act_window_close"}},
-        }
+        return actions.notification(message, kind, sticky=kind != "success")
 
     # statements --------------------------------------------------------------------
     def _collection_send_statement(self, company):
