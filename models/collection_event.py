@@ -6,7 +6,7 @@ from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, format_date
+from odoo.tools import SQL, format_amount, format_date
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import cadence, contact_rules
@@ -116,11 +116,11 @@ class CollectionEvent(models.Model):
         # The database itself refuses a second live event for the same invoice, stage and
         # channel: an invoice gets each stage at most once, whatever runs at the same time
         # (outbound: the customer's messages, logged as inbound events, are not stages).
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """CREATE UNIQUE INDEX IF NOT EXISTS collection_event_once_per_stage
                ON collection_event (move_id, COALESCE(stage_id, 0), channel)
                WHERE state != 'failed' AND direction = 'out'"""
-        )
+        ))
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -164,12 +164,12 @@ class CollectionEvent(models.Model):
         """Next batch of internal events due (tasks, team alerts), locked (SKIP LOCKED)."""
         self.env.flush_all()
         limit = limit or self.env["account.move"]._collection_batch_size()
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """SELECT id FROM collection_event
                 WHERE state = 'scheduled' AND channel IN %s AND scheduled_at <= %s AND id > %s
              ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED""",
-            (INTERNAL_CHANNELS, now, last_id, limit),
-        )
+            INTERNAL_CHANNELS, now, last_id, limit,
+        ))
         events = self.sudo().browse([r[0] for r in self.env.cr.fetchall()])
         events.invalidate_recordset()
         return events.filtered(lambda e: e.state == "scheduled")
@@ -282,14 +282,15 @@ class CollectionEvent(models.Model):
             return
         assert column in ("activity_id", "mail_message_id")
         self.env.flush_all()
-        self.env.cr.execute(
-            f"""UPDATE collection_event e
-                   SET state = 'sent', done_at = %s, {column} = v.target, skip_reason = NULL,
+        self.env.cr.execute(SQL(
+            """UPDATE collection_event e
+                   SET state = 'sent', done_at = %s, %s = v.target, skip_reason = NULL,
                        write_uid = %s, write_date = (now() AT TIME ZONE 'UTC')
-                  FROM (VALUES {", ".join(["(%s::int4, %s::int4)"] * len(pairs))}) AS v(id, target)
+                  FROM (VALUES %s) AS v(id, target)
                  WHERE e.id = v.id""",
-            (now, self.env.uid, *(x for pair in pairs for x in pair)),
-        )
+            now, SQL.identifier(column), self.env.uid,
+            SQL(", ").join(SQL("(%s::int4, %s::int4)", *pair) for pair in pairs),
+        ))
         self.invalidate_model(["state", "done_at", column, "skip_reason", "write_uid", "write_date"])
 
     @api.model
@@ -331,28 +332,26 @@ class CollectionEvent(models.Model):
         """
         self.env.flush_all()
         limit = limit or self.env["account.move"]._collection_batch_size()
-        params = {"now": now, "limit": limit, "channels": tuple(channels)}
-        after = ""
+        after = SQL()
         if last_key:
-            after = "AND (partner_id, channel, company_id) > (%(p)s, %(c)s, %(co)s)"
-            params.update(p=last_key[0], c=last_key[1], co=last_key[2])
-        self.env.cr.execute(
-            f"""SELECT DISTINCT partner_id, channel, company_id FROM collection_event
+            after = SQL("AND (partner_id, channel, company_id) > %s", tuple(last_key))
+        self.env.cr.execute(SQL(
+            """SELECT DISTINCT partner_id, channel, company_id FROM collection_event
                  WHERE state = 'scheduled' AND channel IN %(channels)s
-                   AND scheduled_at <= %(now)s {after}
+                   AND scheduled_at <= %(now)s %(after)s
               ORDER BY partner_id, channel, company_id LIMIT %(limit)s""",
-            params,
-        )
+            channels=tuple(channels), now=now, after=after, limit=limit,
+        ))
         keys = self.env.cr.fetchall()
         if not keys:
             return [], None
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """SELECT id, partner_id, channel, company_id FROM collection_event
                 WHERE state = 'scheduled' AND scheduled_at <= %s
                   AND (partner_id, channel, company_id) IN %s
              ORDER BY id FOR NO KEY UPDATE SKIP LOCKED""",
-            (now, tuple(keys)),
-        )
+            now, tuple(keys),
+        ))
         grouped = defaultdict(list)
         for event_id, partner_id, channel, company_id in self.env.cr.fetchall():
             grouped[(partner_id, channel, company_id)].append(event_id)
