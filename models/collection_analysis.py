@@ -2,7 +2,7 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from ..tools import summary
-from .account_move import COLLECTION_STATES
+from .account_move import COLLECTION_STATES, OPEN_ITEM_SQL
 
 
 class CollectionAnalysis(models.Model):
@@ -127,9 +127,9 @@ class CollectionAnalysis(models.Model):
               JOIN account_move m ON m.id = l.move_id
               LEFT JOIN res_partner rp ON rp.id = l.partner_id
               LEFT JOIN res_partner cp ON cp.id = COALESCE(rp.commercial_partner_id, l.partner_id)
-             WHERE l.parent_state = 'posted' AND NOT l.reconciled AND l.amount_residual != 0
+             WHERE %(open_item)s
             """,
-            days=days, bucket=self._aging_bucket_sql(days),
+            days=days, bucket=self._aging_bucket_sql(days), open_item=OPEN_ITEM_SQL,
         )
 
     def init(self):

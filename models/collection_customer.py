@@ -3,6 +3,7 @@ from odoo.tools import SQL, formatLang
 
 from ..tools import contact_rules
 from ..tools.channels import CONTACT_CHANNELS
+from .account_move import OPEN_ITEM_SQL
 
 RATINGS = [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")]
 
@@ -64,7 +65,7 @@ class CollectionCustomer(models.Model):
         "res.partner": ["commercial_partner_id", "collection_responsible_id", "user_id",
                         "collection_rating", "collection_policy_id", "collection_paused",
                         "collection_do_not_contact", "tz"],
-        "res.company": ["partner_id"],
+        "res.company": ["partner_id", "currency_id"],
         "collection.policy": ["company_id", "is_default", "active"],
         "collection.event": ["state", "channel", "done_at", "partner_id", "company_id"],
         "collection.promise": ["state", "promised_date", "amount", "partner_id", "company_id"],
@@ -93,8 +94,7 @@ class CollectionCustomer(models.Model):
                   JOIN res_company c ON c.id = l.company_id
                   JOIN res_partner cpart ON cpart.id = c.partner_id
                   JOIN res_partner rp ON rp.id = l.partner_id
-                 WHERE l.parent_state = 'posted' AND NOT l.reconciled
-                   AND l.amount_residual != 0
+                 WHERE %(open_item)s
             ), customers AS (
                 SELECT company_id, partner_id,
                        SUM(amount_residual) AS amount_due,
@@ -146,7 +146,7 @@ class CollectionCustomer(models.Model):
          LEFT JOIN collection_policy pol ON pol.id = cp.collection_policy_id
          LEFT JOIN default_policies dp ON dp.company_id = cu.company_id
             """,
-            today=today, channels=CONTACT_CHANNELS,
+            today=today, open_item=OPEN_ITEM_SQL, channels=CONTACT_CHANNELS,
         )
 
     def init(self):
@@ -172,13 +172,13 @@ class CollectionCustomer(models.Model):
                   JOIN account_account a ON a.id = l.account_id
                        AND a.account_type = 'asset_receivable'
                   JOIN res_partner rp ON rp.id = l.partner_id
-                 WHERE l.parent_state = 'posted' AND NOT l.reconciled
-                   AND l.amount_residual != 0
+                 WHERE %(open_item)s
                    AND l.company_id IN %(companies)s
                    AND COALESCE(rp.commercial_partner_id, l.partner_id) IN %(partners)s
               GROUP BY 1, 2, 3, 4
                 """,
-                companies=tuple(self.company_id.ids), partners=tuple(self.partner_id.ids),
+                open_item=OPEN_ITEM_SQL, companies=tuple(self.company_id.ids),
+                partners=tuple(self.partner_id.ids),
             ))
             for company_id, partner_id, currency_id, day, amount in self.env.cr.fetchall():
                 key = (company_id, partner_id)

@@ -4,8 +4,10 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..tools import actions
+from .account_move import SETTLED_PAYMENT_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ class CollectionMatch(models.Model):
         "account.move", "collection_match_move_rel", "match_id", "move_id",
         string="Invoices", check_company=True,
         domain="[('move_type', 'in', ('out_invoice', 'out_refund')), ('state', '=', 'posted'),"
-               " ('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]",
+               f" ('payment_state', 'not in', {SETTLED_PAYMENT_STATES!r})]",
         help="Documents to reconcile with the bank line on approval, best ranked first.")
     candidate_ids = fields.One2many("collection.match.candidate", "match_id",
                                     string="Ranked Candidates", readonly=True)
@@ -84,9 +86,9 @@ class CollectionMatch(models.Model):
 
     def init(self):
         # re-running the matcher updates the open suggestion of a line, never adds one
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             "CREATE UNIQUE INDEX IF NOT EXISTS collection_match_open_line_uniq "
-            "ON collection_match (statement_line_id) WHERE state = 'to_review'")
+            "ON collection_match (statement_line_id) WHERE state = 'to_review'"))
 
     @api.depends("state")
     def _compute_state_sequence(self):

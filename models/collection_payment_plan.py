@@ -22,6 +22,7 @@ from odoo.tools import float_compare, float_is_zero
 from odoo.tools.misc import formatLang
 
 from ..tools import actions, contact_rules, plans
+from .account_move import CUSTOMER_OPEN_INVOICES_DOMAIN
 
 _logger = logging.getLogger(__name__)
 
@@ -56,9 +57,7 @@ class CollectionPaymentPlan(models.Model):
     move_ids = fields.Many2many(
         "account.move", "collection_payment_plan_move_rel", "plan_id", "move_id",
         string="Invoices", check_company=True, copy=False,
-        domain="[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
-               "('state', '=', 'posted'), ('company_id', '=', company_id), "
-               "('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]")
+        domain=CUSTOMER_OPEN_INVOICES_DOMAIN)
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id", store=True,
                                   readonly=True)
     amount_total = fields.Monetary(

@@ -117,9 +117,9 @@ class CollectionPaymentPlan(models.Model):
     @api.model
     def _collection_lock(self, ids):
         """These plans, locked for this transaction; those another run holds are skipped."""
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """SELECT id FROM collection_payment_plan WHERE id IN %s
-             ORDER BY id FOR NO KEY UPDATE SKIP LOCKED""", (tuple(ids),))
+             ORDER BY id FOR NO KEY UPDATE SKIP LOCKED""", tuple(ids)))
         plans_ = self.browse([r[0] for r in self.env.cr.fetchall()])
         plans_.invalidate_recordset()  # read fresh: another run may have moved them on
         return plans_

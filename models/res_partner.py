@@ -1,17 +1,11 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
 from ..tools import actions, contact_rules, summary
 from ..tools.cron import CronBudget, collection_may_commit
+from .account_move import OPEN_ITEM_SQL, PAID_ON_SQL, PAUSE_REASONS, SETTLED_PAYMENT_STATES
 from .collection_event import WAIT_REASONS
-
-PAUSE_REASONS = [
-    ("payment_plan", "Payment plan"),
-    ("dispute", "Dispute"),
-    ("key_account", "Key account"),
-    ("other", "Other"),
-]
 
 #: where an unfinished nightly rating pass goes on (id of the last customer rated)
 RATING_CURSOR_PARAM = "account_collections_mx.rating_cursor"
@@ -385,16 +379,15 @@ class ResPartner(models.Model):
         """Customers of ``company`` with an open receivable balance that take the monthly
         statement (the delivery applies the other contact rules and logs them)."""
         self.env.flush_all()
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """
             SELECT DISTINCT p.commercial_partner_id
               FROM account_move_line l
               JOIN account_account a ON a.id = l.account_id
               JOIN res_partner p ON p.id = l.partner_id
              WHERE l.company_id = %s AND a.account_type = 'asset_receivable'
-               AND l.parent_state = 'posted' AND NOT l.reconciled
-               AND l.amount_residual != 0
-            """, [company.id])
+               AND %s
+            """, company.id, OPEN_ITEM_SQL))
         partners = self.browse([r[0] for r in self.env.cr.fetchall()])
         return partners.filtered(lambda p: not p.collection_statement_opt_out)
 
@@ -435,18 +428,17 @@ class ResPartner(models.Model):
         since = fields.Date.subtract(today, days=365)
         self.env.flush_all()
         # newest invoice first: its company is the customer's company for the mapping
-        self.env.cr.execute(
-            f"""
+        self.env.cr.execute(SQL(
+            """
             SELECT p.commercial_partner_id, m.invoice_date_due, m.company_id,
                    ABS(m.amount_total_signed),
-                   {summary.PAID_ON_SQL} AS paid
+                   %(paid_on)s AS paid
               FROM account_move m
               JOIN res_partner p ON p.id = m.partner_id
              WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
-               AND (m.invoice_date >= %s
-                    OR m.payment_state NOT IN ('paid', 'in_payment', 'reversed'))
+               AND (m.invoice_date >= %(since)s OR m.payment_state NOT IN %(settled)s)
           ORDER BY m.invoice_date DESC, m.id DESC
-            """, [since])
+            """, paid_on=PAID_ON_SQL, since=since, settled=SETTLED_PAYMENT_STATES))
         rows = {}
         companies = {}
         for partner_id, due, company_id, amount, paid in self.env.cr.fetchall():

@@ -313,12 +313,3 @@ def summary_due(local_now, weekday, hour, last_week):
                                  dt.time(min(hours, 23), min(minutes, 59)))
     return local_now.replace(tzinfo=None) >= moment
 
-
-#: SQL: the day an invoice ``m`` (account_move) was fully paid (its last reconciliation
-#: on the receivable), NULL while it is open; used by the rating and the weekly summary
-PAID_ON_SQL = """CASE WHEN m.payment_state IN ('paid', 'in_payment') THEN (
-    SELECT MAX(pr.max_date)
-      FROM account_move_line l
-      JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
-      JOIN account_partial_reconcile pr ON pr.debit_move_id = l.id
-     WHERE l.move_id = m.id) END"""

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, format_date
 
+from ..models.account_move import SETTLED_PAYMENT_STATES
 from ..tools import cfdi, sat_catalogs
 
 _logger = logging.getLogger(__name__)
@@ -271,7 +272,7 @@ class CollectionCfdiImport(models.TransientModel):
             near = fits
         if len(near) > 1:
             still_open = near.filtered(
-                lambda m: m.payment_state not in ("paid", "in_payment", "reversed"))
+                lambda m: m.payment_state not in SETTLED_PAYMENT_STATES)
             near = still_open or near
         if len(near) == 1:
             return near, False

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.account_move import CUSTOMER_OPEN_INVOICES_DOMAIN
+
 
 class CollectionPaymentPlanWizard(models.TransientModel):
     """Prepare a payment plan from an invoice or a customer: which invoices, how many
@@ -14,9 +16,7 @@ class CollectionPaymentPlanWizard(models.TransientModel):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
     move_ids = fields.Many2many(
         "account.move", string="Invoices",
-        domain="[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
-               "('state', '=', 'posted'), ('company_id', '=', company_id), "
-               "('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]")
+        domain=CUSTOMER_OPEN_INVOICES_DOMAIN)
     currency_id = fields.Many2one("res.currency", compute="_compute_amount")
     amount_total = fields.Monetary(string="Amount Covered", compute="_compute_amount")
     instalment_count = fields.Integer(string="Number of Payments", default=3, required=True)

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.account_move import CUSTOMER_OPEN_INVOICES_DOMAIN, SETTLED_PAYMENT_STATES
+
 
 class CollectionPromiseWizard(models.TransientModel):
     _name = "collection.promise.wizard"
@@ -11,9 +13,7 @@ class CollectionPromiseWizard(models.TransientModel):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
     move_ids = fields.Many2many(
         "account.move", string="Invoices",
-        domain="[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
-               "('state', '=', 'posted'), ('company_id', '=', company_id), "
-               "('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]")
+        domain=CUSTOMER_OPEN_INVOICES_DOMAIN)
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount = fields.Monetary(string="Promised Amount", compute="_compute_amount", store=True,
                              readonly=False)
@@ -28,7 +28,7 @@ class CollectionPromiseWizard(models.TransientModel):
                 ("commercial_partner_id", "=", values["partner_id"]),
                 ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
                 ("company_id", "=", values.get("company_id") or self.env.company.id),
-                ("payment_state", "not in", ("paid", "in_payment", "reversed")),
+                ("payment_state", "not in", SETTLED_PAYMENT_STATES),
                 ("invoice_date_due", "<=", fields.Date.context_today(self)),
             ])
             values["move_ids"] = [(6, 0, moves.ids)]
