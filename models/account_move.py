@@ -1,38 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
 
 from ..tools import actions
-
-#: why collections are paused (a customer, or one invoice)
-PAUSE_REASONS = [
-    ("payment_plan", "Payment plan"),
-    ("dispute", "Dispute"),
-    ("key_account", "Key account"),
-    ("other", "Other"),
-]
-#: payment states of a paid invoice, and of an invoice with nothing left to collect
-PAID_PAYMENT_STATES = ("paid", "in_payment")
-SETTLED_PAYMENT_STATES = (*PAID_PAYMENT_STATES, "reversed")
-#: domain of a form's invoices field (its ``partner_id`` and ``company_id``): the
-#: customer's posted invoices in the company with something left to collect
-CUSTOMER_OPEN_INVOICES_DOMAIN = (
-    "[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
-    "('state', '=', 'posted'), ('company_id', '=', company_id), "
-    f"('payment_state', 'not in', {SETTLED_PAYMENT_STATES!r})]")
-#: SQL: the journal item ``l`` (account_move_line) is open: posted, not reconciled,
-#: something left to pay (or, negative, to apply)
-OPEN_ITEM_SQL = SQL(
-    "l.parent_state = 'posted' AND NOT l.reconciled AND l.amount_residual != 0")
-#: SQL: the day an invoice ``m`` (account_move) was fully paid (its last reconciliation on
-#: the receivable), NULL while it is open; used by the payer rating and the weekly summary
-PAID_ON_SQL = SQL(
-    """CASE WHEN m.payment_state IN %s THEN (
-    SELECT MAX(pr.max_date)
-      FROM account_move_line l
-      JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
-      JOIN account_partial_reconcile pr ON pr.debit_move_id = l.id
-     WHERE l.move_id = m.id) END""", PAID_PAYMENT_STATES)
+from ..tools.cadence import SETTLED_PAYMENT_STATES
+from .res_partner import PAUSE_REASONS
 
 COLLECTION_STATES = [
     ("active", "Active"),

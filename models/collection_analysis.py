@@ -2,7 +2,8 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from ..tools import summary
-from .account_move import COLLECTION_STATES, OPEN_ITEM_SQL
+from .account_move import COLLECTION_STATES
+from .collection_summary import OPEN_ITEM_SQL
 
 
 class CollectionAnalysis(models.Model):

@@ -3,7 +3,7 @@ from odoo.tools import SQL, formatLang
 
 from ..tools import contact_rules
 from ..tools.channels import CONTACT_CHANNELS
-from .account_move import OPEN_ITEM_SQL
+from .collection_summary import OPEN_ITEM_SQL
 
 RATINGS = [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")]
 

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..tools import actions
-from .account_move import SETTLED_PAYMENT_STATES
+from ..tools.cadence import SETTLED_PAYMENT_STATES
 
 _logger = logging.getLogger(__name__)
 

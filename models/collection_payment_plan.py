@@ -22,7 +22,7 @@ from odoo.tools import float_compare, float_is_zero
 from odoo.tools.misc import formatLang
 
 from ..tools import actions, contact_rules, plans
-from .account_move import CUSTOMER_OPEN_INVOICES_DOMAIN
+from ..tools.cadence import CUSTOMER_OPEN_INVOICES_DOMAIN
 
 _logger = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import summary
+from ..tools.cadence import SETTLED_PAYMENT_STATES
 from ..tools.cron import CronBudget, collection_may_commit
-from .account_move import SETTLED_PAYMENT_STATES
 
 #: where an unfinished pass over the open promises goes on (id of the last one checked)
 PROMISE_CURSOR_PARAM = "account_collections_mx.promise_cursor"

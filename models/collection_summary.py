@@ -6,9 +6,23 @@ from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from ..tools import contact_rules, summary
+from ..tools.cadence import PAID_PAYMENT_STATES
 from ..tools.channels import REMINDER_CHANNELS
-from .account_move import OPEN_ITEM_SQL, PAID_ON_SQL
 
+#: SQL: the journal item ``l`` (account_move_line) is open: posted, not reconciled,
+#: something left to pay (or, negative, to apply); the summary, the analysis, the
+#: customer worklist and the statements read the open receivable items so
+OPEN_ITEM_SQL = SQL(
+    "l.parent_state = 'posted' AND NOT l.reconciled AND l.amount_residual != 0")
+#: SQL: the day an invoice ``m`` (account_move) was fully paid (its last reconciliation on
+#: the receivable), NULL while it is open; used by the effectiveness and the payer rating
+PAID_ON_SQL = SQL(
+    """CASE WHEN m.payment_state IN %s THEN (
+    SELECT MAX(pr.max_date)
+      FROM account_move_line l
+      JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
+      JOIN account_partial_reconcile pr ON pr.debit_move_id = l.id
+     WHERE l.move_id = m.id) END""", PAID_PAYMENT_STATES)
 #: the receivable items ``l``, their account ``a``, entry ``m`` and partner ``rp``
 RECEIVABLE_LINES = SQL("""
     FROM account_move_line l

@@ -3,9 +3,17 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
 
 from ..tools import actions, contact_rules, summary
+from ..tools.cadence import SETTLED_PAYMENT_STATES
 from ..tools.cron import CronBudget, collection_may_commit
-from .account_move import OPEN_ITEM_SQL, PAID_ON_SQL, PAUSE_REASONS, SETTLED_PAYMENT_STATES
 from .collection_event import WAIT_REASONS
+from .collection_summary import OPEN_ITEM_SQL, PAID_ON_SQL
+
+PAUSE_REASONS = [
+    ("payment_plan", "Payment plan"),
+    ("dispute", "Dispute"),
+    ("key_account", "Key account"),
+    ("other", "Other"),
+]
 
 #: where an unfinished nightly rating pass goes on (id of the last customer rated)
 RATING_CURSOR_PARAM = "account_collections_mx.rating_cursor"

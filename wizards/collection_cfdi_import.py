@@ -6,8 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, format_date
 
-from ..models.account_move import SETTLED_PAYMENT_STATES
 from ..tools import cfdi, sat_catalogs
+from ..tools.cadence import SETTLED_PAYMENT_STATES
 
 _logger = logging.getLogger(__name__)
 

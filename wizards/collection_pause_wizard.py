@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..models.account_move import PAUSE_REASONS
+from ..models.res_partner import PAUSE_REASONS
 
 
 class CollectionPauseWizard(models.TransientModel):

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.account_move import CUSTOMER_OPEN_INVOICES_DOMAIN, SETTLED_PAYMENT_STATES
+from ..tools.cadence import CUSTOMER_OPEN_INVOICES_DOMAIN, SETTLED_PAYMENT_STATES
 
 
 class CollectionPromiseWizard(models.TransientModel):
