@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, html2plaintext
 
 from ..tools import matching, portal
-from ..tools.cron import collection_may_commit
+from ..tools.cron import collection_may_commit, collection_report_progress
 
 _logger = logging.getLogger(__name__)
 
@@ -46,12 +46,10 @@ class AccountBankStatementLine(models.Model):
         if not lines:
             return
         lines._collection_match()
-        remaining = self.search_count(domain)
-        self.env["ir.cron"]._notify_progress(done=len(lines), remaining=remaining)
+        collection_report_progress(self.env, "account_collections_mx.ir_cron_collection_match",
+                                   len(lines), self.search_count(domain))
         if collection_may_commit(self.env):
             self.env.cr.commit()  # keep the finished batch if a later one fails
-        if remaining:
-            self.env.ref("account_collections_mx.ir_cron_collection_match")._trigger()
 
     # ------------------------------------------------------------------ matching
     def _collection_texts(self):

@@ -48,7 +48,7 @@ from ..tools.channels import (
     TASK_STAGE_CHANNELS,
     stage_event_channels,
 )
-from ..tools.cron import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_may_commit, collection_report_progress
 
 _logger = logging.getLogger(__name__)
 
@@ -194,9 +194,8 @@ class AccountMove(models.Model):
         # commit between batches so a crash keeps what was done
         commit = collection_may_commit(self.env)
         done, remaining = self.sudo()._collection_run(commit=commit)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if remaining:
-            self.env.ref("account_collections_mx.ir_cron_collection_run")._trigger()
+        collection_report_progress(self.env, "account_collections_mx.ir_cron_collection_run",
+                                   done, remaining)
         return done
 
     @api.model

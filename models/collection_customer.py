@@ -1,7 +1,7 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL, formatLang
 
-from ..tools import contact_rules
+from ..tools import actions, contact_rules
 from ..tools.channels import CONTACT_CHANNELS
 from .collection_summary import OPEN_ITEM_SQL
 
@@ -205,12 +205,5 @@ class CollectionCustomer(models.Model):
     def action_open_customer(self):
         """The customer's form on its Collections tab."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "res.partner",
-            "res_id": self.partner_id.id,
-            "views": [(self.env.ref(
-                "account_collections_mx.res_partner_view_form_collection_worklist").id,
-                "form")],
-            "target": "current",
-        }
+        return actions.open_form("res.partner", self.partner_id.id, self.env.ref(
+            "account_collections_mx.res_partner_view_form_collection_worklist").id)

@@ -210,9 +210,4 @@ class CollectionMatch(models.Model):
 
     def action_open_statement_line(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "account.move",
-            "res_id": self.statement_line_id.move_id.id,
-            "view_mode": "form",
-        }
+        return actions.open_form("account.move", self.statement_line_id.move_id.id)

@@ -28,7 +28,7 @@ from odoo.tools import SQL, format_date
 from odoo.tools.misc import formatLang
 
 from ..tools import cadence, contact_rules, plans
-from ..tools.cron import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_may_commit, collection_report_progress
 from .collection_event import STATE_SKIP_REASONS
 
 _logger = logging.getLogger(__name__)
@@ -51,9 +51,8 @@ class CollectionPaymentPlan(models.Model):
         """Scheduled action ``ir_cron_collection_plans``."""
         commit = collection_may_commit(self.env)
         done, remaining = self.sudo()._collection_plan_run(commit=commit, resume=True)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if remaining:
-            self.env.ref("account_collections_mx.ir_cron_collection_plans")._trigger()
+        collection_report_progress(self.env, "account_collections_mx.ir_cron_collection_plans",
+                                   done, remaining)
         return done
 
     @api.model

@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
-from ..tools import contact_rules, summary
+from ..tools import actions, contact_rules, summary
 from ..tools.cadence import PAID_PAYMENT_STATES
 from ..tools.channels import REMINDER_CHANNELS
 
@@ -276,11 +276,4 @@ class CollectionSummary(models.Model):
         if not self.env.user.has_group("account_collections_mx.group_collection_manager"):
             raise AccessError(_("Only collections managers can prepare the weekly summary."))
         record = self._collection_build_now()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": record.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return actions.open_form(self._name, record.id)

@@ -4,7 +4,7 @@ from odoo.tools import SQL, format_date
 
 from ..tools import actions, contact_rules, summary
 from ..tools.cadence import SETTLED_PAYMENT_STATES
-from ..tools.cron import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_may_commit, collection_report_progress
 from .collection_event import WAIT_REASONS
 from .collection_summary import OPEN_ITEM_SQL, PAID_ON_SQL
 
@@ -412,9 +412,8 @@ class ResPartner(models.Model):
                 self._collection_statement_candidates(company), company, period, now)
         done, remaining = Event._collection_statement_run(now, batch_size=batch_size,
                                                           max_batches=max_batches)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if remaining:
-            self.env.ref("account_collections_mx.ir_cron_collection_statements")._trigger()
+        collection_report_progress(
+            self.env, "account_collections_mx.ir_cron_collection_statements", done, remaining)
         return True
 
     # rating ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Client actions the addon's buttons return (plain dictionaries, no ORM)."""
+"""Client and window actions the addon's buttons return (plain dictionaries, no ORM)."""
 
 #: after the notification: close the dialog (a wizard) or reload the view
 CLOSE = {"type": "ir.actions.act_window_close"}
@@ -15,3 +15,15 @@ def notification(message, kind="success", title=None, sticky=False, then=CLOSE):
     if title:
         params["title"] = title
     return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
+
+
+def open_form(model, res_id, view_id=False):
+    """Open one record in its form view (``view_id``: that form rather than the default)."""
+    return {
+        "type": "ir.actions.act_window",
+        "res_model": model,
+        "res_id": res_id,
+        "view_mode": "form",
+        "views": [(view_id, "form")],
+        "target": "current",
+    }

@@ -37,3 +37,11 @@ class CronBudget:
 
     def exhausted(self):
         return time.monotonic() - self.started >= self.seconds
+
+
+def collection_report_progress(env, cron_xmlid, done, remaining):
+    """End of a cron call: tell Odoo's cron runner what was done and what remains; while
+    something remains, the cron (``cron_xmlid``) runs again at once to go on."""
+    env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+    if remaining:
+        env.ref(cron_xmlid)._trigger()

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import actions
 from ..tools.cadence import CUSTOMER_OPEN_INVOICES_DOMAIN
 
 
@@ -67,10 +68,4 @@ class CollectionPaymentPlanWizard(models.TransientModel):
             "note": self.note,
         })
         plan.action_generate_lines()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "collection.payment.plan",
-            "res_id": plan.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return actions.open_form("collection.payment.plan", plan.id)

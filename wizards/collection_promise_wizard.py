@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import actions
 from ..tools.cadence import CUSTOMER_OPEN_INVOICES_DOMAIN, SETTLED_PAYMENT_STATES
 
 
@@ -53,10 +54,4 @@ class CollectionPromiseWizard(models.TransientModel):
             "promised_date": self.promised_date,
             "note": self.note,
         })
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "collection.promise",
-            "res_id": promise.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return actions.open_form("collection.promise", promise.id)

@@ -17,3 +17,11 @@ def test_notification_with_title_and_reload():
     assert params["next"] == {"type": "ir.actions.client", "tag": "soft_reload"}
     params["next"]["tag"] = "changed"
     assert actions.RELOAD["tag"] == "soft_reload"  # each action has its own copy
+
+
+def test_open_form():
+    assert actions.open_form("collection.promise", 7) == {
+        "type": "ir.actions.act_window", "res_model": "collection.promise", "res_id": 7,
+        "view_mode": "form", "views": [(False, "form")], "target": "current",
+    }
+    assert actions.open_form("res.partner", 3, 42)["views"] == [(42, "form")]
