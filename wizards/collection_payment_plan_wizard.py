@@ -1,8 +1,6 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 from ..tools import actions
-from ..tools.cadence import CUSTOMER_OPEN_INVOICES_DOMAIN
 
 
 class CollectionPaymentPlanWizard(models.TransientModel):
@@ -10,14 +8,9 @@ class CollectionPaymentPlanWizard(models.TransientModel):
     payments, every how many days, from when, with a down payment or not."""
 
     _name = "collection.payment.plan.wizard"
+    _inherit = "collection.customer.invoices.wizard"
     _description = "Prepare a Payment Plan"
 
-    company_id = fields.Many2one("res.company", required=True,
-                                 default=lambda self: self.env.company)
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True)
-    move_ids = fields.Many2many(
-        "account.move", string="Invoices",
-        domain=CUSTOMER_OPEN_INVOICES_DOMAIN)
     currency_id = fields.Many2one("res.currency", compute="_compute_amount")
     amount_total = fields.Monetary(string="Amount Covered", compute="_compute_amount")
     instalment_count = fields.Integer(string="Number of Payments", default=3, required=True)
@@ -51,15 +44,8 @@ class CollectionPaymentPlanWizard(models.TransientModel):
             wizard.amount_total = sum(wizard.move_ids.mapped("amount_residual"))
 
     def action_create(self):
-        self.ensure_one()
-        if not self.move_ids:
-            raise UserError(_("Choose the invoices the plan covers."))
-        if self.move_ids.company_id != self.company_id:
-            raise UserError(_("The invoices must belong to %s.", self.company_id.name))
         plan = self.env["collection.payment.plan"].create({
-            "company_id": self.company_id.id,
-            "partner_id": self.partner_id.commercial_partner_id.id,
-            "move_ids": [(6, 0, self.move_ids.ids)],
+            **self._collection_invoices_values(_("Choose the invoices the plan covers.")),
             "instalment_count": self.instalment_count,
             "interval_days": self.interval_days,
             "first_date": self.first_date,

@@ -1,20 +1,14 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 from ..tools import actions
-from ..tools.cadence import CUSTOMER_OPEN_INVOICES_DOMAIN, SETTLED_PAYMENT_STATES
+from ..tools.cadence import SETTLED_PAYMENT_STATES
 
 
 class CollectionPromiseWizard(models.TransientModel):
     _name = "collection.promise.wizard"
+    _inherit = "collection.customer.invoices.wizard"
     _description = "Record a Promise to Pay"
 
-    company_id = fields.Many2one("res.company", required=True,
-                                 default=lambda self: self.env.company)
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True)
-    move_ids = fields.Many2many(
-        "account.move", string="Invoices",
-        domain=CUSTOMER_OPEN_INVOICES_DOMAIN)
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount = fields.Monetary(string="Promised Amount", compute="_compute_amount", store=True,
                              readonly=False)
@@ -41,15 +35,9 @@ class CollectionPromiseWizard(models.TransientModel):
             wizard.amount = sum(wizard.move_ids.mapped("amount_residual_signed"))
 
     def action_confirm(self):
-        self.ensure_one()
-        if not self.move_ids:
-            raise UserError(_("Choose the invoices the customer promises to pay."))
-        if self.move_ids.company_id != self.company_id:
-            raise UserError(_("The invoices must belong to %s.", self.company_id.name))
         promise = self.env["collection.promise"].create({
-            "company_id": self.company_id.id,
-            "partner_id": self.partner_id.commercial_partner_id.id,
-            "move_ids": [(6, 0, self.move_ids.ids)],
+            **self._collection_invoices_values(
+                _("Choose the invoices the customer promises to pay.")),
             "amount": self.amount,
             "promised_date": self.promised_date,
             "note": self.note,
