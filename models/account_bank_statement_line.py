@@ -168,19 +168,17 @@ class AccountBankStatementLine(models.Model):
     def _collection_candidate_index(self, company, currency):
         """Open customer invoices and credit notes of ``company`` in ``currency``, one SQL
         query, indexed by reference, customer and amount."""
-        Move = self.env["account.move"]
-        cfdi = all(f in Move._fields and Move._fields[f].store
-                   for f in ("cfdi_uuid", "cfdi_serie", "cfdi_folio"))
-        cfdi_cols = SQL("m.cfdi_uuid, m.cfdi_serie, m.cfdi_folio") if cfdi else SQL(
-            "NULL, NULL, NULL")
         self.env["account.move.line"].flush_model(
             ["amount_residual_currency", "reconciled", "account_id", "currency_id", "partner_id",
              "date_maturity"])
-        Move.flush_model(["state", "move_type", "name", "payment_reference", "company_id"])
+        self.env["account.move"].flush_model(
+            ["state", "move_type", "name", "payment_reference", "company_id", "cfdi_uuid",
+             "cfdi_serie", "cfdi_folio"])
         self.env.cr.execute(SQL(
             """
             SELECT m.id, m.name, m.payment_reference, COALESCE(p.commercial_partner_id, p.id),
-                   SUM(aml.amount_residual_currency), MIN(aml.date_maturity), %(cfdi_cols)s
+                   SUM(aml.amount_residual_currency), MIN(aml.date_maturity),
+                   m.cfdi_uuid, m.cfdi_serie, m.cfdi_folio
               FROM account_move_line aml
               JOIN account_move m ON m.id = aml.move_id
               JOIN account_account acc ON acc.id = aml.account_id
@@ -194,7 +192,7 @@ class AccountBankStatementLine(models.Model):
                AND aml.amount_residual_currency != 0
           GROUP BY m.id, p.commercial_partner_id, p.id
             """,
-            cfdi_cols=cfdi_cols, company=company.id, currency=currency.id,
+            company=company.id, currency=currency.id,
         ))
         candidates = []
         for row in self.env.cr.fetchall():
