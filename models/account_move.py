@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import actions
-from ..tools.cadence import SETTLED_PAYMENT_STATES
+from ..tools.cadence import NEXT_STAGE_STATES, SETTLED_PAYMENT_STATES
 from .res_partner import PAUSE_REASONS
 
 COLLECTION_STATES = [
@@ -140,7 +140,7 @@ class AccountMove(models.Model):
 
     def _collection_next_stage(self):
         self.ensure_one()
-        if self.collection_state not in ("active", "paused", "review") or not self.collection_policy_id:
+        if self.collection_state not in NEXT_STAGE_STATES or not self.collection_policy_id:
             return self.env["collection.policy.stage"]
         stages = self.collection_policy_id.stage_ids.sorted(lambda s: (s.sequence, s.offset_days, s.id))
         last = self.collection_stage_id
@@ -165,7 +165,7 @@ class AccountMove(models.Model):
         """Policies changed (default, stages): recompute the plan of their invoices."""
         moves = self.sudo().search([
             ("move_type", "=", "out_invoice"),
-            ("collection_state", "in", ("active", "paused", "review")),
+            ("collection_state", "in", NEXT_STAGE_STATES),
             ("company_id", "in", policies.company_id.ids),
         ])
         self.env.add_to_compute(self._fields["collection_policy_id"], moves)

@@ -22,7 +22,7 @@ from odoo.tools import float_compare, float_is_zero
 from odoo.tools.misc import formatLang
 
 from ..tools import actions, contact_rules, plans
-from ..tools.cadence import CUSTOMER_OPEN_INVOICES_DOMAIN
+from ..tools.cadence import CUSTOMER_OPEN_INVOICES_DOMAIN, FINISHED_STATES, PAYMENT_PLAN_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -380,7 +380,7 @@ class CollectionPaymentPlan(models.Model):
             if moves:
                 moves._collection_write({"collection_plan_id": False})
             plan.message_post(body=reason, message_type="comment", subtype_xmlid="mail.mt_note")
-            for move in moves.filtered(lambda m: m.collection_state not in ("done", "excluded")):
+            for move in moves.filtered(lambda m: m.collection_state not in FINISHED_STATES):
                 move.message_post(body=_("Payment plan %(plan)s %(state)s: automatic collections "
                                          "resume at stage %(stage)s.", plan=plan.name,
                                          state=labels[state].lower(),
@@ -415,25 +415,31 @@ class CollectionPaymentPlan(models.Model):
                     vals.update(state="pending", paid_date=False)
                 if vals:
                     line.sudo().write(vals)
-            if all(m.collection_state in ("done", "excluded") for m in plan.move_ids):
+            if all(m.collection_state in FINISHED_STATES for m in plan.move_ids):
                 plan.sudo()._collection_close("done", _("Payment plan %s done: its invoices are "
                                                         "paid.", plan.name))
                 done |= plan
         return done
 
     @api.model
+    def _collection_plan_moves(self, customer_invoices, currency=None):
+        """The invoices a plan may cover among ``customer_invoices`` (a domain): still in
+        collections, oldest due first, in one currency (``currency``, else the oldest's)."""
+        moves = self.env["account.move"].search(
+            customer_invoices + [("collection_state", "in", PAYMENT_PLAN_STATES)],
+            order="invoice_date_due asc, id asc")
+        currency = currency or moves[:1].currency_id
+        return moves.filtered(lambda m: m.currency_id == currency)
+
+    @api.model
     def _collection_draft_from_reply(self, partner, move, company, text):
         """A customer asked for time: a draft plan of its open invoices for the collector
         to review and propose (none when a plan is already open or being prepared)."""
         partner = partner.commercial_partner_id
-        Move = self.env["account.move"].sudo()
-        moves = Move.search([
+        moves = self.sudo()._collection_plan_moves([
             ("commercial_partner_id", "=", partner.id), ("company_id", "=", company.id),
             ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-            ("collection_state", "in", ("active", "paused", "human", "review")),
-        ], order="invoice_date_due asc, id asc")
-        currency = move.currency_id or moves[:1].currency_id
-        moves = moves.filtered(lambda m: m.currency_id == currency)
+        ], move.currency_id)
         if not moves:
             return self.browse()
         existing = self.sudo().search([

@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.cadence import CUSTOMER_OPEN_INVOICES_DOMAIN
@@ -16,6 +16,24 @@ class CollectionCustomerInvoicesWizard(models.AbstractModel):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
     move_ids = fields.Many2many("account.move", string="Invoices",
                                 domain=CUSTOMER_OPEN_INVOICES_DOMAIN)
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if not values.get("move_ids") and values.get("partner_id") and "move_ids" in fields_list:
+            customer_invoices = [
+                ("commercial_partner_id", "=", values["partner_id"]),
+                ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+                ("company_id", "=", values.get("company_id") or self.env.company.id),
+            ]
+            values["move_ids"] = [(6, 0, self._collection_default_invoices(customer_invoices).ids)]
+        return values
+
+    @api.model
+    def _collection_default_invoices(self, customer_invoices):
+        """The invoices the wizard proposes for a customer, among ``customer_invoices`` (a
+        domain: the customer's posted invoices in the company)."""
+        raise NotImplementedError
 
     def _collection_invoices_values(self, no_invoice_message):
         """The company, customer (its commercial entity) and invoices of the record the

@@ -24,18 +24,9 @@ class CollectionPaymentPlanWizard(models.TransientModel):
     note = fields.Text(string="Notes")
 
     @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        if not values.get("move_ids") and values.get("partner_id") and "move_ids" in fields_list:
-            moves = self.env["account.move"].search([
-                ("commercial_partner_id", "=", values["partner_id"]),
-                ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-                ("company_id", "=", values.get("company_id") or self.env.company.id),
-                ("collection_state", "in", ("active", "paused", "human", "review")),
-            ], order="invoice_date_due asc, id asc")
-            currency = moves[:1].currency_id
-            values["move_ids"] = [(6, 0, moves.filtered(lambda m: m.currency_id == currency).ids)]
-        return values
+    def _collection_default_invoices(self, customer_invoices):
+        """The customer's invoices a plan may cover."""
+        return self.env["collection.payment.plan"]._collection_plan_moves(customer_invoices)
 
     @api.depends("move_ids", "company_id")
     def _compute_amount(self):

@@ -16,18 +16,12 @@ class CollectionPromiseWizard(models.TransientModel):
     note = fields.Text()
 
     @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        if not values.get("move_ids") and values.get("partner_id") and "move_ids" in fields_list:
-            moves = self.env["account.move"].search([
-                ("commercial_partner_id", "=", values["partner_id"]),
-                ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-                ("company_id", "=", values.get("company_id") or self.env.company.id),
-                ("payment_state", "not in", SETTLED_PAYMENT_STATES),
-                ("invoice_date_due", "<=", fields.Date.context_today(self)),
-            ])
-            values["move_ids"] = [(6, 0, moves.ids)]
-        return values
+    def _collection_default_invoices(self, customer_invoices):
+        """The customer's invoices due and not paid."""
+        return self.env["account.move"].search(customer_invoices + [
+            ("payment_state", "not in", SETTLED_PAYMENT_STATES),
+            ("invoice_date_due", "<=", fields.Date.context_today(self)),
+        ])
 
     @api.depends("move_ids")
     def _compute_amount(self):
