@@ -48,7 +48,7 @@ from ..tools.channels import (
     TASK_STAGE_CHANNELS,
     stage_event_channels,
 )
-from ..tools.cron import CronBudget, collection_may_commit, collection_report_progress
+from ..tools.cron import CronBudget, collection_cron_run
 
 _logger = logging.getLogger(__name__)
 
@@ -190,13 +190,10 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------ entry points
     @api.model
     def _cron_collection_run(self):
-        """Scheduled action ``ir_cron_collection_run``."""
-        # commit between batches so a crash keeps what was done
-        commit = collection_may_commit(self.env)
-        done, remaining = self.sudo()._collection_run(commit=commit)
-        collection_report_progress(self.env, "account_collections_mx.ir_cron_collection_run",
-                                   done, remaining)
-        return done
+        """Scheduled action ``ir_cron_collection_run`` (commits between batches: a crash
+        keeps what was done)."""
+        return collection_cron_run(self.env, "account_collections_mx.ir_cron_collection_run",
+                                   lambda commit: self.sudo()._collection_run(commit=commit))
 
     @api.model
     def _collection_run(self, commit=False, max_batches=None, now=None, budget=None,

@@ -28,7 +28,7 @@ from odoo.tools import SQL, format_date
 from odoo.tools.misc import formatLang
 
 from ..tools import cadence, contact_rules, plans
-from ..tools.cron import CronBudget, collection_may_commit, collection_report_progress
+from ..tools.cron import CronBudget, collection_cron_run
 from .collection_event import STATE_SKIP_REASONS
 
 _logger = logging.getLogger(__name__)
@@ -49,11 +49,9 @@ class CollectionPaymentPlan(models.Model):
     @api.model
     def _cron_collection_plans(self):
         """Scheduled action ``ir_cron_collection_plans``."""
-        commit = collection_may_commit(self.env)
-        done, remaining = self.sudo()._collection_plan_run(commit=commit, resume=True)
-        collection_report_progress(self.env, "account_collections_mx.ir_cron_collection_plans",
-                                   done, remaining)
-        return done
+        return collection_cron_run(
+            self.env, "account_collections_mx.ir_cron_collection_plans",
+            lambda commit: self.sudo()._collection_plan_run(commit=commit, resume=True))
 
     @api.model
     def _collection_plan_run(self, now=None, commit=False, max_batches=None, budget=None,

@@ -45,3 +45,15 @@ def collection_report_progress(env, cron_xmlid, done, remaining):
     env["ir.cron"]._notify_progress(done=done, remaining=remaining)
     if remaining:
         env.ref(cron_xmlid)._trigger()
+
+
+def collection_cron_run(env, cron_xmlid, run):
+    """One call of a cron that works in batches: ``run(commit)`` does the work (committing
+    each finished batch when ``commit``: see :func:`collection_may_commit`) and returns
+    (done, remaining); the progress is reported (:func:`collection_report_progress`).
+
+    :return: the number of items done
+    """
+    done, remaining = run(collection_may_commit(env))
+    collection_report_progress(env, cron_xmlid, done, remaining)
+    return done
