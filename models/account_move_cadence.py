@@ -685,20 +685,9 @@ class AccountMove(models.Model):
     def _collection_post_reminder(self, recipient, moves, subject, body):
         """Post a rendered reminder in this (leading) invoice's chatter, the customer as
         recipient, its email queued (``mail.mail``; sent by Odoo's mail queue)."""
-        self.ensure_one()
-        company = self.company_id
-        return self.sudo().with_context(mail_post_autofollow=False).message_post(
-            body=body,
-            subject=subject,
-            partner_ids=recipient.ids,
-            attachment_ids=moves._collection_reminder_attachments().ids,
-            author_id=company.partner_id.id,
-            email_from=company.email_formatted or None,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid="mail.mail_notification_light",
-            force_send=False,
-        )
+        return self._collection_post_customer_email(
+            self.company_id, recipient, subject, body,
+            attachment_ids=moves._collection_reminder_attachments().ids)
 
     def _collection_payment_link(self):
         self.ensure_one()

@@ -246,21 +246,11 @@ class CollectionPaymentPlan(models.Model):
         """Render ``template`` on ``record`` (the plan or an instalment) in the customer's
         language and post it on the plan, emailed to the customer (in the mail queue)."""
         self.ensure_one()
-        partner = self.partner_id.commercial_partner_id
-        company = self.company_id
         self._portal_ensure_token()
         values = template.sudo()._generate_template(record.ids, ("subject", "body_html"))[record.id]
-        return self.sudo().with_context(mail_post_autofollow=False).message_post(
-            body=values["body_html"],
-            subject=values["subject"],
-            partner_ids=partner.ids,
-            author_id=company.partner_id.id,
-            email_from=company.email_formatted or None,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid="mail.mail_notification_light",
-            force_send=False,
-        )
+        return self._collection_post_customer_email(
+            self.company_id, self.partner_id.commercial_partner_id, values["subject"],
+            values["body_html"])
 
     def _collection_send_proposal(self, now):
         """Email the proposal if the contact rules allow it now.
