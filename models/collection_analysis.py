@@ -45,9 +45,7 @@ class CollectionAnalysis(models.Model):
     days_overdue = fields.Integer(readonly=True, aggregator="max")
     aging_bucket = fields.Selection(
         [(key, label) for key, label, _most in summary.AGING_BUCKETS], readonly=True)
-    rating = fields.Selection(
-        [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")], string="Payer Rating",
-        readonly=True)
+    rating = fields.Selection(summary.RATINGS, string="Payer Rating", readonly=True)
     collection_state = fields.Selection(COLLECTION_STATES, string="Collection Status",
                                         readonly=True)
     stage_id = fields.Many2one("collection.policy.stage", string="Last Stage", readonly=True)

@@ -1,11 +1,9 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL, formatLang
 
-from ..tools import actions, contact_rules
+from ..tools import actions, contact_rules, summary
 from ..tools.channels import CONTACT_CHANNELS
 from .collection_summary import OPEN_ITEM_SQL
-
-RATINGS = [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")]
 
 
 class CollectionCustomer(models.Model):
@@ -38,7 +36,7 @@ class CollectionCustomer(models.Model):
     invoice_count = fields.Integer(string="Open Invoices", readonly=True)
     oldest_due_date = fields.Date(readonly=True, aggregator="min")
     days_overdue = fields.Integer(string="Oldest Days Overdue", readonly=True, aggregator="max")
-    rating = fields.Selection(RATINGS, string="Payer Rating", readonly=True)
+    rating = fields.Selection(summary.RATINGS, string="Payer Rating", readonly=True)
     policy_id = fields.Many2one("collection.policy", string="Policy", readonly=True)
     next_stage_id = fields.Many2one("collection.policy.stage", string="Next Action",
                                     readonly=True)

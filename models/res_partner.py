@@ -202,8 +202,7 @@ class ResPartner(models.Model):
         help="Last 12 months: payment date minus due date of the paid invoices, averaged "
         "weighted by amount (negative = pays early). Recomputed every night.")
     collection_rating = fields.Selection(
-        [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")],
-        string="Payer Rating", default="good", readonly=True, index=True,
+        summary.RATINGS, string="Payer Rating", default="good", readonly=True, index=True,
         help="From the average days late and the broken promises of the last 12 months "
         "(thresholds in the Invoicing settings). Recomputed every night.")
     collection_broken_promises = fields.Integer(

@@ -45,6 +45,8 @@ BUCKET_LABELS = {key: label for key, label, _most in AGING_BUCKETS}
 #: the upper edges (days overdue) of every bucket but the last
 BUCKET_EDGES = tuple(most for _key, _label, most in AGING_BUCKETS if most is not None)
 
+#: the payer ratings (best first)
+RATINGS = [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")]
 #: share of the expected amount a payer of each rating is projected to pay
 RATING_FACTORS = {"good": 0.9, "watch": 0.6, "risky": 0.3}
 
