@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, html2plaintext
 
 from ..tools import matching, portal
-from ..tools.cron import collection_may_commit
+from ..tools.cron import collection_may_commit, collection_report_progress
 
 _logger = logging.getLogger(__name__)
 
@@ -46,12 +46,10 @@ class AccountBankStatementLine(models.Model):
         if not lines:
             return
         lines._collection_match()
-        remaining = self.search_count(domain)
-        self.env["ir.cron"]._notify_progress(done=len(lines), remaining=remaining)
+        collection_report_progress(self.env, "account_collections_mx.ir_cron_collection_match",
+                                   len(lines), self.search_count(domain))
         if collection_may_commit(self.env):
             self.env.cr.commit()  # keep the finished batch if a later one fails
-        if remaining:
-            self.env.ref("account_collections_mx.ir_cron_collection_match")._trigger()
 
     # ------------------------------------------------------------------ matching
     def _collection_texts(self):
@@ -173,19 +171,17 @@ class AccountBankStatementLine(models.Model):
     def _collection_candidate_index(self, company, currency):
         """Open customer invoices and credit notes of ``company`` in ``currency``, one SQL
         query, indexed by reference, customer and amount."""
-        Move = self.env["account.move"]
-        cfdi = all(f in Move._fields and Move._fields[f].store
-                   for f in ("cfdi_uuid", "cfdi_serie", "cfdi_folio"))
-        cfdi_cols = SQL("m.cfdi_uuid, m.cfdi_serie, m.cfdi_folio") if cfdi else SQL(
-            "NULL, NULL, NULL")
         self.env["account.move.line"].flush_model(
             ["amount_residual_currency", "reconciled", "account_id", "currency_id", "partner_id",
              "date_maturity"])
-        Move.flush_model(["state", "move_type", "name", "payment_reference", "company_id"])
+        self.env["account.move"].flush_model(
+            ["state", "move_type", "name", "payment_reference", "company_id", "cfdi_uuid",
+             "cfdi_serie", "cfdi_folio"])
         self.env.cr.execute(SQL(
             """
             SELECT m.id, m.name, m.payment_reference, COALESCE(p.commercial_partner_id, p.id),
-                   SUM(aml.amount_residual_currency), MIN(aml.date_maturity), %(cfdi_cols)s
+                   SUM(aml.amount_residual_currency), MIN(aml.date_maturity),
+                   m.cfdi_uuid, m.cfdi_serie, m.cfdi_folio
               FROM account_move_line aml
               JOIN account_move m ON m.id = aml.move_id
               JOIN account_account acc ON acc.id = aml.account_id
@@ -199,7 +195,7 @@ class AccountBankStatementLine(models.Model):
                AND aml.amount_residual_currency != 0
           GROUP BY m.id, p.commercial_partner_id, p.id
             """,
-            cfdi_cols=cfdi_cols, company=company.id, currency=currency.id,
+            company=company.id, currency=currency.id,
         ))
         candidates = []
         for row in self.env.cr.fetchall():

@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
+from ..tools import actions
+from ..tools.cadence import NEXT_STAGE_STATES, SETTLED_PAYMENT_STATES
 from .res_partner import PAUSE_REASONS
 
 COLLECTION_STATES = [
@@ -91,7 +93,7 @@ class AccountMove(models.Model):
         if self.state == "cancel":
             return "excluded"
         # the tolerance is in the company's currency, like the signed residual
-        if self.payment_state in ("paid", "in_payment", "reversed") or (
+        if self.payment_state in SETTLED_PAYMENT_STATES or (
             self.amount_residual_signed <= self.company_id.collection_tolerance
         ):
             return "done"
@@ -139,7 +141,7 @@ class AccountMove(models.Model):
 
     def _collection_next_stage(self):
         self.ensure_one()
-        if self.collection_state not in ("active", "paused", "review") or not self.collection_policy_id:
+        if self.collection_state not in NEXT_STAGE_STATES or not self.collection_policy_id:
             return self.env["collection.policy.stage"]
         stages = self.collection_policy_id.stage_ids.sorted(lambda s: (s.sequence, s.offset_days, s.id))
         last = self.collection_stage_id
@@ -164,7 +166,7 @@ class AccountMove(models.Model):
         """Policies changed (default, stages): recompute the plan of their invoices."""
         moves = self.sudo().search([
             ("move_type", "=", "out_invoice"),
-            ("collection_state", "in", ("active", "paused", "review")),
+            ("collection_state", "in", NEXT_STAGE_STATES),
             ("company_id", "in", policies.company_id.ids),
         ])
         self.env.add_to_compute(self._fields["collection_policy_id"], moves)
@@ -240,12 +242,7 @@ class AccountMove(models.Model):
         if remaining:
             message += " " + _("%s more (WhatsApp messages included) continue in the "
                                "background.", remaining)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"title": _("Collections"), "message": message, "type": "success",
-                       "sticky": False, "next": {"type": "ir.actions.act_window_close"}},
-        }
+        return actions.notification(message, title=_("Collections"))
 
     # ------------------------------------------------------------------ hooks
     def _post(self, soft=True):

@@ -9,6 +9,7 @@ the address (created with the bounce) is what remains.
 """
 
 from odoo import api, models
+from odoo.tools import SQL
 
 from ..tools import whatsapp
 from .account_move_cadence import EV_CHANNEL as CHANNEL
@@ -45,7 +46,7 @@ class AccountMove(models.Model):
         if not emails:
             return events
         self.env.flush_all()
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """SELECT m.id,
                       CASE WHEN COALESCE(p.email, '') != '' THEN p.message_bounce
                            ELSE cp.message_bounce END,
@@ -54,8 +55,8 @@ class AccountMove(models.Model):
                  JOIN res_partner p ON p.id = m.partner_id
                  JOIN res_partner cp ON cp.id = m.commercial_partner_id
                 WHERE m.id IN %s""",
-            (tuple({e[MOVE] for e in emails}),),
-        )
+            tuple({e[MOVE] for e in emails}),
+        ))
         bounced = {move_id: mobile for move_id, bounces, mobile in self.env.cr.fetchall()
                    if bounces and bounces > 0}
         if not bounced:

@@ -38,23 +38,22 @@ from collections import defaultdict, namedtuple
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, format_date
+from odoo.tools import SQL, format_amount, format_date
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import cadence, contact_rules
-from ..tools.cron import CronBudget, collection_may_commit
+from ..tools.channels import (
+    INTERNAL_CHANNELS,
+    REMINDER_CHANNELS,
+    STAGE_REMINDER_CHANNELS,
+    TASK_STAGE_CHANNELS,
+    stage_event_channels,
+)
+from ..tools.cron import CronBudget, collection_cron_run
 
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
 
-CUSTOMER_CHANNELS = {
-    "email": ("email",),
-    "whatsapp": ("whatsapp",),
-    "email_whatsapp": ("email", "whatsapp"),
-    "activity": (),
-    "escalate": (),
-}
-INTERNAL_CHANNELS = ("activity", "alert")
 #: invoice fields planning writes in SQL (read again from the database afterwards)
 PLAN_MOVE_FIELDS = [
     "collection_stage_id", "collection_next_stage_id", "collection_next_date", "collection_human",
@@ -75,16 +74,6 @@ StageInfo = namedtuple("StageInfo", "id channel alert_internal display_name chan
  EV_REASON) = range(8)
 
 
-def stage_channels(channel, alert_internal):
-    """Event channels of a stage: its customer channels, its task, its team alert."""
-    channels = list(CUSTOMER_CHANNELS[channel])
-    if channel in ("activity", "escalate"):
-        channels.append("activity")
-    if alert_internal:
-        channels.append("alert")
-    return tuple(channels)
-
-
 class CollectionRun:
     """What one collections run reads once instead of once per invoice or batch.
 
@@ -99,7 +88,7 @@ class CollectionRun:
         self._tz_today = {}
         self._company = {}
         env["res.partner"].flush_model(["tz"])
-        env.cr.execute("SELECT DISTINCT tz FROM res_partner WHERE tz IS NOT NULL AND tz != ''")
+        env.cr.execute(SQL("SELECT DISTINCT tz FROM res_partner WHERE tz IS NOT NULL AND tz != ''"))
         for (tz,) in env.cr.fetchall():
             self._tz_today[tz] = contact_rules.to_local(now, tz).date()
         # customers without a time zone: the zone of their address's state (Mexico)
@@ -158,20 +147,20 @@ class CollectionRun:
         """SQL ``WITH`` of the local dates: ``co(id, today, human_after)``, ``tzd(tz, today)``,
         ``std(id, today)`` (Mexican states)."""
         if self._ctes is None:
-            mogrify = self.env.cr.mogrify
-            companies = ", ".join(
-                mogrify("(%s::int4, %s::date, %s::int4)", (cid, today, after)).decode()
-                for cid, (today, after) in self._company.items()) or "(NULL::int4, NULL::date, 0)"
-            zones = ", ".join(
-                mogrify("(%s::varchar, %s::date)", (tz, today)).decode()
-                for tz, today in self._tz_today.items()) or "(NULL::varchar, NULL::date)"
-            states = ", ".join(
-                mogrify("(%s::int4, %s::date)", (state_id, today)).decode()
-                for state_id, today in self._state_today.items()) or "(NULL::int4, NULL::date)"
-            # literals only ('%' doubled: the query is executed with parameters)
-            self._ctes = (f"WITH co(id, today, human_after) AS (VALUES {companies}), "
-                          f"tzd(tz, today) AS (VALUES {zones}), "
-                          f"std(id, today) AS (VALUES {states})").replace("%", "%%")
+            companies = SQL(", ").join(
+                SQL("(%s::int4, %s::date, %s::int4)", cid, today, after)
+                for cid, (today, after) in self._company.items()
+            ) or SQL("(NULL::int4, NULL::date, 0)")
+            zones = SQL(", ").join(
+                SQL("(%s::varchar, %s::date)", tz, today) for tz, today in self._tz_today.items()
+            ) or SQL("(NULL::varchar, NULL::date)")
+            states = SQL(", ").join(
+                SQL("(%s::int4, %s::date)", state_id, today)
+                for state_id, today in self._state_today.items()
+            ) or SQL("(NULL::int4, NULL::date)")
+            self._ctes = SQL(
+                "WITH co(id, today, human_after) AS (VALUES %s), tzd(tz, today) AS (VALUES %s), "
+                "std(id, today) AS (VALUES %s)", companies, zones, states)
         return self._ctes
 
     def load_stages(self):
@@ -182,7 +171,7 @@ class CollectionRun:
         for stage in self.env["collection.policy.stage"].sudo().search([]):
             self.stage[stage.id] = StageInfo(
                 stage.id, stage.channel, stage.alert_internal, stage.display_name,
-                stage_channels(stage.channel, stage.alert_internal))
+                stage_event_channels(stage.channel, stage.alert_internal))
             self.policy_stages[stage.policy_id.id].append(
                 cadence.Stage(stage.id, stage.offset_days, stage.sequence))
 
@@ -225,14 +214,10 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------ entry points
     @api.model
     def _cron_collection_run(self):
-        """Scheduled action ``ir_cron_collection_run``."""
-        # commit between batches so a crash keeps what was done
-        commit = collection_may_commit(self.env)
-        done, remaining = self.sudo()._collection_run(commit=commit)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if remaining:
-            self.env.ref("account_collections_mx.ir_cron_collection_run")._trigger()
-        return done
+        """Scheduled action ``ir_cron_collection_run`` (commits between batches: a crash
+        keeps what was done)."""
+        return collection_cron_run(self.env, "account_collections_mx.ir_cron_collection_run",
+                                   lambda commit: self.sudo()._collection_run(commit=commit))
 
     @api.model
     def _collection_run(self, commit=False, max_batches=None, now=None, budget=None,
@@ -302,7 +287,7 @@ class AccountMove(models.Model):
             batches += 1
             self._collection_commit(commit, done)
         # 2b. customer messages due now, grouped per customer and channel
-        channels = ("email", "whatsapp") if whatsapp else ("email",)
+        channels = REMINDER_CHANNELS if whatsapp else ("email",)
         last_key = None
         while True:
             groups, last_key = Event._collection_due_groups(now, last_key, channels=channels)
@@ -362,10 +347,11 @@ class AccountMove(models.Model):
         self.env.flush_all()
         # the same order as CollectionRun.local_today: own zone, the entity's, the zone of
         # the address's state, the entity's, the company's
-        local = ("CASE WHEN COALESCE(p.tz, '') != '' OR COALESCE(cp.tz, '') != '' "
-                 "THEN COALESCE(tp.today, tc.today, co.today) "
-                 "ELSE COALESCE(sp.today, sc.today, co.today) END")
-        query = f"""FROM account_move m
+        local = SQL("CASE WHEN COALESCE(p.tz, '') != '' OR COALESCE(cp.tz, '') != '' "
+                    "THEN COALESCE(tp.today, tc.today, co.today) "
+                    "ELSE COALESCE(sp.today, sc.today, co.today) END")
+        query = SQL(
+            """FROM account_move m
                     JOIN res_partner p ON p.id = m.partner_id
                     JOIN res_partner cp ON cp.id = m.commercial_partner_id
                     JOIN co ON co.id = m.company_id
@@ -374,18 +360,19 @@ class AccountMove(models.Model):
                     LEFT JOIN std sp ON sp.id = p.state_id
                     LEFT JOIN std sc ON sc.id = cp.state_id
                    WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
-                     AND m.collection_state = 'active' AND m.id > %s
-                     AND (m.collection_next_date <= {local}
+                     AND m.collection_state = 'active' AND m.id > %(last_id)s
+                     AND (m.collection_next_date <= %(local)s
                           OR COALESCE(m.invoice_date_due, m.invoice_date)
-                             <= {local} - co.human_after)"""
+                             <= %(local)s - co.human_after)""",
+            last_id=last_id, local=local)
         ctes = run.local_date_ctes()
         if count:
-            self.env.cr.execute(f"{ctes} SELECT COUNT(*) {query}", (last_id,))
+            self.env.cr.execute(SQL("%s SELECT COUNT(*) %s", ctes, query))
             return self.env.cr.fetchone()[0]
         if limit:
-            self.env.cr.execute(f"{ctes} SELECT m.id {query} ORDER BY m.id LIMIT %s", (last_id, limit))
+            self.env.cr.execute(SQL("%s SELECT m.id %s ORDER BY m.id LIMIT %s", ctes, query, limit))
         else:
-            self.env.cr.execute(f"{ctes} SELECT m.id {query} ORDER BY m.id", (last_id,))
+            self.env.cr.execute(SQL("%s SELECT m.id %s ORDER BY m.id", ctes, query))
         return [r[0] for r in self.env.cr.fetchall()]
 
     def _collection_lock(self):
@@ -396,11 +383,11 @@ class AccountMove(models.Model):
         if not self:
             return self
         self.env.flush_all()
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """SELECT id FROM account_move WHERE id IN %s AND collection_state = 'active'
              ORDER BY id FOR NO KEY UPDATE SKIP LOCKED""",
-            (tuple(self.ids),),
-        )
+            tuple(self.ids),
+        ))
         return self.browse([r[0] for r in self.env.cr.fetchall()])
 
     @api.model
@@ -408,7 +395,7 @@ class AccountMove(models.Model):
         """Open credit notes + unapplied payments per (company, commercial partner)."""
         if not keys:
             return {}
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """SELECT l.company_id, l.partner_id, -SUM(l.amount_residual)
                  FROM account_move_line l
                  JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
@@ -416,8 +403,8 @@ class AccountMove(models.Model):
                   AND l.parent_state = 'posted'
                   AND NOT l.reconciled AND l.amount_residual < 0
              GROUP BY l.company_id, l.partner_id""",
-            (tuple({p for _c, p in keys}), tuple({c for c, _p in keys})),
-        )
+            tuple({p for _c, p in keys}), tuple({c for c, _p in keys}),
+        ))
         return {(c, p): amount for c, p, amount in self.env.cr.fetchall() if (c, p) in keys}
 
     def _collection_plan(self, now, run=None):
@@ -438,7 +425,7 @@ class AccountMove(models.Model):
         run.load_stages()
         cr = self.env.cr
         self.env.flush_all()
-        cr.execute(
+        cr.execute(SQL(
             """SELECT m.id, m.company_id, m.commercial_partner_id,
                       COALESCE(m.invoice_date_due, m.invoice_date), m.collection_stage_id,
                       m.collection_policy_id, m.amount_residual_signed, p.tz, cp.tz, p.state_id, cp.state_id,
@@ -448,8 +435,8 @@ class AccountMove(models.Model):
                  JOIN res_partner cp ON cp.id = m.commercial_partner_id
                 WHERE m.id IN %s AND m.collection_state = 'active'
              ORDER BY m.id""",
-            (tuple(self.ids),),
-        )
+            tuple(self.ids),
+        ))
         rows = cr.fetchall()
         if not rows:
             return 0
@@ -495,7 +482,7 @@ class AccountMove(models.Model):
                     events.append((move_id, partner_id, company_id, stage.id, channel, "skipped", now,
                                    run.reason("covered", company_id)))
             else:
-                customer = CUSTOMER_CHANNELS[stage.channel]
+                customer = STAGE_REMINDER_CHANNELS[stage.channel]
                 for channel in customer:
                     if dnc:
                         events.append((move_id, partner_id, company_id, stage.id, channel, "skipped",
@@ -503,7 +490,7 @@ class AccountMove(models.Model):
                     else:
                         events.append((move_id, partner_id, company_id, stage.id, channel,
                                        "scheduled", None, None))
-                if (dnc and customer) or stage.channel in ("activity", "escalate"):
+                if (dnc and customer) or stage.channel in TASK_STAGE_CHANNELS:
                     # no message (do not contact), a task stage, or the hand-over's to-do
                     events.append((move_id, partner_id, company_id, stage.id, "activity",
                                    "scheduled", None, None))
@@ -539,39 +526,41 @@ class AccountMove(models.Model):
         cr = self.env.cr
         uid = self.env.uid
         if waiting:
-            cr.execute(
-                f"""UPDATE collection_event e
+            cr.execute(SQL(
+                """UPDATE collection_event e
                        SET state = 'skipped', done_at = %s, skip_reason = v.reason,
                            write_uid = %s, write_date = (now() AT TIME ZONE 'UTC')
-                      FROM (VALUES {", ".join(["(%s::int4, %s::int4, %s::varchar)"] * len(waiting))})
-                           AS v(move_id, stage_id, reason)
+                      FROM (VALUES %s) AS v(move_id, stage_id, reason)
                      WHERE e.move_id = v.move_id AND e.state = 'scheduled'
-                       AND e.channel IN ('email', 'whatsapp')
+                       AND e.channel IN %s
                        -- one of the stage now due (recorded by hand) is kept, not doubled
                        AND e.stage_id IS DISTINCT FROM v.stage_id""",
-                (now, uid, *(x for row in waiting for x in row)),
-            )
+                now, uid,
+                SQL(", ").join(SQL("(%s::int4, %s::int4, %s::varchar)", *row) for row in waiting),
+                REMINDER_CHANNELS,
+            ))
         if events:
             # the unique index collection_event_once_per_stage refuses a second live event
             # for the same (invoice, stage, channel): such a row is not inserted (the stage
             # was already recorded, by a run that crashed after it or by hand)
-            row = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, {uid}, {ts}, {uid}, {ts})".format(
-                uid=int(uid), ts="(now() AT TIME ZONE 'UTC')")
-            cr.execute(
-                f"""INSERT INTO collection_event
+            cr.execute(SQL(
+                """INSERT INTO collection_event
                         (move_id, partner_id, company_id, stage_id, channel, state, scheduled_at,
                          done_at, skip_reason, create_uid, create_date, write_uid, write_date)
-                    VALUES {", ".join([row] * len(events))}
+                    VALUES %s
                     ON CONFLICT DO NOTHING""",
-                tuple(x for m, p, c, s, ch, st, done_at, why in events
-                      for x in (m, p, c, s, ch, st, now, done_at, why)),
-            )
+                SQL(", ").join(
+                    SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, (now() AT TIME ZONE 'UTC'), "
+                        "%s, (now() AT TIME ZONE 'UTC'))",
+                        m, p, c, s, ch, st, now, done_at, why, uid, uid)
+                    for m, p, c, s, ch, st, done_at, why in events),
+            ))
             if cr.rowcount < len(events):
                 _logger.warning("collections: %s event(s) already in the contact log, not duplicated",
                                 len(events) - cr.rowcount)
         if updates:
-            cr.execute(
-                f"""UPDATE account_move m
+            cr.execute(SQL(
+                """UPDATE account_move m
                        SET collection_stage_id = COALESCE(v.stage_id, m.collection_stage_id),
                            collection_next_stage_id = v.next_stage_id,
                            collection_next_date = v.next_date,
@@ -579,12 +568,12 @@ class AccountMove(models.Model):
                            collection_state = CASE WHEN v.human THEN 'human'
                                                    ELSE m.collection_state END,
                            write_uid = %s, write_date = (now() AT TIME ZONE 'UTC')
-                      FROM (VALUES {", ".join(["(%s::int4, %s::int4, %s::int4, %s::date, %s::bool)"]
-                                              * len(updates))})
-                           AS v(id, stage_id, next_stage_id, next_date, human)
+                      FROM (VALUES %s) AS v(id, stage_id, next_stage_id, next_date, human)
                      WHERE m.id = v.id""",
-                (uid, *(x for row in updates for x in row)),
-            )
+                uid,
+                SQL(", ").join(SQL("(%s::int4, %s::int4, %s::int4, %s::date, %s::bool)", *row)
+                               for row in updates),
+            ))
         # what was written in SQL must be read again from the database
         self.env["account.move"].invalidate_model(PLAN_MOVE_FIELDS)
         self.env["collection.event"].invalidate_model()
@@ -605,12 +594,13 @@ class AccountMove(models.Model):
         if not missing:
             return
         self.env.flush_all()
-        self.env.cr.execute(
-            f"""UPDATE account_move m SET access_token = v.token
-                  FROM (VALUES {", ".join(["(%s::int4, %s::varchar)"] * len(missing))}) AS v(id, token)
+        self.env.cr.execute(SQL(
+            """UPDATE account_move m SET access_token = v.token
+                  FROM (VALUES %s) AS v(id, token)
                  WHERE m.id = v.id AND m.access_token IS NULL""",
-            tuple(x for move in missing for x in (move.id, str(uuid.uuid4()))),
-        )
+            SQL(", ").join(SQL("(%s::int4, %s::varchar)", move.id, str(uuid.uuid4()))
+                           for move in missing),
+        ))
         missing.invalidate_recordset(["access_token"])
 
     def _collection_responsible(self):
@@ -730,38 +720,12 @@ class AccountMove(models.Model):
             for currency in currencies
         ]
 
-    def _collection_reminder_total(self):
-        """The totals per currency in one text (``$ 1,000.00 MXN · $ 500.00 USD``)."""
-        return " · ".join(self._collection_reminder_totals())
-
-    @api.private
-    def collection_reminder_lines(self):
-        """Name the Spanish translations of the reminder templates call (i18n/es.po,
-        i18n/es_MX.po); not callable over RPC."""
-        return self._collection_reminder_lines()
-
-    @api.private
-    def collection_reminder_total(self):
-        """See :meth:`collection_reminder_lines`."""
-        return self._collection_reminder_total()
-
     def _collection_post_reminder(self, recipient, moves, subject, body):
         """Post a rendered reminder in this (leading) invoice's chatter, the customer as
         recipient, its email queued (``mail.mail``; sent by Odoo's mail queue)."""
-        self.ensure_one()
-        company = self.company_id
-        return self.sudo().with_context(mail_post_autofollow=False).message_post(
-            body=body,
-            subject=subject,
-            partner_ids=recipient.ids,
-            attachment_ids=moves._collection_reminder_attachments().ids,
-            author_id=company.partner_id.id,
-            email_from=company.email_formatted or None,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid="mail.mail_notification_light",
-            force_send=False,
-        )
+        return self._collection_post_customer_email(
+            self.company_id, recipient, subject, body,
+            attachment_ids=moves._collection_reminder_attachments().ids)
 
     def _collection_payment_link(self):
         self.ensure_one()

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
-from ..tools import cfdi, sat_catalogs
+from ..tools import actions, cfdi, sat_catalogs
 from ..tools.cron import CronBudget, collection_may_commit
 
 _logger = logging.getLogger(__name__)
@@ -316,14 +316,9 @@ class AccountMove(models.Model):
         counts = moves._cfdi_check_sat_status()
         labels = dict(self._fields["cfdi_sat_status"]._description_selection(self.env))
         message = ", ".join("%s: %s" % (labels.get(k, k), v) for k, v in sorted(counts.items()))
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"title": self.env._("SAT status"), "message": message,
-                       "type": "warning" if set(counts) - {"valid"} else "success",
-                       "sticky": False,
-                       "next": {"type": "ir.actions.client", "tag": "soft_reload"}},
-        }
+        return actions.notification(
+            message, "warning" if set(counts) - {"valid"} else "success",
+            title=self.env._("SAT status"), then=actions.RELOAD)
 
     @api.model
     def _cfdi_sat_check_domain(self):

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools import actions
+
 
 class AccountMove(models.Model):
     """Invoices under an active payment plan leave their cadence (collection state
@@ -44,10 +46,4 @@ class AccountMove(models.Model):
         self.ensure_one()
         self.check_access("read")
         plan = self.collection_plan_id or self.collection_payment_plan_ids[:1]
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "collection.payment.plan",
-            "res_id": plan.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return actions.open_form("collection.payment.plan", plan.id)

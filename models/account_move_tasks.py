@@ -12,8 +12,7 @@ leaving a collector to chase a customer who paid.
 from odoo import fields, models
 from odoo.tools import format_date
 
-#: collection states of an invoice whose tasks are closed
-FINISHED_STATES = ("done", "excluded")
+from ..tools.cadence import FINISHED_STATES
 
 
 class AccountMove(models.Model):

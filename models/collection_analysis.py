@@ -1,23 +1,18 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from ..tools import summary
 from .account_move import COLLECTION_STATES
-
-AGING_BUCKETS = [
-    ("current", "Current"),
-    ("1_30", "1-30"),
-    ("31_60", "31-60"),
-    ("61_90", "61-90"),
-    ("90_plus", "90+"),
-]
+from .collection_summary import OPEN_ITEM_SQL
 
 
 class CollectionAnalysis(models.Model):
     """Open receivables, one row per open receivable journal item (an invoice with
     installments has one row per installment), in company currency.
 
-    The aging bucket uses the same edges as ``tools/summary.aging_bucket`` on the
-    due date (or the accounting date when there is none), today in UTC.
+    The aging bucket uses the buckets of ``tools/summary.AGING_BUCKETS`` (as
+    ``summary.aging_bucket``) on the due date (or the accounting date when there is none),
+    today in UTC.
     """
 
     _name = "collection.analysis"
@@ -25,6 +20,16 @@ class CollectionAnalysis(models.Model):
     _auto = False
     _order = "date_maturity, id"
     _rec_name = "move_id"
+    _depends = {
+        "account.move.line": ["move_id", "partner_id", "company_id", "company_currency_id",
+                              "date", "date_maturity", "amount_residual", "account_id",
+                              "parent_state", "reconciled"],
+        "account.account": ["account_type"],
+        "account.move": ["move_type", "collection_state", "collection_stage_id",
+                         "collection_policy_id"],
+        "res.partner": ["commercial_partner_id", "collection_rating",
+                        "collection_responsible_id", "user_id"],
+    }
 
     move_id = fields.Many2one("account.move", string="Document", readonly=True)
     move_type = fields.Selection(
@@ -38,10 +43,9 @@ class CollectionAnalysis(models.Model):
     date = fields.Date(readonly=True)
     date_maturity = fields.Date(string="Due Date", readonly=True)
     days_overdue = fields.Integer(readonly=True, aggregator="max")
-    aging_bucket = fields.Selection(AGING_BUCKETS, readonly=True)
-    rating = fields.Selection(
-        [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")], string="Payer Rating",
-        readonly=True)
+    aging_bucket = fields.Selection(
+        [(key, label) for key, label, _most in summary.AGING_BUCKETS], readonly=True)
+    rating = fields.Selection(summary.RATINGS, string="Payer Rating", readonly=True)
     collection_state = fields.Selection(COLLECTION_STATES, string="Collection Status",
                                         readonly=True)
     stage_id = fields.Many2one("collection.policy.stage", string="Last Stage", readonly=True)
@@ -55,8 +59,8 @@ class CollectionAnalysis(models.Model):
     def _aging_bucket_rank_sql(self, sql_bucket):
         """The position of a bucket in time order (current, 1-30, ..., 90+) instead of its
         key, which sorts alphabetically (1_30 < ... < current)."""
-        return SQL("array_position(%s::varchar[], %s::varchar)",
-                   [key for key, _label in AGING_BUCKETS], sql_bucket)
+        return SQL("array_position(%s::varchar[], %s::varchar)", list(summary.BUCKETS),
+                   sql_bucket)
 
     @api.model
     def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
@@ -86,12 +90,19 @@ class CollectionAnalysis(models.Model):
 
     @api.model
     def _today_sql(self):
-        return "(NOW() AT TIME ZONE 'UTC')::date"
+        return SQL("(NOW() AT TIME ZONE 'UTC')::date")
+
+    @api.model
+    def _aging_bucket_sql(self, days):
+        """SQL: the aging bucket of an item ``days`` overdue (``tools/summary.AGING_BUCKETS``)."""
+        *bounded, (last, _label, _most) = summary.AGING_BUCKETS
+        return SQL("CASE %s ELSE %s END", SQL(" ").join(
+            SQL("WHEN %s <= %s THEN %s", days, most, key) for key, _label, most in bounded), last)
 
     def _query(self):
-        today = self._today_sql()
-        days = f"({today} - COALESCE(l.date_maturity, l.date))"
-        return f"""
+        days = SQL("(%s - COALESCE(l.date_maturity, l.date))", self._today_sql())
+        return SQL(
+            """
             SELECT l.id AS id,
                    l.move_id AS move_id,
                    m.move_type AS move_type,
@@ -100,28 +111,27 @@ class CollectionAnalysis(models.Model):
                    l.company_currency_id AS currency_id,
                    l.date AS date,
                    COALESCE(l.date_maturity, l.date) AS date_maturity,
-                   GREATEST({days}, 0) AS days_overdue,
-                   CASE WHEN {days} <= 0 THEN 'current'
-                        WHEN {days} <= 30 THEN '1_30'
-                        WHEN {days} <= 60 THEN '31_60'
-                        WHEN {days} <= 90 THEN '61_90'
-                        ELSE '90_plus' END AS aging_bucket,
+                   GREATEST(%(days)s, 0) AS days_overdue,
+                   %(bucket)s AS aging_bucket,
                    COALESCE(cp.collection_rating, 'good') AS rating,
                    m.collection_state AS collection_state,
                    m.collection_stage_id AS stage_id,
                    m.collection_policy_id AS policy_id,
                    COALESCE(cp.collection_responsible_id, cp.user_id) AS user_id,
                    l.amount_residual AS amount_residual,
-                   CASE WHEN {days} > 0 THEN l.amount_residual ELSE 0 END AS overdue_amount
+                   CASE WHEN %(days)s > 0 THEN l.amount_residual ELSE 0 END AS overdue_amount
               FROM account_move_line l
               JOIN account_account a ON a.id = l.account_id
                    AND a.account_type = 'asset_receivable'
               JOIN account_move m ON m.id = l.move_id
               LEFT JOIN res_partner rp ON rp.id = l.partner_id
               LEFT JOIN res_partner cp ON cp.id = COALESCE(rp.commercial_partner_id, l.partner_id)
-             WHERE l.parent_state = 'posted' AND NOT l.reconciled AND l.amount_residual != 0
-        """
+             WHERE %(open_item)s
+            """,
+            days=days, bucket=self._aging_bucket_sql(days), open_item=OPEN_ITEM_SQL,
+        )
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(f"CREATE OR REPLACE VIEW {self._table} AS ({self._query()})")
+        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)",
+                                SQL.identifier(self._table), self._query()))

@@ -1,12 +1,9 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL, formatLang
 
-from ..tools import contact_rules
-
-RATINGS = [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")]
-
-#: channels that reach the customer (the last contact); tasks and alerts are internal
-CONTACT_CHANNELS = ("email", "whatsapp", "statement")
+from ..tools import actions, contact_rules, summary
+from ..tools.channels import CONTACT_CHANNELS
+from .collection_summary import OPEN_ITEM_SQL
 
 
 class CollectionCustomer(models.Model):
@@ -39,7 +36,7 @@ class CollectionCustomer(models.Model):
     invoice_count = fields.Integer(string="Open Invoices", readonly=True)
     oldest_due_date = fields.Date(readonly=True, aggregator="min")
     days_overdue = fields.Integer(string="Oldest Days Overdue", readonly=True, aggregator="max")
-    rating = fields.Selection(RATINGS, string="Payer Rating", readonly=True)
+    rating = fields.Selection(summary.RATINGS, string="Payer Rating", readonly=True)
     policy_id = fields.Many2one("collection.policy", string="Policy", readonly=True)
     next_stage_id = fields.Many2one("collection.policy.stage", string="Next Action",
                                     readonly=True)
@@ -66,7 +63,7 @@ class CollectionCustomer(models.Model):
         "res.partner": ["commercial_partner_id", "collection_responsible_id", "user_id",
                         "collection_rating", "collection_policy_id", "collection_paused",
                         "collection_do_not_contact", "tz"],
-        "res.company": ["partner_id"],
+        "res.company": ["partner_id", "currency_id"],
         "collection.policy": ["company_id", "is_default", "active"],
         "collection.event": ["state", "channel", "done_at", "partner_id", "company_id"],
         "collection.promise": ["state", "promised_date", "amount", "partner_id", "company_id"],
@@ -95,8 +92,7 @@ class CollectionCustomer(models.Model):
                   JOIN res_company c ON c.id = l.company_id
                   JOIN res_partner cpart ON cpart.id = c.partner_id
                   JOIN res_partner rp ON rp.id = l.partner_id
-                 WHERE l.parent_state = 'posted' AND NOT l.reconciled
-                   AND l.amount_residual != 0
+                 WHERE %(open_item)s
             ), customers AS (
                 SELECT company_id, partner_id,
                        SUM(amount_residual) AS amount_due,
@@ -148,7 +144,7 @@ class CollectionCustomer(models.Model):
          LEFT JOIN collection_policy pol ON pol.id = cp.collection_policy_id
          LEFT JOIN default_policies dp ON dp.company_id = cu.company_id
             """,
-            today=today, channels=CONTACT_CHANNELS,
+            today=today, open_item=OPEN_ITEM_SQL, channels=CONTACT_CHANNELS,
         )
 
     def init(self):
@@ -174,13 +170,13 @@ class CollectionCustomer(models.Model):
                   JOIN account_account a ON a.id = l.account_id
                        AND a.account_type = 'asset_receivable'
                   JOIN res_partner rp ON rp.id = l.partner_id
-                 WHERE l.parent_state = 'posted' AND NOT l.reconciled
-                   AND l.amount_residual != 0
+                 WHERE %(open_item)s
                    AND l.company_id IN %(companies)s
                    AND COALESCE(rp.commercial_partner_id, l.partner_id) IN %(partners)s
               GROUP BY 1, 2, 3, 4
                 """,
-                companies=tuple(self.company_id.ids), partners=tuple(self.partner_id.ids),
+                open_item=OPEN_ITEM_SQL, companies=tuple(self.company_id.ids),
+                partners=tuple(self.partner_id.ids),
             ))
             for company_id, partner_id, currency_id, day, amount in self.env.cr.fetchall():
                 key = (company_id, partner_id)
@@ -207,12 +203,5 @@ class CollectionCustomer(models.Model):
     def action_open_customer(self):
         """The customer's form on its Collections tab."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "res.partner",
-            "res_id": self.partner_id.id,
-            "views": [(self.env.ref(
-                "account_collections_mx.res_partner_view_form_collection_worklist").id,
-                "form")],
-            "target": "current",
-        }
+        return actions.open_form("res.partner", self.partner_id.id, self.env.ref(
+            "account_collections_mx.res_partner_view_form_collection_worklist").id)

@@ -6,10 +6,11 @@ from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, format_date
+from odoo.tools import SQL, format_amount, format_date
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import cadence, contact_rules
+from ..tools.channels import INTERNAL_CHANNELS, NO_INVOICE_CHANNELS, REMINDER_CHANNELS
 
 _logger = logging.getLogger(__name__)
 
@@ -19,15 +20,6 @@ EVENT_CHANNELS = [
     ("activity", "Task"),
     ("alert", "Internal alert"),
 ]
-#: event channels delivered to the customer (contact window, grouped per customer)
-CUSTOMER_EVENT_CHANNELS = ("email", "whatsapp")
-#: internal event channels (tasks, team alerts): delivered in batches, any time
-INTERNAL_CHANNELS = ("activity", "alert")
-#: event channels that name no single invoice (statements of account, free-text WhatsApp
-#: answers, the customer's own actions on its page); the other lines without an invoice
-#: are what customers write (direction *in*, models/collection_event_reply.py) and the
-#: messages of payment plans, which cover several invoices (models/collection_event_plan.py)
-NO_INVOICE_CHANNELS = ("statement", "whatsapp_text", "portal")
 EVENT_STATES = [
     ("scheduled", "Scheduled"),
     ("queued", "In the mail queue"),
@@ -133,11 +125,11 @@ class CollectionEvent(models.Model):
         # The database itself refuses a second live event for the same invoice, stage and
         # channel: an invoice gets each stage at most once, whatever runs at the same time
         # (outbound: the customer's messages, logged as inbound events, are not stages).
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """CREATE UNIQUE INDEX IF NOT EXISTS collection_event_once_per_stage
                ON collection_event (move_id, COALESCE(stage_id, 0), channel)
                WHERE state != 'failed' AND direction = 'out'"""
-        )
+        ))
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -172,7 +164,7 @@ class CollectionEvent(models.Model):
 
     # ------------------------------------------------------------------ delivery (engine)
     @api.model
-    def _collection_due_count(self, now, channels=CUSTOMER_EVENT_CHANNELS):
+    def _collection_due_count(self, now, channels=REMINDER_CHANNELS):
         return self.search_count([("state", "=", "scheduled"), ("channel", "in", list(channels)),
                                   ("scheduled_at", "<=", now)])
 
@@ -181,12 +173,12 @@ class CollectionEvent(models.Model):
         """Next batch of internal events due (tasks, team alerts), locked (SKIP LOCKED)."""
         self.env.flush_all()
         limit = limit or self.env["account.move"]._collection_batch_size()
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """SELECT id FROM collection_event
                 WHERE state = 'scheduled' AND channel IN %s AND scheduled_at <= %s AND id > %s
              ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED""",
-            (INTERNAL_CHANNELS, now, last_id, limit),
-        )
+            INTERNAL_CHANNELS, now, last_id, limit,
+        ))
         events = self.sudo().browse([r[0] for r in self.env.cr.fetchall()])
         events.invalidate_recordset()
         return events.filtered(lambda e: e.state == "scheduled")
@@ -328,14 +320,15 @@ class CollectionEvent(models.Model):
             return
         assert column in ("activity_id", "mail_message_id")
         self.env.flush_all()
-        self.env.cr.execute(
-            f"""UPDATE collection_event e
-                   SET state = 'sent', done_at = %s, {column} = v.target, skip_reason = NULL,
+        self.env.cr.execute(SQL(
+            """UPDATE collection_event e
+                   SET state = 'sent', done_at = %s, %s = v.target, skip_reason = NULL,
                        write_uid = %s, write_date = (now() AT TIME ZONE 'UTC')
-                  FROM (VALUES {", ".join(["(%s::int4, %s::int4)"] * len(pairs))}) AS v(id, target)
+                  FROM (VALUES %s) AS v(id, target)
                  WHERE e.id = v.id""",
-            (now, self.env.uid, *(x for pair in pairs for x in pair)),
-        )
+            now, SQL.identifier(column), self.env.uid,
+            SQL(", ").join(SQL("(%s::int4, %s::int4)", *pair) for pair in pairs),
+        ))
         self.invalidate_model(["state", "done_at", column, "skip_reason", "write_uid", "write_date"])
 
     @api.model
@@ -372,35 +365,33 @@ class CollectionEvent(models.Model):
 
     @api.model
     def _collection_due_groups(self, now, last_key=None, limit=None,
-                               channels=CUSTOMER_EVENT_CHANNELS):
+                               channels=REMINDER_CHANNELS):
         """Next customer groups with messages due: (events per customer & channel, last key).
 
         Each group is locked (SKIP LOCKED): a concurrent run never delivers it too.
         """
         self.env.flush_all()
         limit = limit or self.env["account.move"]._collection_batch_size()
-        params = {"now": now, "limit": limit, "channels": tuple(channels)}
-        after = ""
+        after = SQL()
         if last_key:
-            after = "AND (partner_id, channel, company_id) > (%(p)s, %(c)s, %(co)s)"
-            params.update(p=last_key[0], c=last_key[1], co=last_key[2])
-        self.env.cr.execute(
-            f"""SELECT DISTINCT partner_id, channel, company_id FROM collection_event
+            after = SQL("AND (partner_id, channel, company_id) > %s", tuple(last_key))
+        self.env.cr.execute(SQL(
+            """SELECT DISTINCT partner_id, channel, company_id FROM collection_event
                  WHERE state = 'scheduled' AND channel IN %(channels)s
-                   AND scheduled_at <= %(now)s {after}
+                   AND scheduled_at <= %(now)s %(after)s
               ORDER BY partner_id, channel, company_id LIMIT %(limit)s""",
-            params,
-        )
+            channels=tuple(channels), now=now, after=after, limit=limit,
+        ))
         keys = self.env.cr.fetchall()
         if not keys:
             return [], None
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """SELECT id, partner_id, channel, company_id FROM collection_event
                 WHERE state = 'scheduled' AND scheduled_at <= %s
                   AND (partner_id, channel, company_id) IN %s
              ORDER BY id FOR NO KEY UPDATE SKIP LOCKED""",
-            (now, tuple(keys)),
-        )
+            now, tuple(keys),
+        ))
         grouped = defaultdict(list)
         for event_id, partner_id, channel, company_id in self.env.cr.fetchall():
             grouped[(partner_id, channel, company_id)].append(event_id)

@@ -28,12 +28,10 @@ from markupsafe import escape
 from odoo import _, api, fields, models
 
 from ..tools import contact_rules
+from ..tools.channels import MAIL_CHANNELS
 from .collection_event import STATE_SKIP_REASONS, wait_reason
 
 _logger = logging.getLogger(__name__)
-
-#: channels whose events are emails of the mail queue
-MAIL_CHANNELS = ("email", "statement")
 
 
 class CollectionEvent(models.Model):

@@ -37,11 +37,11 @@ class CollectionEvent(models.Model):
 
     def init(self):
         super().init()
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """CREATE UNIQUE INDEX IF NOT EXISTS collection_event_plan_step_once
                ON collection_event (plan_line_id, plan_step, channel)
                WHERE plan_line_id IS NOT NULL AND state != 'failed'"""
-        )
+        ))
 
     @api.depends("plan_id", "plan_step")
     def _compute_display_name(self):

@@ -27,9 +27,10 @@ from lxml import html as lxml_html
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.tools import format_date, html2plaintext
+from odoo.tools import SQL, format_date, html2plaintext
 
 from ..tools import contact_rules, replies
+from ..tools.channels import CONTACT_CHANNELS
 from .collection_event import STATE_SKIP_REASONS
 from .collection_whatsapp_rule import REPLY_KINDS
 
@@ -66,15 +67,15 @@ class CollectionEvent(models.Model):
 
     def init(self):
         # the engine writes the contact log in SQL too: its rows are outbound by default
-        self.env.cr.execute(
-            "ALTER TABLE collection_event ALTER COLUMN direction SET DEFAULT 'out'")
+        self.env.cr.execute(SQL(
+            "ALTER TABLE collection_event ALTER COLUMN direction SET DEFAULT 'out'"))
         # the unique index of one message per (invoice, stage, channel) concerns outbound
         # messages only; an older database has it without the direction: rebuilt once
-        self.env.cr.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'collection_event_once_per_stage'")
+        self.env.cr.execute(SQL(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'collection_event_once_per_stage'"))
         row = self.env.cr.fetchone()
         if row and "direction" not in row[0]:
-            self.env.cr.execute("DROP INDEX collection_event_once_per_stage")
+            self.env.cr.execute(SQL("DROP INDEX collection_event_once_per_stage"))
         super().init()
 
     @api.depends("direction", "partner_id", "reply_kind")
@@ -303,7 +304,7 @@ class CollectionEvent(models.Model):
         partner.message_post(body=evidence, message_type="comment", subtype_xmlid="mail.mt_note")
         events = self.sudo().search([
             ("partner_id", "=", partner.id), ("state", "=", "scheduled"),
-            ("channel", "in", ("email", "whatsapp", "statement"))])
+            ("channel", "in", CONTACT_CHANNELS)])
         events._mark("skipped", skip_reason=_("The customer asked not to be contacted"))
         self._collection_reply_task(partner, move, "do_not_contact", text, channel, lambda model: model.env._(
             "The customer asked not to be contacted (%(label)s): “%(text)s”. Only tasks from now "

@@ -17,7 +17,7 @@ import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date, format_datetime
+from odoo.tools import SQL, format_date, format_datetime
 
 from ..tools import contact_rules
 from ..tools.cron import CronBudget, collection_may_commit
@@ -47,11 +47,11 @@ class CollectionEvent(models.Model):
     def init(self):
         super().init()
         # one live statement per customer, company and period, whatever runs at the same time
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """CREATE UNIQUE INDEX IF NOT EXISTS collection_event_statement_once
                ON collection_event (partner_id, company_id, statement_period)
                WHERE channel = 'statement' AND state != 'failed'"""
-        )
+        ))
 
     @api.depends("move_id", "channel", "statement_period")
     def _compute_display_name(self):
@@ -197,12 +197,12 @@ class CollectionEvent(models.Model):
         """Next statements due, locked (SKIP LOCKED): a run started by hand while the cron
         runs never sends the same statement twice."""
         self.env.flush_all()
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """SELECT id FROM collection_event
-                WHERE channel = 'statement' AND state = 'scheduled' AND scheduled_at <= %s
+                WHERE channel = %s AND state = 'scheduled' AND scheduled_at <= %s
              ORDER BY scheduled_at, id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED""",
-            (now, limit or None),
-        )
+            STATEMENT, now, limit or None,
+        ))
         events = self.sudo().browse([r[0] for r in self.env.cr.fetchall()])
         events.invalidate_recordset()  # another run may have sent them meanwhile
         return events.filtered(lambda e: e.state == "scheduled")

@@ -4,7 +4,10 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
+
+from ..tools import actions
+from ..tools.cadence import SETTLED_PAYMENT_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ class CollectionMatch(models.Model):
         "account.move", "collection_match_move_rel", "match_id", "move_id",
         string="Invoices", check_company=True,
         domain="[('move_type', 'in', ('out_invoice', 'out_refund')), ('state', '=', 'posted'),"
-               " ('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]",
+               f" ('payment_state', 'not in', {SETTLED_PAYMENT_STATES!r})]",
         help="Documents to reconcile with the bank line on approval, best ranked first.")
     candidate_ids = fields.One2many("collection.match.candidate", "match_id",
                                     string="Ranked Candidates", readonly=True)
@@ -83,9 +86,9 @@ class CollectionMatch(models.Model):
 
     def init(self):
         # re-running the matcher updates the open suggestion of a line, never adds one
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             "CREATE UNIQUE INDEX IF NOT EXISTS collection_match_open_line_uniq "
-            "ON collection_match (statement_line_id) WHERE state = 'to_review'")
+            "ON collection_match (statement_line_id) WHERE state = 'to_review'"))
 
     @api.depends("state")
     def _compute_state_sequence(self):
@@ -150,13 +153,8 @@ class CollectionMatch(models.Model):
             if failed:
                 message += " " + _("%(failed)s could not be reconciled (see their notes).",
                                    failed=len(failed))
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {"message": message, "type": "warning" if failed else "success",
-                           "sticky": bool(failed),
-                           "next": {"type": "ir.actions.act_window_close"}},
-            }
+            return actions.notification(message, "warning" if failed else "success",
+                                        sticky=bool(failed))
         return True
 
     def _approve_one(self, state="approved"):
@@ -213,9 +211,4 @@ class CollectionMatch(models.Model):
 
     def action_open_statement_line(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "account.move",
-            "res_id": self.statement_line_id.move_id.id,
-            "view_mode": "form",
-        }
+        return actions.open_form("account.move", self.statement_line_id.move_id.id)

@@ -21,7 +21,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero
 from odoo.tools.misc import formatLang
 
-from ..tools import contact_rules, plans
+from ..tools import actions, contact_rules, plans
+from ..tools.cadence import CUSTOMER_OPEN_INVOICES_DOMAIN, FINISHED_STATES, PAYMENT_PLAN_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -58,9 +59,7 @@ class CollectionPaymentPlan(models.Model):
     move_ids = fields.Many2many(
         "account.move", "collection_payment_plan_move_rel", "plan_id", "move_id",
         string="Invoices", check_company=True, copy=False,
-        domain="[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
-               "('state', '=', 'posted'), ('company_id', '=', company_id), "
-               "('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]")
+        domain=CUSTOMER_OPEN_INVOICES_DOMAIN)
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id", store=True,
                                   readonly=True)
     amount_total = fields.Monetary(
@@ -253,12 +252,7 @@ class CollectionPaymentPlan(models.Model):
             else:
                 messages.append(_("Proposal %(plan)s is on its way to %(email)s.", plan=plan.name,
                                   email=partner.email))
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"type": "success", "message": " ".join(messages), "sticky": False,
-                       "next": {"type": "ir.actions.act_window_close"}},
-        }
+        return actions.notification(" ".join(messages))
 
     def action_mark_accepted(self):
         """The customer agreed (by phone, in person...): the plan starts."""
@@ -392,7 +386,7 @@ class CollectionPaymentPlan(models.Model):
             if moves:
                 moves._collection_write({"collection_plan_id": False})
             plan.message_post(body=reason, message_type="comment", subtype_xmlid="mail.mt_note")
-            for move in moves.filtered(lambda m: m.collection_state not in ("done", "excluded")):
+            for move in moves.filtered(lambda m: m.collection_state not in FINISHED_STATES):
                 move.message_post(body=_("Payment plan %(plan)s %(state)s: automatic collections "
                                          "resume at stage %(stage)s.", plan=plan.name,
                                          state=labels[state].lower(),
@@ -427,25 +421,31 @@ class CollectionPaymentPlan(models.Model):
                     vals.update(state="pending", paid_date=False)
                 if vals:
                     line.sudo().write(vals)
-            if all(m.collection_state in ("done", "excluded") for m in plan.move_ids):
+            if all(m.collection_state in FINISHED_STATES for m in plan.move_ids):
                 plan.sudo()._collection_close("done", _("Payment plan %s done: its invoices are "
                                                         "paid.", plan.name))
                 done |= plan
         return done
 
     @api.model
+    def _collection_plan_moves(self, customer_invoices, currency=None):
+        """The invoices a plan may cover among ``customer_invoices`` (a domain): still in
+        collections, oldest due first, in one currency (``currency``, else the oldest's)."""
+        moves = self.env["account.move"].search(
+            customer_invoices + [("collection_state", "in", PAYMENT_PLAN_STATES)],
+            order="invoice_date_due asc, id asc")
+        currency = currency or moves[:1].currency_id
+        return moves.filtered(lambda m: m.currency_id == currency)
+
+    @api.model
     def _collection_draft_from_reply(self, partner, move, company, text):
         """A customer asked for time: a draft plan of its open invoices for the collector
         to review and propose (none when a plan is already open or being prepared)."""
         partner = partner.commercial_partner_id
-        Move = self.env["account.move"].sudo()
-        moves = Move.search([
+        moves = self.sudo()._collection_plan_moves([
             ("commercial_partner_id", "=", partner.id), ("company_id", "=", company.id),
             ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-            ("collection_state", "in", ("active", "paused", "human", "review")),
-        ], order="invoice_date_due asc, id asc")
-        currency = move.currency_id or moves[:1].currency_id
-        moves = moves.filtered(lambda m: m.currency_id == currency)
+        ], move.currency_id)
         if not moves:
             return self.browse()
         existing = self.sudo().search([

@@ -28,7 +28,7 @@ from odoo.tools import SQL, format_date, format_datetime
 from odoo.tools.misc import formatLang
 
 from ..tools import cadence, contact_rules, plans
-from ..tools.cron import CronBudget, collection_may_commit
+from ..tools.cron import CronBudget, collection_cron_run
 from .collection_event import STATE_SKIP_REASONS
 
 _logger = logging.getLogger(__name__)
@@ -49,12 +49,9 @@ class CollectionPaymentPlan(models.Model):
     @api.model
     def _cron_collection_plans(self):
         """Scheduled action ``ir_cron_collection_plans``."""
-        commit = collection_may_commit(self.env)
-        done, remaining = self.sudo()._collection_plan_run(commit=commit, resume=True)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if remaining:
-            self.env.ref("account_collections_mx.ir_cron_collection_plans")._trigger()
-        return done
+        return collection_cron_run(
+            self.env, "account_collections_mx.ir_cron_collection_plans",
+            lambda commit: self.sudo()._collection_plan_run(commit=commit, resume=True))
 
     @api.model
     def _collection_plan_run(self, now=None, commit=False, max_batches=None, budget=None,
@@ -118,9 +115,9 @@ class CollectionPaymentPlan(models.Model):
     @api.model
     def _collection_lock(self, ids):
         """These plans, locked for this transaction; those another run holds are skipped."""
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """SELECT id FROM collection_payment_plan WHERE id IN %s
-             ORDER BY id FOR NO KEY UPDATE SKIP LOCKED""", (tuple(ids),))
+             ORDER BY id FOR NO KEY UPDATE SKIP LOCKED""", tuple(ids)))
         plans_ = self.browse([r[0] for r in self.env.cr.fetchall()])
         plans_.invalidate_recordset()  # read fresh: another run may have moved them on
         return plans_
@@ -250,21 +247,11 @@ class CollectionPaymentPlan(models.Model):
         """Render ``template`` on ``record`` (the plan or an instalment) in the customer's
         language and post it on the plan, emailed to the customer (in the mail queue)."""
         self.ensure_one()
-        partner = self.partner_id.commercial_partner_id
-        company = self.company_id
         self._portal_ensure_token()
         values = template.sudo()._generate_template(record.ids, ("subject", "body_html"))[record.id]
-        return self.sudo().with_context(mail_post_autofollow=False).message_post(
-            body=values["body_html"],
-            subject=values["subject"],
-            partner_ids=partner.ids,
-            author_id=company.partner_id.id,
-            email_from=company.email_formatted or None,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid="mail.mail_notification_light",
-            force_send=False,
-        )
+        return self._collection_post_customer_email(
+            self.company_id, self.partner_id.commercial_partner_id, values["subject"],
+            values["body_html"])
 
     def _collection_send_proposal(self, now):
         """Email the proposal if the contact rules allow it now.

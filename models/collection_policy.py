@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 
 class CollectionPolicy(models.Model):
@@ -40,39 +41,38 @@ class CollectionPolicy(models.Model):
             policy.partner_count = counts.get(policy, 0)
 
     def init(self):
-        # one default policy per company, enforced by the database
-        self.env.cr.execute(
+        # one default policy per company (see _check_one_default), enforced by the database
+        self.env.cr.execute(SQL(
             """CREATE UNIQUE INDEX IF NOT EXISTS collection_policy_one_default_per_company
                ON collection_policy (company_id) WHERE is_default AND active"""
-        )
+        ))
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("is_default") and vals.get("active", True):
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-                self._check_no_other_default(company)
+                self._check_one_default(company)
         return super().create(vals_list)
 
-    def _check_no_other_default(self, company, exclude=None):
-        others = self.search_count([("company_id", "=", company.id), ("is_default", "=", True),
-                                    ("id", "not in", (exclude or self).ids)])
-        if others:
+    @api.model
+    def _default_policy_domain(self, company):
+        """The default policy of ``company`` (one per company: :meth:`_check_one_default`)."""
+        return [("company_id", "=", company.id), ("is_default", "=", True)]
+
+    def _check_one_default(self, company, exclude=None):
+        """One default policy per company: refuse another one than ``exclude`` (these
+        policies by default).  Checked before writing, so the user gets this message
+        rather than the database's refusal (unique index, :meth:`init`)."""
+        if self.search_count(self._default_policy_domain(company)
+                             + [("id", "not in", (exclude or self).ids)]):
             raise ValidationError(
                 _("Company %s already has a default collection policy.", company.name))
 
     @api.constrains("is_default", "active", "company_id")
     def _check_is_default(self):
         for policy in self.filtered(lambda p: p.is_default and p.active):
-            others = self.search_count([
-                ("company_id", "=", policy.company_id.id),
-                ("is_default", "=", True),
-                ("id", "!=", policy.id),
-            ])
-            if others:
-                raise ValidationError(
-                    _("Company %s already has a default collection policy.", policy.company_id.name)
-                )
+            policy._check_one_default(policy.company_id)
 
     @api.constrains("stage_ids", "active", "name")
     def _check_stage_ids(self):
@@ -85,20 +85,18 @@ class CollectionPolicy(models.Model):
 
     def action_set_default(self):
         self.ensure_one()
-        self.search([("company_id", "=", self.company_id.id), ("is_default", "=", True)]).write(
-            {"is_default": False}
-        )
+        self.search(self._default_policy_domain(self.company_id)).write({"is_default": False})
         self.is_default = True
 
     @api.model
     def _get_default(self, company):
-        return self.search([("company_id", "=", company.id), ("is_default", "=", True)], limit=1)
+        return self.search(self._default_policy_domain(company), limit=1)
 
     def write(self, vals):
         if vals.get("is_default"):
             for policy in self:
                 company = self.env["res.company"].browse(vals.get("company_id")) or policy.company_id
-                self._check_no_other_default(company, exclude=self)
+                self._check_one_default(company, exclude=self)
         # stages edited together in one form save are checked once, at the end
         res = super(CollectionPolicy, self.with_context(collection_policy_write=True)).write(vals)
         if {"is_default", "active"} & set(vals):

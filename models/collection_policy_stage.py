@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.channels import STAGE_REMINDER_CHANNELS
+
 CHANNELS = [
     ("email", "Email"),
     ("whatsapp", "WhatsApp"),
@@ -65,11 +67,7 @@ class CollectionPolicyStage(models.Model):
     def _customer_channels(self):
         """The customer-facing channels of this stage (none for tasks and hand-over)."""
         self.ensure_one()
-        return {
-            "email": ("email",),
-            "whatsapp": ("whatsapp",),
-            "email_whatsapp": ("email", "whatsapp"),
-        }.get(self.channel, ())
+        return STAGE_REMINDER_CHANNELS.get(self.channel, ())
 
     @api.constrains("offset_days", "sequence", "policy_id")
     def _check_offset_order(self):

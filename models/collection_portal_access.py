@@ -29,6 +29,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import consteq, format_amount, format_date
 
 from ..tools import cadence, contact_rules, portal
+from ..tools.channels import CONTACT_CHANNELS
 
 PORTAL_ROUTE = "/mi-estado-de-cuenta"
 _TOKEN_RE = re.compile(r"(\d{1,12})-([A-Za-z0-9_-]{32,64})")
@@ -630,7 +631,7 @@ class CollectionPortalAccess(models.Model):
             channels = ["whatsapp"]
         else:
             partner.write({"collection_do_not_contact": True})
-            channels = ["email", "whatsapp", "statement"]
+            channels = CONTACT_CHANNELS
         note = staff._collection_preferences_note(choice)
         waiting = Event.search([("partner_id", "=", partner.id), ("state", "=", "scheduled"),
                                 ("channel", "in", channels)])

@@ -1,8 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
 from ..tools import summary
+from ..tools.cadence import SETTLED_PAYMENT_STATES
 from ..tools.cron import CronBudget, collection_may_commit
 
 #: where an unfinished pass over the open promises goes on (id of the last one checked)
@@ -37,7 +38,7 @@ class CollectionPromise(models.Model):
         "account.move", "collection_promise_move_rel", "promise_id", "move_id",
         string="Invoices", check_company=True,
         domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
-               "('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]")
+               f"('payment_state', 'not in', {SETTLED_PAYMENT_STATES!r})]")
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount = fields.Monetary(string="Promised Amount", required=True, tracking=True,
                              help="In the company's currency.")
@@ -136,7 +137,7 @@ class CollectionPromise(models.Model):
         if not self:
             return {}
         self.env.flush_all()
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """
             SELECT pm.promise_id, COALESCE(SUM(pr.amount), 0)
               FROM collection_promise p
@@ -149,8 +150,8 @@ class CollectionPromise(models.Model):
                AND pr.max_date >= p.promise_date AND pr.max_date <= p.deadline
              GROUP BY pm.promise_id
             """,
-            [self.ids],
-        )
+            self.ids,
+        ))
         return dict(self.env.cr.fetchall())
 
     def _collection_check(self, today=None):

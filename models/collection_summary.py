@@ -2,16 +2,34 @@ import datetime as dt
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
-from ..tools import contact_rules, summary
+from ..tools import actions, contact_rules, summary
+from ..tools.cadence import PAID_PAYMENT_STATES
+from ..tools.channels import REMINDER_CHANNELS
 
-RECEIVABLE_LINES = """
+#: SQL: the journal item ``l`` (account_move_line) is open: posted, not reconciled,
+#: something left to pay (or, negative, to apply); the summary, the analysis, the
+#: customer worklist and the statements read the open receivable items so
+OPEN_ITEM_SQL = SQL(
+    "l.parent_state = 'posted' AND NOT l.reconciled AND l.amount_residual != 0")
+#: SQL: the day an invoice ``m`` (account_move) was fully paid (its last reconciliation on
+#: the receivable), NULL while it is open; used by the effectiveness and the payer rating
+PAID_ON_SQL = SQL(
+    """CASE WHEN m.payment_state IN %s THEN (
+    SELECT MAX(pr.max_date)
+      FROM account_move_line l
+      JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
+      JOIN account_partial_reconcile pr ON pr.debit_move_id = l.id
+     WHERE l.move_id = m.id) END""", PAID_PAYMENT_STATES)
+#: the receivable items ``l``, their account ``a``, entry ``m`` and partner ``rp``
+RECEIVABLE_LINES = SQL("""
     FROM account_move_line l
     JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
     JOIN account_move m ON m.id = l.move_id
     LEFT JOIN res_partner rp ON rp.id = l.partner_id
-"""
+""")
 
 
 class CollectionSummary(models.Model):
@@ -63,15 +81,14 @@ class CollectionSummary(models.Model):
     def _collection_open_items(self, company):
         """``(customer, invoice, move type, due date, residual)`` of the open receivable
         items, per customer (commercial entity), invoice and due date."""
-        self.env.cr.execute(
-            f"""
+        self.env.cr.execute(SQL(
+            """
             SELECT COALESCE(rp.commercial_partner_id, l.partner_id), l.move_id, m.move_type,
                    COALESCE(l.date_maturity, l.date), SUM(l.amount_residual)
-              {RECEIVABLE_LINES}
-             WHERE l.company_id = %s AND l.parent_state = 'posted' AND NOT l.reconciled
-               AND l.amount_residual != 0
+              %s
+             WHERE l.company_id = %s AND %s
              GROUP BY 1, 2, 3, 4
-            """, [company.id])
+            """, RECEIVABLE_LINES, company.id, OPEN_ITEM_SQL))
         return self.env.cr.fetchall()
 
     @api.model
@@ -79,9 +96,9 @@ class CollectionSummary(models.Model):
         """({customer: rating}, {customer: name}) of these customers."""
         ratings, names = {}, {}
         if partner_ids:
-            self.env.cr.execute(
+            self.env.cr.execute(SQL(
                 "SELECT id, collection_rating, name FROM res_partner WHERE id = ANY(%s)",
-                [partner_ids])
+                partner_ids))
             for pid, rating, name in self.env.cr.fetchall():
                 ratings[pid], names[pid] = rating or "good", name
         return ratings, names
@@ -119,14 +136,15 @@ class CollectionSummary(models.Model):
     def _collection_section_dso(self, company, today):
         """DSO and its trend over 8 weeks, from the daily receivable movements and sales."""
         start = today - dt.timedelta(days=7 * 8 + summary.DSO_PERIOD_DAYS * summary.DSO_MAX_PERIODS)
-        self.env.cr.execute(
-            f"""
-            SELECT CASE WHEN l.date <= %s THEN NULL ELSE l.date END, SUM(l.balance),
+        self.env.cr.execute(SQL(
+            """
+            SELECT CASE WHEN l.date <= %(start)s THEN NULL ELSE l.date END, SUM(l.balance),
                    SUM(l.balance) FILTER (WHERE m.move_type IN ('out_invoice', 'out_refund'))
-              {RECEIVABLE_LINES}
-             WHERE l.company_id = %s AND l.parent_state = 'posted' AND l.date <= %s
+              %(lines)s
+             WHERE l.company_id = %(company)s AND l.parent_state = 'posted'
+               AND l.date <= %(today)s
              GROUP BY 1
-            """, [start, company.id, today])
+            """, start=start, lines=RECEIVABLE_LINES, company=company.id, today=today))
         opening, moves, sales = summary.daily_receivable(self.env.cr.fetchall())
         trend = summary.dso_trend(opening, moves, sales, today)
         return {"dso": trend[-1][1], "trend": trend}
@@ -134,16 +152,17 @@ class CollectionSummary(models.Model):
     @api.model
     def _collection_section_effectiveness(self, company, today):
         """Reminder effectiveness per stage over the messages of the last 90 days."""
-        self.env.cr.execute(
-            f"""
+        self.env.cr.execute(SQL(
+            """
             SELECT e.stage_id, e.move_id, e.done_at::date,
-                   {summary.PAID_ON_SQL}
+                   %(paid_on)s
               FROM collection_event e
               JOIN account_move m ON m.id = e.move_id
-             WHERE e.company_id = %s AND e.state = 'sent'
-               AND e.channel IN ('email', 'whatsapp') AND e.done_at IS NOT NULL
-               AND e.done_at >= %s
-            """, [company.id, today - dt.timedelta(days=90)])
+             WHERE e.company_id = %(company)s AND e.state = 'sent'
+               AND e.channel IN %(channels)s AND e.done_at IS NOT NULL
+               AND e.done_at >= %(since)s
+            """, paid_on=PAID_ON_SQL, company=company.id, channels=REMINDER_CHANNELS,
+            since=today - dt.timedelta(days=90)))
         effectiveness = summary.effectiveness(self.env.cr.fetchall(), today)
         stages = self.env["collection.policy.stage"].sudo().browse(
             [s for s in effectiveness if s]).exists()
@@ -238,15 +257,6 @@ class CollectionSummary(models.Model):
             })
         return record
 
-    def action_collection_resend(self):
-        """Managers: rebuild and email these summaries again (read as the engine)."""
-        if not self.env.user.has_group("account_collections_mx.group_collection_manager"):
-            raise AccessError(_("Only collections managers can send the weekly summary again."))
-        self.check_access("read")
-        for record in self:
-            self._collection_build(record.company_id, record.date)
-        return True
-
     @api.model
     def _collection_build_now(self, company_ids=None, send=False):
         """This week's summary of these companies (default: the current one), built now.
@@ -266,11 +276,4 @@ class CollectionSummary(models.Model):
         if not self.env.user.has_group("account_collections_mx.group_collection_manager"):
             raise AccessError(_("Only collections managers can prepare the weekly summary."))
         record = self._collection_build_now()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": record.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return actions.open_form(self._name, record.id)

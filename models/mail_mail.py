@@ -2,7 +2,7 @@ import logging
 
 from odoo import fields, models
 
-from .collection_event_mail import MAIL_CHANNELS
+from ..tools.channels import MAIL_CHANNELS
 
 _logger = logging.getLogger(__name__)
 

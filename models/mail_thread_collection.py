@@ -21,6 +21,28 @@ _logger = logging.getLogger(__name__)
 class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
 
+    def _collection_post_customer_email(self, company, recipients, subject, body,
+                                        attachment_ids=None):
+        """Post an email of the collections in this record's chatter (as the engine): from
+        ``company`` (author and sender) to ``recipients``, in Odoo's light layout, queued
+        (``mail.mail``, sent by Odoo's mail queue).
+
+        :return: the posted message
+        """
+        self.ensure_one()
+        return self.sudo().with_context(mail_post_autofollow=False).message_post(
+            body=body,
+            subject=subject,
+            partner_ids=recipients.ids,
+            attachment_ids=attachment_ids,
+            author_id=company.partner_id.id,
+            email_from=company.email_formatted or None,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+            force_send=False,
+        )
+
     @api.model
     def _message_route_process(self, message, message_dict, routes):
         thread_id = super()._message_route_process(message, message_dict, routes)

@@ -1,10 +1,12 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
-from ..tools import contact_rules, summary
-from ..tools.cron import CronBudget, collection_may_commit
+from ..tools import actions, contact_rules, summary
+from ..tools.cadence import SETTLED_PAYMENT_STATES
+from ..tools.cron import CronBudget, collection_may_commit, collection_report_progress
 from .collection_event import wait_reason
+from .collection_summary import OPEN_ITEM_SQL, PAID_ON_SQL
 
 PAUSE_REASONS = [
     ("payment_plan", "Payment plan"),
@@ -201,8 +203,7 @@ class ResPartner(models.Model):
         help="Last 12 months: payment date minus due date of the paid invoices, averaged "
         "weighted by amount (negative = pays early). Recomputed every night.")
     collection_rating = fields.Selection(
-        [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")],
-        string="Payer Rating", default="good", readonly=True, index=True,
+        summary.RATINGS, string="Payer Rating", default="good", readonly=True, index=True,
         help="From the average days late and the broken promises of the last 12 months "
         "(thresholds in the Invoicing settings). Recomputed every night.")
     collection_broken_promises = fields.Integer(
@@ -342,12 +343,7 @@ class ResPartner(models.Model):
             partner=partner.display_name, reason=event.skip_reason or event.error), "danger")
 
     def _collection_notify(self, message, kind):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"type": kind, "message": message, "sticky": kind != "success",
-                       "next": {"type": "ir.actions.act_window_close"}},
-        }
+        return actions.notification(message, kind, sticky=kind != "success")
 
     # statements --------------------------------------------------------------------
     def _collection_send_statement(self, company):
@@ -391,16 +387,15 @@ class ResPartner(models.Model):
         """Customers of ``company`` with an open receivable balance that take the monthly
         statement (the delivery applies the other contact rules and logs them)."""
         self.env.flush_all()
-        self.env.cr.execute(
+        self.env.cr.execute(SQL(
             """
             SELECT DISTINCT p.commercial_partner_id
               FROM account_move_line l
               JOIN account_account a ON a.id = l.account_id
               JOIN res_partner p ON p.id = l.partner_id
              WHERE l.company_id = %s AND a.account_type = 'asset_receivable'
-               AND l.parent_state = 'posted' AND NOT l.reconciled
-               AND l.amount_residual != 0
-            """, [company.id])
+               AND %s
+            """, company.id, OPEN_ITEM_SQL))
         partners = self.browse([r[0] for r in self.env.cr.fetchall()])
         return partners.filtered(lambda p: not p.collection_statement_opt_out)
 
@@ -417,9 +412,8 @@ class ResPartner(models.Model):
                 self._collection_statement_candidates(company), company, period, now)
         done, remaining = Event._collection_statement_run(now, batch_size=batch_size,
                                                           max_batches=max_batches)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if remaining:
-            self.env.ref("account_collections_mx.ir_cron_collection_statements")._trigger()
+        collection_report_progress(
+            self.env, "account_collections_mx.ir_cron_collection_statements", done, remaining)
         return True
 
     # rating ------------------------------------------------------------------------
@@ -441,18 +435,17 @@ class ResPartner(models.Model):
         since = fields.Date.subtract(today, days=365)
         self.env.flush_all()
         # newest invoice first: its company is the customer's company for the mapping
-        self.env.cr.execute(
-            f"""
+        self.env.cr.execute(SQL(
+            """
             SELECT p.commercial_partner_id, m.invoice_date_due, m.company_id,
                    ABS(m.amount_total_signed),
-                   {summary.PAID_ON_SQL} AS paid
+                   %(paid_on)s AS paid
               FROM account_move m
               JOIN res_partner p ON p.id = m.partner_id
              WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
-               AND (m.invoice_date >= %s
-                    OR m.payment_state NOT IN ('paid', 'in_payment', 'reversed'))
+               AND (m.invoice_date >= %(since)s OR m.payment_state NOT IN %(settled)s)
           ORDER BY m.invoice_date DESC, m.id DESC
-            """, [since])
+            """, paid_on=PAID_ON_SQL, since=since, settled=SETTLED_PAYMENT_STATES))
         rows = {}
         companies = {}
         for partner_id, due, company_id, amount, paid in self.env.cr.fetchall():

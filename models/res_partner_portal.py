@@ -4,6 +4,8 @@ WhatsApp preference."""
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import actions
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -97,15 +99,7 @@ class ResPartner(models.Model):
             self.commercial_partner_id, self.env.company)
         access._collection_reset()
         self.invalidate_recordset(["collection_portal_url"])
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("Customer link reset"),
-                "message": _("The links sent before no longer open the page of %s. The next "
-                             "reminders carry the new link.", self.commercial_partner_id.name),
-                "type": "success",
-                "sticky": False,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return actions.notification(
+            _("The links sent before no longer open the page of %s. The next reminders carry "
+              "the new link.", self.commercial_partner_id.name),
+            title=_("Customer link reset"), then=actions.RELOAD)

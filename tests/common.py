@@ -34,10 +34,11 @@ class CollectionsCommon(AccountTestInvoicingCommon):
 
     # ------------------------------------------------------------------ helpers
     @classmethod
-    def make_invoice(cls, due, amount=1000.0, partner=None, invoice_date=None, post=True):
+    def make_invoice(cls, due, amount=1000.0, partner=None, invoice_date=None, post=True,
+                     currency=None, company=None):
         due = fields.Date.to_date(due)
         invoice_date = invoice_date or (due - dt.timedelta(days=30))
-        move = cls.env["account.move"].create({
+        values = {
             "move_type": "out_invoice",
             "partner_id": (partner or cls.customer).id,
             "invoice_date": invoice_date,
@@ -46,7 +47,14 @@ class CollectionsCommon(AccountTestInvoicingCommon):
             "invoice_line_ids": [(0, 0, {
                 "name": "Servicio", "quantity": 1, "price_unit": amount, "tax_ids": [(6, 0, [])],
             })],
-        })
+        }
+        Move = cls.env["account.move"]
+        if company:
+            Move = Move.with_company(company)
+            values["company_id"] = company.id
+        if currency:
+            values["currency_id"] = currency.id
+        move = Move.create(values)
         if post:
             move.action_post()
         return move

@@ -51,29 +51,12 @@ class TestCollectionWorklists(CollectionsCommon):
         day = cls.today
         # customer: 45 days overdue (MXN), USD not yet due; a contact of it in company B
         cls.late = cls.make_invoice(day - dt.timedelta(days=45), 1000.0)
-        cls.usd_invoice = cls._invoice_in(cls.customer, 500.0, day + dt.timedelta(days=5),
-                                          currency=cls.usd)
-        cls.other_company_invoice = cls._invoice_in(cls.customer, 300.0,
-                                                    day - dt.timedelta(days=10),
-                                                    company=cls.company_b)
+        cls.usd_invoice = cls.make_invoice(day + dt.timedelta(days=5), 500.0, currency=cls.usd)
+        cls.other_company_invoice = cls.make_invoice(day - dt.timedelta(days=10), 300.0,
+                                                     company=cls.company_b)
         cls.ten_days = cls.make_invoice(day - dt.timedelta(days=10), 200.0,
                                         partner=cls.by_salesperson)
         cls.not_due = cls.make_invoice(day + dt.timedelta(days=3), 700.0, partner=cls.theirs)
-
-    @classmethod
-    def _invoice_in(cls, partner, amount, due, currency=None, company=None):
-        company = company or cls.company
-        move = cls.env["account.move"].with_company(company).create({
-            "move_type": "out_invoice", "partner_id": partner.id, "company_id": company.id,
-            "currency_id": (currency or company.currency_id).id,
-            "invoice_date": due - dt.timedelta(days=30), "invoice_date_due": due,
-            "invoice_payment_term_id": False,
-            "invoice_line_ids": [Command.create({
-                "name": "Servicio", "quantity": 1, "price_unit": amount,
-                "tax_ids": [Command.clear()]})],
-        })
-        move.action_post()
-        return move
 
     def _as(self, model, user, companies=None):
         """``model`` as ``user`` sees it in the web client: the companies selected in the

@@ -20,7 +20,7 @@ from odoo import Command, api
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import get_public_method
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import CollectionsCommon
 
@@ -111,7 +111,7 @@ class TestRpcSurface(CollectionsCommon):
         cls.secrets = {cls.customer_a.name, cls.customer_a.email, A_UUID,
                        "4,321.09", "4321.09", *cls.moves_a.mapped("name"),
                        *filter(None, cls.moves_a.mapped("access_token"))}
-        cls._snapshot_sql = cls._build_snapshot_sql()
+        cls._snapshot_tables = cls._company_tables()
 
     @classmethod
     def _invoice_a(cls, due, amount):
@@ -141,37 +141,48 @@ class TestRpcSurface(CollectionsCommon):
         return Model.search([("company_id", "=", cls.company_a.id)], order="id desc", limit=1)
 
     @classmethod
-    def _build_snapshot_sql(cls):
+    def _company_tables(cls):
+        """The tables with a company (wizards belong to the user who opened them: not
+        company A's rows)."""
         cr = cls.env.cr
-        cr.execute("""
+        cr.execute(SQL("""
             SELECT c.table_name FROM information_schema.columns c
               JOIN information_schema.tables t ON t.table_name = c.table_name
                    AND t.table_schema = c.table_schema AND t.table_type = 'BASE TABLE'
              WHERE c.table_schema = current_schema() AND c.column_name = 'company_id'
-          ORDER BY 1""")
-        # wizards belong to the user who opened them: not company A's rows
+          ORDER BY 1"""))
         transient = {cls.env[m]._table for m in cls.env.registry if cls.env[m]._transient}
-        parts = [f"SELECT '{table}', x::text FROM \"{table}\" x WHERE x.company_id = %(company)s"
-                 for (table,) in cr.fetchall() if table not in transient]
-        parts.append("SELECT 'res_partner', x::text FROM res_partner x WHERE x.id = ANY(%(partners)s)")
-        parts.append("SELECT 'res_company', x::text FROM res_company x WHERE x.id = %(company)s")
-        # the mail side of company A's documents: messages, followers, tasks, files, emails
-        documents = "(%(documents)s)"
+        return [table for (table,) in cr.fetchall() if table not in transient]
+
+    def _snapshot_sql(self, documents):
+        """Every row of company A as text: its tables, its customer and itself, and the mail
+        side of its documents (messages, followers, tasks, files, emails)."""
+        company, partners = self.company_a.id, self.customer_a.ids
+        parts = [SQL("SELECT %s, x::text FROM %s x WHERE x.company_id = %s",
+                     table, SQL.identifier(table), company)
+                 for table in self._snapshot_tables]
+        parts.append(SQL("SELECT 'res_partner', x::text FROM res_partner x WHERE x.id = ANY(%s)",
+                         partners))
+        parts.append(SQL("SELECT 'res_company', x::text FROM res_company x WHERE x.id = %s",
+                         company))
         for table, model, res_id in (("mail_message", "model", "res_id"),
                                      ("mail_followers", "res_model", "res_id"),
                                      ("mail_activity", "res_model", "res_id"),
                                      ("ir_attachment", "res_model", "res_id")):
-            parts.append(f"SELECT '{table}', x::text FROM {table} x "
-                         f"WHERE x.{model} || ',' || x.{res_id} = ANY{documents}")
-        parts.append(f"""SELECT 'mail_mail', x::text FROM mail_mail x
-                           JOIN mail_message m ON m.id = x.mail_message_id
-                          WHERE m.model || ',' || m.res_id = ANY{documents}
-                             OR x.email_to ILIKE %(email)s
-                             OR EXISTS (SELECT 1 FROM mail_mail_res_partner_rel r
-                                         WHERE r.mail_mail_id = x.id
-                                           AND r.res_partner_id = ANY(%(partners)s))""")
-        union = "\nUNION ALL\n".join(parts)
-        return f"""SELECT t, r FROM ({union}) rows(t, r) ORDER BY t, r"""
+            parts.append(SQL("SELECT %s, x::text FROM %s x WHERE %s || ',' || %s = ANY(%s)",
+                             table, SQL.identifier(table), SQL.identifier("x", model),
+                             SQL.identifier("x", res_id), documents))
+        parts.append(SQL(
+            """SELECT 'mail_mail', x::text FROM mail_mail x
+                 JOIN mail_message m ON m.id = x.mail_message_id
+                WHERE m.model || ',' || m.res_id = ANY(%(documents)s)
+                   OR x.email_to ILIKE %(email)s
+                   OR EXISTS (SELECT 1 FROM mail_mail_res_partner_rel r
+                               WHERE r.mail_mail_id = x.id
+                                 AND r.res_partner_id = ANY(%(partners)s))""",
+            documents=documents, email=f"%{self.customer_a.email}%", partners=partners))
+        return SQL("SELECT t, r FROM (%s) rows(t, r) ORDER BY t, r",
+                   SQL("\nUNION ALL\n").join(parts))
 
     def _snapshot(self):
         self.env.flush_all()
@@ -187,9 +198,7 @@ class TestRpcSurface(CollectionsCommon):
             else:
                 ids = self.env[model].sudo().search([("company_id", "=", self.company_a.id)]).ids
             documents += [f"{model},{i}" for i in ids]
-        self.env.cr.execute(self._snapshot_sql, {
-            "company": self.company_a.id, "partners": self.customer_a.ids,
-            "documents": documents, "email": f"%{self.customer_a.email}%"})
+        self.env.cr.execute(self._snapshot_sql(documents))
         return self.env.cr.fetchall()
 
     # ------------------------------------------------------------------ calls
@@ -323,7 +332,7 @@ class TestRpcSurface(CollectionsCommon):
             with self.assertRaises(AccessError):
                 own.with_context(**context)._collection_reminder_lines()
             with self.assertRaises(AccessError):
-                own.with_context(**context)._collection_reminder_total()
+                own.with_context(**context)._collection_reminder_totals()
         self.assertEqual([line["number"] for line in own._collection_reminder_lines()],
                          [self.move_b.name])
         with self.assertRaises(AccessError):

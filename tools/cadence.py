@@ -13,6 +13,21 @@ invoice due date (negative = before).  Rules implemented here:
 import datetime as dt
 from dataclasses import dataclass, field
 
+#: collection states (``account.move.collection_state``) of an invoice: whose cadence keeps
+#: a next stage, that a payment plan may take over, whose tasks are closed
+NEXT_STAGE_STATES = ("active", "paused", "review")
+PAYMENT_PLAN_STATES = ("active", "paused", "human", "review")
+FINISHED_STATES = ("done", "excluded")
+#: payment states of a paid invoice, and of an invoice with nothing left to collect
+PAID_PAYMENT_STATES = ("paid", "in_payment")
+SETTLED_PAYMENT_STATES = (*PAID_PAYMENT_STATES, "reversed")
+#: domain of a form's invoices field (with the form's ``partner_id`` and ``company_id``):
+#: the customer's posted invoices in the company with something left to collect
+CUSTOMER_OPEN_INVOICES_DOMAIN = (
+    "[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
+    "('state', '=', 'posted'), ('company_id', '=', company_id), "
+    f"('payment_state', 'not in', {SETTLED_PAYMENT_STATES!r})]")
+
 
 @dataclass(frozen=True)
 class Stage:

@@ -10,6 +10,8 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
+from .sat_catalogs import GENERIC_RFCS
+
 NS_CFDI = "http://www.sat.gob.mx/cfd/4"
 NS_CFDI_33 = "http://www.sat.gob.mx/cfd/3"
 NS_TFD = "http://www.sat.gob.mx/TimbreFiscalDigital"
@@ -21,8 +23,6 @@ NS_33 = {"cfdi": NS_CFDI_33, "tfd": NS_TFD}
 #: largest XML accepted (bytes); a CFDI invoice is rarely above a few hundred KB
 MAX_SIZE = 5 * 1024 * 1024
 
-#: generic RFCs of the SAT: público en general / foreign customer
-GENERIC_RFCS = {"XAXX010101000", "XEXX010101000"}
 
 _DTD_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 

@@ -37,3 +37,23 @@ class CronBudget:
 
     def exhausted(self):
         return time.monotonic() - self.started >= self.seconds
+
+
+def collection_report_progress(env, cron_xmlid, done, remaining):
+    """End of a cron call: tell Odoo's cron runner what was done and what remains; while
+    something remains, the cron (``cron_xmlid``) runs again at once to go on."""
+    env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+    if remaining:
+        env.ref(cron_xmlid)._trigger()
+
+
+def collection_cron_run(env, cron_xmlid, run):
+    """One call of a cron that works in batches: ``run(commit)`` does the work (committing
+    each finished batch when ``commit``: see :func:`collection_may_commit`) and returns
+    (done, remaining); the progress is reported (:func:`collection_report_progress`).
+
+    :return: the number of items done
+    """
+    done, remaining = run(collection_may_commit(env))
+    collection_report_progress(env, cron_xmlid, done, remaining)
+    return done

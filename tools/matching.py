@@ -67,6 +67,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .sat_catalogs import GENERIC_RFCS
+
 #: length of the SPEI "concepto de pago": longer texts were cut by the bank
 SPEI_CONCEPT_MAX = 40
 #: longest run of groups looked up in a text (``INV 2025 12`` is 3 groups)
@@ -75,10 +77,6 @@ MAX_KEY_GROUPS = 5
 MAX_SUBSET_INVOICES = 14
 MAX_SUBSET_SIZE = 4
 
-REASONS = ("exact", "partial", "overpaid", "multi_invoice", "ambiguous", "no_partner",
-           "no_candidate")
-
-GENERIC_RFCS = {"XAXX010101000", "XEXX010101000"}
 _GROUP_RE = re.compile(r"[A-Z]+|[0-9]+")
 _RFC_RE = re.compile(r"(?<![A-Z0-9&])([A-Z&]{3,4})(\d{2})(\d{2})(\d{2})([A-Z0-9]{3})(?![A-Z0-9])")
 _DIGITS_RE = re.compile(r"(?<!\d)\d{10,18}(?!\d)")
@@ -105,11 +103,6 @@ def ref_groups(text):
     """Letters / digits groups of a reference, digits without their leading zeros."""
     groups = _GROUP_RE.findall(fold(text))
     return [g.lstrip("0") or "0" if g.isdigit() else g for g in groups]
-
-
-def ref_key(text):
-    """Canonical key of a reference: ``INV/2025/00012`` -> ``INV-2025-12``."""
-    return "-".join(ref_groups(text))
 
 
 def compact(text):

@@ -2,8 +2,12 @@
 
 Transcribed from the SAT catalogs c_RegimenFiscal, c_UsoCFDI, c_FormaPago and c_MetodoPago
 (CFDI 4.0). They are the values of the selection fields ``cfdi_tax_regime``, ``cfdi_usage``,
-``cfdi_payment_form`` and ``cfdi_payment_method``. Plain data: stdlib only.
+``cfdi_payment_form`` and ``cfdi_payment_method``; and the SAT's generic RFCs. Plain data:
+stdlib only.
 """
+
+#: generic RFCs of the SAT: público en general / foreign customer (they name no customer)
+GENERIC_RFCS = frozenset({"XAXX010101000", "XEXX010101000"})
 
 #: c_RegimenFiscal: code -> (description, persona física, persona moral)
 TAX_REGIMES = {

@@ -29,17 +29,24 @@ Definitions (kept here so that the summary, the analysis and the tests agree):
   when it exceeds ``watch_days`` or broke one promise; else ``good``.
 """
 
+import bisect
 import datetime as dt
 
-BUCKETS = ("current", "1_30", "31_60", "61_90", "90_plus")
-BUCKET_LABELS = {
-    "current": "Current",
-    "1_30": "1-30",
-    "31_60": "31-60",
-    "61_90": "61-90",
-    "90_plus": "90+",
-}
+#: the aging buckets in time order: (key, label, most days overdue in it; None: no limit)
+AGING_BUCKETS = (
+    ("current", "Current", 0),
+    ("1_30", "1-30", 30),
+    ("31_60", "31-60", 60),
+    ("61_90", "61-90", 90),
+    ("90_plus", "90+", None),
+)
+BUCKETS = tuple(key for key, _label, _most in AGING_BUCKETS)
+BUCKET_LABELS = {key: label for key, label, _most in AGING_BUCKETS}
+#: the upper edges (days overdue) of every bucket but the last
+BUCKET_EDGES = tuple(most for _key, _label, most in AGING_BUCKETS if most is not None)
 
+#: the payer ratings (best first)
+RATINGS = [("good", "Good"), ("watch", "Watch"), ("risky", "Risky")]
 #: share of the expected amount a payer of each rating is projected to pay
 RATING_FACTORS = {"good": 0.9, "watch": 0.6, "risky": 0.3}
 
@@ -54,16 +61,7 @@ DSO_MAX_PERIODS = 12
 
 def aging_bucket(due, as_of):
     """The aging bucket key of an item due on ``due`` seen on ``as_of``."""
-    days = (as_of - due).days
-    if days <= 0:
-        return "current"
-    if days <= 30:
-        return "1_30"
-    if days <= 60:
-        return "31_60"
-    if days <= 90:
-        return "61_90"
-    return "90_plus"
+    return BUCKETS[bisect.bisect_left(BUCKET_EDGES, (as_of - due).days)]
 
 
 def aging(items, as_of):
@@ -317,12 +315,3 @@ def summary_due(local_now, weekday, hour, last_week):
                                  dt.time(min(hours, 23), min(minutes, 59)))
     return local_now.replace(tzinfo=None) >= moment
 
-
-#: SQL: the day an invoice ``m`` (account_move) was fully paid (its last reconciliation
-#: on the receivable), NULL while it is open; used by the rating and the weekly summary
-PAID_ON_SQL = """CASE WHEN m.payment_state IN ('paid', 'in_payment') THEN (
-    SELECT MAX(pr.max_date)
-      FROM account_move_line l
-      JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
-      JOIN account_partial_reconcile pr ON pr.debit_move_id = l.id
-     WHERE l.move_id = m.id) END"""

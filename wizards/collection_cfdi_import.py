@@ -6,7 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, format_date
 
-from ..tools import cfdi
+from ..tools import cfdi, sat_catalogs
+from ..tools.cadence import SETTLED_PAYMENT_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -271,7 +272,7 @@ class CollectionCfdiImport(models.TransientModel):
             near = fits
         if len(near) > 1:
             still_open = near.filtered(
-                lambda m: m.payment_state not in ("paid", "in_payment", "reversed"))
+                lambda m: m.payment_state not in SETTLED_PAYMENT_STATES)
             near = still_open or near
         if len(near) == 1:
             return near, False
@@ -292,7 +293,7 @@ class CollectionCfdiImport(models.TransientModel):
         if partner_rfc == receiver:
             return True
         # público en general / foreign customer: the customer may have no Mexican RFC
-        return receiver in cfdi.GENERIC_RFCS and cfdi.check_rfc(partner_rfc) is not None
+        return receiver in sat_catalogs.GENERIC_RFCS and cfdi.check_rfc(partner_rfc) is not None
 
     def _apply(self, move, values, attachment, data):
         _ = self.env._
@@ -331,7 +332,7 @@ class CollectionCfdiImport(models.TransientModel):
             notes.append(_("The customer has no tax regime / usage: complete it (%s).",
                            ", ".join(partner_vals.values())))
         if values["receiver_zip"] and partner.zip and partner.zip != values["receiver_zip"] and \
-                values["receiver_rfc"] not in cfdi.GENERIC_RFCS:
+                values["receiver_rfc"] not in sat_catalogs.GENERIC_RFCS:
             notes.append(_("The CFDI's fiscal postal code %(cfdi)s differs from the customer's "
                            "%(zip)s.", cfdi=values["receiver_zip"], zip=partner.zip))
         if "cfdi_xml_attachment_id" in vals:

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+
+from ..tools import actions
 
 
 class CollectionPaymentPlanWizard(models.TransientModel):
@@ -7,16 +8,9 @@ class CollectionPaymentPlanWizard(models.TransientModel):
     payments, every how many days, from when, with a down payment or not."""
 
     _name = "collection.payment.plan.wizard"
+    _inherit = "collection.customer.invoices.wizard"
     _description = "Prepare a Payment Plan"
 
-    company_id = fields.Many2one("res.company", required=True,
-                                 default=lambda self: self.env.company)
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True)
-    move_ids = fields.Many2many(
-        "account.move", string="Invoices",
-        domain="[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
-               "('state', '=', 'posted'), ('company_id', '=', company_id), "
-               "('payment_state', 'not in', ('paid', 'in_payment', 'reversed'))]")
     currency_id = fields.Many2one("res.currency", compute="_compute_amount")
     amount_total = fields.Monetary(string="Amount Covered", compute="_compute_amount")
     instalment_count = fields.Integer(string="Number of Payments", default=3, required=True)
@@ -30,18 +24,9 @@ class CollectionPaymentPlanWizard(models.TransientModel):
     note = fields.Text(string="Notes")
 
     @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        if not values.get("move_ids") and values.get("partner_id") and "move_ids" in fields_list:
-            moves = self.env["account.move"].search([
-                ("commercial_partner_id", "=", values["partner_id"]),
-                ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-                ("company_id", "=", values.get("company_id") or self.env.company.id),
-                ("collection_state", "in", ("active", "paused", "human", "review")),
-            ], order="invoice_date_due asc, id asc")
-            currency = moves[:1].currency_id
-            values["move_ids"] = [(6, 0, moves.filtered(lambda m: m.currency_id == currency).ids)]
-        return values
+    def _collection_default_invoices(self, customer_invoices):
+        """The customer's invoices a plan may cover."""
+        return self.env["collection.payment.plan"]._collection_plan_moves(customer_invoices)
 
     @api.depends("move_ids", "company_id")
     def _compute_amount(self):
@@ -50,15 +35,8 @@ class CollectionPaymentPlanWizard(models.TransientModel):
             wizard.amount_total = sum(wizard.move_ids.mapped("amount_residual"))
 
     def action_create(self):
-        self.ensure_one()
-        if not self.move_ids:
-            raise UserError(_("Choose the invoices the plan covers."))
-        if self.move_ids.company_id != self.company_id:
-            raise UserError(_("The invoices must belong to %s.", self.company_id.name))
         plan = self.env["collection.payment.plan"].create({
-            "company_id": self.company_id.id,
-            "partner_id": self.partner_id.commercial_partner_id.id,
-            "move_ids": [(6, 0, self.move_ids.ids)],
+            **self._collection_invoices_values(_("Choose the invoices the plan covers.")),
             "instalment_count": self.instalment_count,
             "interval_days": self.interval_days,
             "first_date": self.first_date,
@@ -67,10 +45,4 @@ class CollectionPaymentPlanWizard(models.TransientModel):
             "note": self.note,
         })
         plan.action_generate_lines()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "collection.payment.plan",
-            "res_id": plan.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        return actions.open_form("collection.payment.plan", plan.id)

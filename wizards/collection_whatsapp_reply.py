@@ -6,7 +6,7 @@ from odoo.tools import format_datetime
 
 from ..models.collection_event import wait_reason
 from ..models.collection_whatsapp_provider import WhatsAppError
-from ..tools import contact_rules, whatsapp
+from ..tools import actions, contact_rules, whatsapp
 
 
 class CollectionWhatsAppReply(models.TransientModel):
@@ -77,19 +77,11 @@ class CollectionWhatsAppReply(models.TransientModel):
             if not error.unknown:
                 raise UserError(str(error)) from error  # nothing left: rolled back, try again
             event._mark("failed", error=str(error), delivery_status="unknown")
-            return self._notify(_("%s It is not resent: check with the customer before "
-                                  "answering again.", error), "warning")
+            return actions.notification(_("%s It is not resent: check with the customer before "
+                                          "answering again.", error), "warning", sticky=True)
         event._mark("sent", provider_ref=wamid, delivery_status="sent", done_at=now)
         partner.sudo().message_post(
             body=Markup("<b>%s</b><br/>%s") % (_("WhatsApp answer (%s):", wamid), self.body),
             author_id=self.env.user.partner_id.id, message_type="comment",
             subtype_xmlid="mail.mt_note")
         return {"type": "ir.actions.act_window_close"}
-
-    def _notify(self, message, kind):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"type": kind, "message": message, "sticky": True,
-                       "next": {"type": "ir.actions.act_window_close"}},
-        }

@@ -1,6 +1,7 @@
 import datetime as dt
 
 from acmx_tools import cadence as c
+from acmx_tools import channels
 
 D = dt.date
 STD = [c.Stage(1, -3, 10), c.Stage(2, 0, 20), c.Stage(3, 3, 30), c.Stage(4, 7, 40),
@@ -73,3 +74,13 @@ def test_gap_release():
     assert c.gap_release(dt.datetime(2026, 11, 22, 9), 2, now) == dt.datetime(2026, 11, 24, 9)
     assert c.gap_release(dt.datetime(2026, 11, 20, 9), 2, now) is None
     assert c.gap_release(dt.datetime(2026, 11, 23, 9), 0, now) is None
+
+
+def test_stage_event_channels():
+    assert channels.stage_event_channels("email", False) == ("email",)
+    assert channels.stage_event_channels("email_whatsapp", True) == ("email", "whatsapp", "alert")
+    assert channels.stage_event_channels("activity", False) == ("activity",)
+    assert channels.stage_event_channels("escalate", True) == ("activity", "alert")
+    # every stage channel of the policy form is mapped
+    assert set(channels.STAGE_REMINDER_CHANNELS) >= set(channels.TASK_STAGE_CHANNELS)
+    assert set(channels.REMINDER_CHANNELS) <= set(channels.CONTACT_CHANNELS)

@@ -182,3 +182,7 @@ def test_summary_due_once_per_week():
     # configured Wednesday 14:30
     assert not summary.summary_due(dt.datetime(2026, 4, 1, 14, 29), 2, 14.5, "2026-W13")
     assert summary.summary_due(dt.datetime(2026, 4, 1, 14, 30), 2, 14.5, "2026-W13")
+
+
+def test_every_rating_has_a_projection_factor():
+    assert [key for key, _label in summary.RATINGS] == list(summary.RATING_FACTORS)
