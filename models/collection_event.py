@@ -55,6 +55,13 @@ def wait_reason(env, why):
     return env._(reason) if reason is not None else why
 
 
+def state_skip_reason(env, state):
+    """Why a waiting message of an invoice in collection ``state`` is skipped, in ``env``'s
+    language."""
+    reason = STATE_SKIP_REASONS.get(state)
+    return env._(reason) if reason is not None else env._("Invoice no longer in collections")
+
+
 #: fields the collections engine (sudo) may still change once an event exists
 MUTABLE_FIELDS = {
     "state", "done_at", "scheduled_at", "mail_message_id", "provider_ref", "error", "skip_reason",
@@ -205,9 +212,8 @@ class CollectionEvent(models.Model):
         events = self
         gone = events.filtered(lambda e: e.move_id.collection_state in (False, "done", "excluded"))
         for state in set(gone.move_id.mapped("collection_state")):
-            reason = STATE_SKIP_REASONS.get(state) or _("Invoice no longer in collections")
             gone.filtered(lambda e, s=state: e.move_id.collection_state == s)._mark(
-                "skipped", skip_reason=str(reason), done_at=now)
+                "skipped", skip_reason=state_skip_reason(self.env, state), done_at=now)
         events -= gone
         events.filtered(lambda e: e.channel == "activity")._collection_create_tasks(now)
         events.filtered(lambda e: e.channel == "alert")._collection_alert_digest(now)
@@ -416,8 +422,7 @@ class CollectionEvent(models.Model):
         for event in events:
             state = event.move_id.collection_state
             if state != "active":
-                reason = STATE_SKIP_REASONS.get(state) or _("Invoice no longer in collections")
-                event._mark("skipped", skip_reason=str(reason))
+                event._mark("skipped", skip_reason=state_skip_reason(self.env, state))
                 events -= event
         if not events:
             return len(self)

@@ -29,7 +29,7 @@ from odoo import _, api, fields, models
 
 from ..tools import contact_rules
 from ..tools.channels import MAIL_CHANNELS
-from .collection_event import STATE_SKIP_REASONS, wait_reason
+from .collection_event import state_skip_reason, wait_reason
 
 _logger = logging.getLogger(__name__)
 
@@ -79,8 +79,7 @@ class CollectionEvent(models.Model):
         if self.partner_id.commercial_partner_id.collection_do_not_contact:
             return _("The customer asked not to be contacted")
         state = self.move_id.collection_state
-        return None if state == "active" else (
-            STATE_SKIP_REASONS.get(state) or _("Invoice no longer in collections"))
+        return None if state == "active" else state_skip_reason(self.env, state)
 
     def _collection_mail_wait(self, when, why):
         """The email of these events waits in the queue until ``when``."""

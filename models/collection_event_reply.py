@@ -31,7 +31,7 @@ from odoo.tools import SQL, format_date, html2plaintext
 
 from ..tools import contact_rules, replies
 from ..tools.channels import CONTACT_CHANNELS
-from .collection_event import STATE_SKIP_REASONS
+from .collection_event import state_skip_reason
 from .collection_whatsapp_rule import REPLY_KINDS
 
 _logger = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ class CollectionEvent(models.Model):
         if kind == "dispute" and move and move.collection_state in IN_COLLECTIONS:
             move.write({"collection_disputed": True,
                         "collection_dispute_note": _("%(label)s: %(text)s", label=label, text=text)})
-            move._collection_skip_scheduled(str(STATE_SKIP_REASONS["disputed"]))
+            move._collection_skip_scheduled(state_skip_reason(self.env, "disputed"))
             self._collection_reply_task(partner, move, "dispute", text, channel, lambda model: model.env._(
                 "The customer objects to %(move)s (%(label)s): “%(text)s”. The invoice is "
                 "disputed: no reminder until someone resumes it.",

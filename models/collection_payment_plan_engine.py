@@ -29,7 +29,7 @@ from odoo.tools.misc import formatLang
 
 from ..tools import cadence, contact_rules, plans
 from ..tools.cron import CronBudget, collection_cron_run
-from .collection_event import STATE_SKIP_REASONS
+from .collection_event import state_skip_reason
 
 _logger = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class CollectionPaymentPlan(models.Model):
         if self.hold_until and self.hold_until >= today:
             return _("Held: the customer says it paid")
         if self.partner_id.commercial_partner_id._collection_is_paused(today):
-            return str(STATE_SKIP_REASONS["paused"])
+            return state_skip_reason(self.env, "paused")
         return None
 
     def _collection_step_block(self, step, line, now):
