@@ -16,10 +16,13 @@ def pre_init_hook(env):
     compute them; importing their XML fills them."""
     from odoo.tools import sql
 
-    for column, pg_type in (("cfdi_usage", "varchar"), ("cfdi_payment_method", "varchar"),
-                            ("cfdi_payment_form", "varchar"),
-                            ("cfdi_complement_required", "boolean"),
-                            ("cfdi_complement_due_date", "date"),
-                            ("cfdi_complement_payment_count", "int4")):
+    for column, pg_type in (
+        ("cfdi_usage", "varchar"),
+        ("cfdi_payment_method", "varchar"),
+        ("cfdi_payment_form", "varchar"),
+        ("cfdi_complement_required", "boolean"),
+        ("cfdi_complement_due_date", "date"),
+        ("cfdi_complement_payment_count", "int4"),
+    ):
         if not sql.column_exists(env.cr, "account_move", column):
             sql.create_column(env.cr, "account_move", column, pg_type)

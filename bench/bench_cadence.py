@@ -53,7 +53,7 @@ STAGE_OFFSETS = (-3, 0, 3, 7, 15)
 GROUP_OVERDUE = {-3: (-3, -1), 0: (0, 2), 3: (3, 6), 7: (7, 14), 15: (15, 59)}
 OCA_LEVELS = [(1, 0, "email"), (2, 3, "email"), (3, 7, "email"), (4, 15, "phone")]
 TARGET_RATIO = 3.0
-LINEAR_MIN = 0.75   # invoices/s at the large size >= 75 % of the small size's
+LINEAR_MIN = 0.75  # invoices/s at the large size >= 75 % of the small size's
 BOUND_GROWTH = 1.25  # queries per batch at the large size <= 125 % of the small size's
 
 
@@ -100,24 +100,33 @@ def build_company(env):
 
 def build_portfolio(env, company, n_invoices, n_customers, run_day):
     """Customers and posted invoices; returns {stage offset: invoice ids}."""
-    ctx = {"tracking_disable": True, "mail_create_nolog": True, "mail_create_nosubscribe": True,
-           "mail_notrack": True, "allowed_company_ids": [company.id]}
+    ctx = {
+        "tracking_disable": True,
+        "mail_create_nolog": True,
+        "mail_create_nosubscribe": True,
+        "mail_notrack": True,
+        "allowed_company_ids": [company.id],
+    }
     env = env(context=ctx)
     cr = env.cr
     t0 = time.monotonic()
-    partners = env["res.partner"].create([{
-        "name": f"Cliente {i:05d} SA de CV",
-        "email": f"pagos{i:05d}@cliente.example.mx",
-        "is_company": True,
-        "tz": "America/Mexico_City",
-        "lang": "en_US",
-        "collection_first_invoice_reviewed": True,
-    } for i in range(n_customers)])
+    partners = env["res.partner"].create(
+        [
+            {
+                "name": f"Cliente {i:05d} SA de CV",
+                "email": f"pagos{i:05d}@cliente.example.mx",
+                "is_company": True,
+                "tz": "America/Mexico_City",
+                "lang": "en_US",
+                "collection_first_invoice_reviewed": True,
+            }
+            for i in range(n_customers)
+        ]
+    )
     cr.commit()
     log(f"{n_customers} customers in {time.monotonic() - t0:.1f}s")
 
-    journal = env["account.journal"].search(
-        [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
+    journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
     tax = company.account_sale_tax_id
     groups = {offset: [] for offset in STAGE_OFFSETS}
     specs = []
@@ -132,18 +141,28 @@ def build_portfolio(env, company, n_invoices, n_customers, run_day):
 
     # 1. the reference invoice goes through the whole ORM (create + action_post)
     Move = env["account.move"]
-    ref = Move.create({
-        "move_type": "out_invoice",
-        "journal_id": journal.id,
-        "partner_id": specs[0][1],
-        "invoice_date": specs[0][2] - dt.timedelta(days=30),
-        "invoice_date_due": specs[0][2],
-        "invoice_payment_term_id": False,
-        "invoice_line_ids": [(0, 0, {
-            "name": "Servicio de consultoría", "quantity": 1, "price_unit": 500.0,
-            "tax_ids": [(6, 0, tax.ids)],
-        })],
-    })
+    ref = Move.create(
+        {
+            "move_type": "out_invoice",
+            "journal_id": journal.id,
+            "partner_id": specs[0][1],
+            "invoice_date": specs[0][2] - dt.timedelta(days=30),
+            "invoice_date_due": specs[0][2],
+            "invoice_payment_term_id": False,
+            "invoice_line_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "name": "Servicio de consultoría",
+                        "quantity": 1,
+                        "price_unit": 500.0,
+                        "tax_ids": [(6, 0, tax.ids)],
+                    },
+                )
+            ],
+        }
+    )
     ref.action_post()
     assert {line.display_type for line in ref.line_ids} == {"product", "tax", "payment_term"}
     groups[specs[0][0]].append(ref.id)
@@ -152,9 +171,14 @@ def build_portfolio(env, company, n_invoices, n_customers, run_day):
     # too slow for 25,000): same lines, accounts, taxes and tags; only the customer, the
     # dates, the number and the amounts (x an integer factor) differ.
     t0 = time.monotonic()
-    ids = clone_invoices(env, ref, [
-        (partner_id, due - dt.timedelta(days=30), due, max(round(amount / ref.amount_untaxed), 1))
-        for _offset, partner_id, due, amount in specs[1:]])
+    ids = clone_invoices(
+        env,
+        ref,
+        [
+            (partner_id, due - dt.timedelta(days=30), due, max(round(amount / ref.amount_untaxed), 1))
+            for _offset, partner_id, due, amount in specs[1:]
+        ],
+    )
     for (offset, *_rest), move_id in zip(specs[1:], ids, strict=True):
         groups[offset].append(move_id)
     # stored computes that depend on the due date (next stage and date)
@@ -171,19 +195,20 @@ def build_portfolio(env, company, n_invoices, n_customers, run_day):
 
 def set_steady_state(env, company, groups):
     """Each invoice has done the stage before the one due today (ordinary day)."""
-    policy = env["collection.policy"].search(
-        [("company_id", "=", company.id), ("code", "=", "standard")])
+    policy = env["collection.policy"].search([("company_id", "=", company.id), ("code", "=", "standard")])
     stages = {s.offset_days: s for s in policy.stage_ids}
     assert sorted(stages) == list(STAGE_OFFSETS), sorted(stages)
     previous = dict(zip(STAGE_OFFSETS[1:], STAGE_OFFSETS[:-1], strict=True))
-    Move = env["account.move"].sudo().with_context(
-        tracking_disable=True, skip_invoice_sync=True, check_move_validity=False)
+    Move = (
+        env["account.move"]
+        .sudo()
+        .with_context(tracking_disable=True, skip_invoice_sync=True, check_move_validity=False)
+    )
     for offset, ids in groups.items():
         if offset not in previous:
             continue
         for start in range(0, len(ids), 2000):
-            Move.browse(ids[start:start + 2000]).write(
-                {"collection_stage_id": stages[previous[offset]].id})
+            Move.browse(ids[start : start + 2000]).write({"collection_stage_id": stages[previous[offset]].id})
             env.cr.commit()
             env.invalidate_all()
     return policy, stages
@@ -191,20 +216,35 @@ def set_steady_state(env, company, groups):
 
 def setup_oca(env, company, groups, run_day):
     """An OCA policy equivalent to ours, with the earlier levels already sent."""
-    receivable = env["account.account"].search([
-        ("company_ids", "in", company.id), ("account_type", "=", "asset_receivable")])
+    receivable = env["account.account"].search(
+        [("company_ids", "in", company.id), ("account_type", "=", "asset_receivable")]
+    )
     template = env.ref("account_credit_control.email_template_credit_control_base")
-    policy = env["credit.control.policy"].create({
-        "name": "Standard (bench)",
-        "company_id": company.id,
-        "account_ids": [(6, 0, receivable.ids)],
-        "level_ids": [(0, 0, {
-            "name": f"D+{delay}", "level": level, "computation_mode": "net_days",
-            "delay_days": delay, "channel": channel, "email_template_id": template.id,
-            "custom_text": f"Reminder D+{delay}", "custom_mail_text": f"<p>Reminder D+{delay}</p>",
-            "mail_show_invoice_detail": True,
-        }) for level, delay, channel in OCA_LEVELS],
-    })
+    policy = env["credit.control.policy"].create(
+        {
+            "name": "Standard (bench)",
+            "company_id": company.id,
+            "account_ids": [(6, 0, receivable.ids)],
+            "level_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "name": f"D+{delay}",
+                        "level": level,
+                        "computation_mode": "net_days",
+                        "delay_days": delay,
+                        "channel": channel,
+                        "email_template_id": template.id,
+                        "custom_text": f"Reminder D+{delay}",
+                        "custom_mail_text": f"<p>Reminder D+{delay}</p>",
+                        "mail_show_invoice_detail": True,
+                    },
+                )
+                for level, delay, channel in OCA_LEVELS
+            ],
+        }
+    )
     company.credit_policy_id = policy
     levels = {lv.level: lv for lv in policy.level_ids}
     env.flush_all()
@@ -226,7 +266,8 @@ def setup_oca(env, company, groups, run_day):
                       1, now(), 1, now()
                  FROM account_move_line l
                 WHERE l.move_id IN %s AND l.account_id IN %s AND l.debit > 0""",
-            (delay, delay, levels[level].id, policy.id, level, tuple(ids), tuple(receivable.ids)))
+            (delay, delay, levels[level].id, policy.id, level, tuple(ids), tuple(receivable.ids)),
+        )
         seeded += env.cr.rowcount
     env.cr.commit()
     return policy, seeded
@@ -266,9 +307,11 @@ class BatchProbe:
         ecls._collection_deliver_internal = _collection_deliver_internal
         self._internal = False
         self._call_start = 0
-        self.restore = lambda: (setattr(cls, "_collection_plan", orig_plan),
-                                setattr(cls, "_collection_commit", orig_commit),
-                                setattr(ecls, "_collection_deliver_internal", orig_internal))
+        self.restore = lambda: (
+            setattr(cls, "_collection_plan", orig_plan),
+            setattr(cls, "_collection_commit", orig_commit),
+            setattr(ecls, "_collection_deliver_internal", orig_internal),
+        )
         self.reset()
 
     def reset(self):
@@ -357,20 +400,22 @@ def run_ours(env, company, now, n_invoices):
         "deliver": probe.phase_stats("deliver"),
         "tasks": probe.phase_stats("tasks"),
         "setup": probe.phase_stats("setup"),
-        "alert_messages": count(env, "mail.message", [("model", "=", "discuss.channel"),
-                                                      ("body", "ilike", "reached an alert stage")]),
-        "events": {state: count(env, "collection.event", Event + [("state", "=", state)])
-                   for state in ("scheduled", "sent", "skipped", "failed")},
-        "emails_queued": count(env, "mail.mail", [("state", "=", "outgoing"),
-                                                  ("model", "=", "account.move")]),
+        "alert_messages": count(
+            env, "mail.message", [("model", "=", "discuss.channel"), ("body", "ilike", "reached an alert stage")]
+        ),
+        "events": {
+            state: count(env, "collection.event", Event + [("state", "=", state)])
+            for state in ("scheduled", "sent", "skipped", "failed")
+        },
+        "emails_queued": count(env, "mail.mail", [("state", "=", "outgoing"), ("model", "=", "account.move")]),
         "activities": count(env, "mail.activity", [("res_model", "=", "account.move")]),
-        "with_a_person": count(env, "account.move", [("company_id", "=", company.id),
-                                                     ("collection_state", "=", "human")]),
+        "with_a_person": count(
+            env, "account.move", [("company_id", "=", company.id), ("collection_state", "=", "human")]
+        ),
     }
     # the target phase: the run's start (pauses released, run cache) + the planning batches
     parts = [result[p] for p in ("setup", "plan") if result[p]]
-    result["planning"] = {k: sum(part[k] for part in parts)
-                          for k in ("seconds", "python_cpu_seconds", "queries")}
+    result["planning"] = {k: sum(part[k] for part in parts) for k in ("seconds", "python_cpu_seconds", "queries")}
     return result
 
 
@@ -386,10 +431,8 @@ def run_oca_emails(env, run):
     run.set_to_ready_lines()
     run.run_channel_action()
     env.cr.commit()
-    comms = env["credit.control.communication"].search_count(
-        [("credit_control_line_ids.run_id", "=", run.id)])
-    return {"seconds": time.monotonic() - t0, "queries": odoo.sql_db.sql_counter - q0,
-            "communications": comms}
+    comms = env["credit.control.communication"].search_count([("credit_control_line_ids.run_id", "=", run.id)])
+    return {"seconds": time.monotonic() - t0, "queries": odoo.sql_db.sql_counter - q0, "communications": comms}
 
 
 def run_oca(env, company, policy, run_day, n_invoices, emails=False):
@@ -398,14 +441,16 @@ def run_oca(env, company, policy, run_day, n_invoices, emails=False):
     env.invalidate_all()
     load0, cpu0 = os.getloadavg()[0], time.process_time()
     q0, t0 = odoo.sql_db.sql_counter, time.monotonic()
-    run = env["credit.control.run"].with_company(company).create({
-        "date": run_day, "company_id": company.id, "policy_ids": [(6, 0, policy.ids)]})
+    run = (
+        env["credit.control.run"]
+        .with_company(company)
+        .create({"date": run_day, "company_id": company.id, "policy_ids": [(6, 0, policy.ids)]})
+    )
     run.generate_credit_lines()
     env.cr.commit()
     seconds = time.monotonic() - t0
     queries = odoo.sql_db.sql_counter - q0
-    by_level = dict(env["credit.control.line"]._read_group(
-        [("run_id", "=", run.id)], ["level"], ["__count"]))
+    by_level = dict(env["credit.control.line"]._read_group([("run_id", "=", run.id)], ["level"], ["__count"]))
     res = {
         "seconds": seconds,
         "python_cpu_seconds": time.process_time() - cpu0,
@@ -436,69 +481,90 @@ def print_report(res):
     print(f"  date {res['date']}  machine: {res['machine']}")
     print(f"  run date {res['run_day']} (now = {res['now']} UTC), batch size {ours['batch_size']}")
     print("  invoice PDF attachments: DISABLED for the benchmark (collection_attach_pdf=False)")
-    print(f"  portfolio built in {res['build_seconds']:.0f}s "
-          f"(invoices per stage due today: {res['groups']})")
-    print(f"  load average (1 min) before/after: ours {ours['load_before_after'][0]:.1f}/"
-          f"{ours['load_before_after'][1]:.1f}, OCA {oca['load_before_after'][0]:.1f}/"
-          f"{oca['load_before_after'][1]:.1f} on {os.cpu_count()} cores")
+    print(f"  portfolio built in {res['build_seconds']:.0f}s (invoices per stage due today: {res['groups']})")
+    print(
+        f"  load average (1 min) before/after: ours {ours['load_before_after'][0]:.1f}/"
+        f"{ours['load_before_after'][1]:.1f}, OCA {oca['load_before_after'][0]:.1f}/"
+        f"{oca['load_before_after'][1]:.1f} on {os.cpu_count()} cores"
+    )
     print("-" * 78)
     print(f"ours (account_collections_mx), one full run in {ours['calls']} call(s)")
-    labels = {"setup": "run start (pauses released, time zones, stages: once per call)",
-              "plan": "planning (due stage, contact log, stage on the invoice)",
-              "tasks": "delivery: tasks and team alerts",
-              "deliver": "delivery: customer messages (grouped per customer and channel)"}
+    labels = {
+        "setup": "run start (pauses released, time zones, stages: once per call)",
+        "plan": "planning (due stage, contact log, stage on the invoice)",
+        "tasks": "delivery: tasks and team alerts",
+        "deliver": "delivery: customer messages (grouped per customer and channel)",
+    }
     for phase in ("setup", "plan", "tasks", "deliver"):
         st = ours.get(phase)
         if not st:
             continue
         print(f"  {labels[phase]}")
-        print(f"    {st['seconds']:.1f}s, Python CPU {st['python_cpu_seconds']:.1f}s, "
-              f"{st['batches']} batches, {st['items']} items, {st['queries']} queries "
-              f"({st['queries_per_item']:.1f} per item), per batch median "
-              f"{st['queries_per_batch_median']:.0f} max {st['queries_per_batch_max']}")
-    print(f"  full run {ours['seconds']:.1f}s   {ours['invoices_per_s']:.0f} invoices/s   "
-          f"{ours['queries']} queries = {ours['queries_per_invoice']:.1f} per invoice   "
-          f"Python CPU {ours['python_cpu_seconds']:.1f}s "
-          f"({1000 * ours['python_cpu_seconds'] / n:.1f} ms/invoice)")
-    print(f"  events {ours['events']}, emails queued {ours['emails_queued']}, "
-          f"activities {ours['activities']}, handed to a person {ours['with_a_person']}, "
-          f"alert digests {ours.get('alert_messages', 'n/a')}")
+        print(
+            f"    {st['seconds']:.1f}s, Python CPU {st['python_cpu_seconds']:.1f}s, "
+            f"{st['batches']} batches, {st['items']} items, {st['queries']} queries "
+            f"({st['queries_per_item']:.1f} per item), per batch median "
+            f"{st['queries_per_batch_median']:.0f} max {st['queries_per_batch_max']}"
+        )
+    print(
+        f"  full run {ours['seconds']:.1f}s   {ours['invoices_per_s']:.0f} invoices/s   "
+        f"{ours['queries']} queries = {ours['queries_per_invoice']:.1f} per invoice   "
+        f"Python CPU {ours['python_cpu_seconds']:.1f}s "
+        f"({1000 * ours['python_cpu_seconds'] / n:.1f} ms/invoice)"
+    )
+    print(
+        f"  events {ours['events']}, emails queued {ours['emails_queued']}, "
+        f"activities {ours['activities']}, handed to a person {ours['with_a_person']}, "
+        f"alert digests {ours.get('alert_messages', 'n/a')}"
+    )
     print(f"OCA account_credit_control {res['oca_version']} (credit.control.run.generate_credit_lines)")
-    print(f"  generation {oca['seconds']:.1f}s   {oca['invoices_per_s']:.0f} invoices/s   "
-          f"{oca['queries']} queries = {oca['queries_per_invoice']:.1f} per invoice   "
-          f"Python CPU {oca['python_cpu_seconds']:.1f}s "
-          f"({1000 * oca['python_cpu_seconds'] / n:.1f} ms/invoice)")
-    print(f"  lines generated {oca['lines_generated']} by level {oca['lines_by_level']} "
-          f"(history seeded: {res['oca_seeded']} lines)")
+    print(
+        f"  generation {oca['seconds']:.1f}s   {oca['invoices_per_s']:.0f} invoices/s   "
+        f"{oca['queries']} queries = {oca['queries_per_invoice']:.1f} per invoice   "
+        f"Python CPU {oca['python_cpu_seconds']:.1f}s "
+        f"({1000 * oca['python_cpu_seconds'] / n:.1f} ms/invoice)"
+    )
+    print(
+        f"  lines generated {oca['lines_generated']} by level {oca['lines_by_level']} "
+        f"(history seeded: {res['oca_seeded']} lines)"
+    )
     if oca.get("emails"):
         em = oca["emails"]
-        print(f"  its emails (set_to_ready_lines + run_channel_action, no PDF): {em['seconds']:.1f}s, "
-              f"{em['queries']} queries, {em['communications']} communications")
+        print(
+            f"  its emails (set_to_ready_lines + run_channel_action, no PDF): {em['seconds']:.1f}s, "
+            f"{em['queries']} queries, {em['communications']} communications"
+        )
     print("-" * 78)
     plan = ours["planning"]
     ratio = oca["seconds"] / max(plan["seconds"], 1e-9)
     cpu_ratio = oca["python_cpu_seconds"] / max(plan["python_cpu_seconds"], 1e-9)
     res["ratio"] = ratio
-    print(f"TARGET planning (run start + planning batches) vs OCA generation: "
-          f"{plan['seconds']:.2f}s vs {oca['seconds']:.2f}s, "
-          f"OCA/ours = {ratio:.1f} (Python CPU {cpu_ratio:.1f})  (target >= {TARGET_RATIO:.0f}: "
-          f"{verdict(ratio >= TARGET_RATIO)})")
-    print(f"  planning queries: {plan['queries'] / n:.2f} per invoice "
-          f"(OCA generation {oca['queries_per_invoice']:.2f})")
+    print(
+        f"TARGET planning (run start + planning batches) vs OCA generation: "
+        f"{plan['seconds']:.2f}s vs {oca['seconds']:.2f}s, "
+        f"OCA/ours = {ratio:.1f} (Python CPU {cpu_ratio:.1f})  (target >= {TARGET_RATIO:.0f}: "
+        f"{verdict(ratio >= TARGET_RATIO)})"
+    )
+    print(
+        f"  planning queries: {plan['queries'] / n:.2f} per invoice (OCA generation {oca['queries_per_invoice']:.2f})"
+    )
     full_ratio = oca["seconds"] / ours["seconds"]
-    print(f"context: full run (planning + delivery) vs OCA generation: {ours['seconds']:.1f}s vs "
-          f"{oca['seconds']:.1f}s, OCA/ours = {full_ratio:.2f}")
+    print(
+        f"context: full run (planning + delivery) vs OCA generation: {ours['seconds']:.1f}s vs "
+        f"{oca['seconds']:.1f}s, OCA/ours = {full_ratio:.2f}"
+    )
     if oca.get("emails"):
         both = oca["seconds"] + oca["emails"]["seconds"]
-        print(f"context: full run vs OCA generation + emails: {ours['seconds']:.1f}s vs {both:.1f}s, "
-              f"OCA/ours = {both / ours['seconds']:.2f}")
+        print(
+            f"context: full run vs OCA generation + emails: {ours['seconds']:.1f}s vs {both:.1f}s, "
+            f"OCA/ours = {both / ours['seconds']:.2f}"
+        )
     bounded = all(
-        ours.get(p) is None or ours[p]["queries_per_batch_max"] <= 2 * max(
-            ours[p]["queries_per_batch_median"], 1)
-        for p in ("plan", "tasks", "deliver"))
+        ours.get(p) is None or ours[p]["queries_per_batch_max"] <= 2 * max(ours[p]["queries_per_batch_median"], 1)
+        for p in ("plan", "tasks", "deliver")
+    )
     res["bounded_within_run"] = bounded
-    print(f"queries per batch bounded within the run (each phase: max <= 2 x median): "
-          f"{verdict(bounded)}")
+    print(f"queries per batch bounded within the run (each phase: max <= 2 x median): {verdict(bounded)}")
     print("=" * 78, flush=True)
 
 
@@ -511,49 +577,57 @@ def summary(paths):
     print()
     print("=" * 78)
     print("Summary (planning = the target phase; full = planning + delivery)")
-    print(f"{'invoices':>8} {'plan s':>7} {'OCA s':>7} {'OCA/plan':>8} {'plan inv/s':>10} "
-          f"{'plan q/inv':>10} {'full s':>7} {'full inv/s':>10} {'full q/inv':>10} "
-          f"{'CPU ms/inv plan/full/OCA':>25}")
+    print(
+        f"{'invoices':>8} {'plan s':>7} {'OCA s':>7} {'OCA/plan':>8} {'plan inv/s':>10} "
+        f"{'plan q/inv':>10} {'full s':>7} {'full inv/s':>10} {'full q/inv':>10} "
+        f"{'CPU ms/inv plan/full/OCA':>25}"
+    )
     for r in results:
         o, n = r["ours"], r["invoices"]
         p = dict(o["planning"], python_cpu_seconds=o["planning"]["python_cpu_seconds"])
-        print(f"{n:>8} {p['seconds']:>7.2f} {r['oca']['seconds']:>7.2f} "
-              f"{r['oca']['seconds'] / p['seconds']:>8.1f} {n / p['seconds']:>10.0f} "
-              f"{p['queries'] / n:>10.2f} {o['seconds']:>7.1f} {o['invoices_per_s']:>10.0f} "
-              f"{o['queries_per_invoice']:>10.1f} "
-              f"{cpu_ms(p.get('python_cpu_seconds'), n):>9}/{cpu_ms(o['python_cpu_seconds'], n)}/"
-              f"{cpu_ms(r['oca']['python_cpu_seconds'], n)}")
+        print(
+            f"{n:>8} {p['seconds']:>7.2f} {r['oca']['seconds']:>7.2f} "
+            f"{r['oca']['seconds'] / p['seconds']:>8.1f} {n / p['seconds']:>10.0f} "
+            f"{p['queries'] / n:>10.2f} {o['seconds']:>7.1f} {o['invoices_per_s']:>10.0f} "
+            f"{o['queries_per_invoice']:>10.1f} "
+            f"{cpu_ms(p.get('python_cpu_seconds'), n):>9}/{cpu_ms(o['python_cpu_seconds'], n)}/"
+            f"{cpu_ms(r['oca']['python_cpu_seconds'], n)}"
+        )
         if r["oca"].get("emails"):
             both = r["oca"]["seconds"] + r["oca"]["emails"]["seconds"]
-            print(f"{'':>8} context: full run {o['seconds']:.1f}s vs OCA generation + emails "
-                  f"{both:.1f}s (OCA/ours {both / o['seconds']:.2f})")
-    ok_ratio = all(r["oca"]["seconds"] / r["ours"]["planning"]["seconds"] >= TARGET_RATIO
-                   for r in results)
-    print(f"target planning >= {TARGET_RATIO:.0f}x faster than OCA's generation at every size: "
-          f"{verdict(ok_ratio)}")
+            print(
+                f"{'':>8} context: full run {o['seconds']:.1f}s vs OCA generation + emails "
+                f"{both:.1f}s (OCA/ours {both / o['seconds']:.2f})"
+            )
+    ok_ratio = all(r["oca"]["seconds"] / r["ours"]["planning"]["seconds"] >= TARGET_RATIO for r in results)
+    print(f"target planning >= {TARGET_RATIO:.0f}x faster than OCA's generation at every size: {verdict(ok_ratio)}")
     if len(results) >= 2:
         small, large = results[0], results[-1]
 
         def speed(r, phase):
-            return r["invoices"] / (r["ours"]["planning"]["seconds"] if phase == "plan"
-                                    else r["ours"]["seconds"])
+            return r["invoices"] / (r["ours"]["planning"]["seconds"] if phase == "plan" else r["ours"]["seconds"])
 
         for phase, label in (("plan", "planning"), ("full", "full run")):
             lin = speed(large, phase) / speed(small, phase)
-            print(f"target near-linear {small['invoices']} -> {large['invoices']}, {label} "
-                  f"(invoices/s kept at >= {LINEAR_MIN:.0%}): {lin:.0%} {verdict(lin >= LINEAR_MIN)}")
+            print(
+                f"target near-linear {small['invoices']} -> {large['invoices']}, {label} "
+                f"(invoices/s kept at >= {LINEAR_MIN:.0%}): {lin:.0%} {verdict(lin >= LINEAR_MIN)}"
+            )
         grows = []
         for phase in ("plan", "tasks", "deliver"):
             s, lg = small["ours"].get(phase), large["ours"].get(phase)
             if s and lg:
                 g = lg["queries_per_batch_median"] / max(s["queries_per_batch_median"], 1)
                 grows.append(g)
-                print(f"  queries per {phase} batch {s['queries_per_batch_median']:.0f} -> "
-                      f"{lg['queries_per_batch_median']:.0f} ({g:.2f}x)")
-        ok_bound = all(g <= BOUND_GROWTH for g in grows) and all(
-            r.get("bounded_within_run") for r in results)
-        print(f"target queries per batch bounded (same per batch at every size, <= "
-              f"{BOUND_GROWTH:.2f}x; max <= 2 x median in each run): {verdict(ok_bound)}")
+                print(
+                    f"  queries per {phase} batch {s['queries_per_batch_median']:.0f} -> "
+                    f"{lg['queries_per_batch_median']:.0f} ({g:.2f}x)"
+                )
+        ok_bound = all(g <= BOUND_GROWTH for g in grows) and all(r.get("bounded_within_run") for r in results)
+        print(
+            f"target queries per batch bounded (same per batch at every size, <= "
+            f"{BOUND_GROWTH:.2f}x; max <= 2 x median in each run): {verdict(ok_bound)}"
+        )
     print("=" * 78)
 
 
@@ -565,12 +639,17 @@ def main():
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--summary", nargs="+", help="compare JSON results of several sizes")
-    parser.add_argument("--stage", choices=("all", "build", "run"), default="all",
-                        help="build the portfolio, time the runs, or both (default)")
+    parser.add_argument(
+        "--stage",
+        choices=("all", "build", "run"),
+        default="all",
+        help="build the portfolio, time the runs, or both (default)",
+    )
     parser.add_argument("--profile", help="cProfile our run into this file (slower)")
     parser.add_argument("--skip-oca", action="store_true", help="time only our run")
-    parser.add_argument("--oca-emails", action="store_true",
-                        help="also time OCA's email step after its run generation (context)")
+    parser.add_argument(
+        "--oca-emails", action="store_true", help="also time OCA's email step after its run generation (context)"
+    )
     parser.add_argument("odoo_args", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     if args.summary:
@@ -606,11 +685,15 @@ def main():
         oca_policy = env["credit.control.policy"].browse(meta["oca_policy_id"])
         oca = run_oca(env, company, oca_policy, run_day, args.invoices, emails=args.oca_emails)
         log(f"OCA: {oca['seconds']:.1f}s")
-    res = dict(meta, **{
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}",
-        "ours": ours, "oca": oca,
-    })
+    res = dict(
+        meta,
+        **{
+            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": f"{os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}",
+            "ours": ours,
+            "oca": oca,
+        },
+    )
     print_report(res)
     if args.json:
         with open(args.json, "w") as f:
@@ -623,8 +706,11 @@ def build(registry, args):
     started = time.monotonic()
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        oca_version = env["ir.module.module"].search(
-            [("name", "=", "account_credit_control"), ("state", "=", "installed")]).latest_version
+        oca_version = (
+            env["ir.module.module"]
+            .search([("name", "=", "account_credit_control"), ("state", "=", "installed")])
+            .latest_version
+        )
         if not oca_version:
             sys.exit("account_credit_control is not installed in this database")
         log("building the Mexican company (l10n_mx chart)")
@@ -637,10 +723,15 @@ def build(registry, args):
         set_steady_state(env, company, groups)
         oca_policy, seeded = setup_oca(env, company, groups, run_day)
         meta = {
-            "invoices": args.invoices, "customers": args.customers, "company_id": company.id,
-            "run_day": str(run_day), "now": now.isoformat(), "oca_policy_id": oca_policy.id,
+            "invoices": args.invoices,
+            "customers": args.customers,
+            "company_id": company.id,
+            "run_day": str(run_day),
+            "now": now.isoformat(),
+            "oca_policy_id": oca_policy.id,
             "groups": {f"D{o:+d}" if o else "D0": len(ids) for o, ids in groups.items()},
-            "oca_version": oca_version, "oca_seeded": seeded,
+            "oca_version": oca_version,
+            "oca_seeded": seeded,
             "build_seconds": time.monotonic() - started,
         }
         env["ir.config_parameter"].set_param("bench.meta", json.dumps(meta))

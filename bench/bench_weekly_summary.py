@@ -20,6 +20,7 @@ seconds for 20,000 open invoices.  Measured on the 2-core dev box (2026-11-23, 1
 invoices + 2,000 credit notes over 4,000 customers): 22 queries (figures, rendering,
 summary record and mail included), 1.1 s.
 """
+
 # ruff: noqa: F821  (``env`` is given by the Odoo shell)
 import datetime as dt
 import os
@@ -37,29 +38,45 @@ def build(env):
     """A few real invoices through the ORM, then cloned in SQL up to N_INVOICES (posting
     20,000 invoices through the ORM takes far longer than what is measured here)."""
     rng = random.Random(42)
-    company = env["res.company"].create({
-        "name": "Bench Cobranza SA", "country_id": env.ref("base.mx").id,
-        "currency_id": env.ref("base.MXN").id})
+    company = env["res.company"].create(
+        {"name": "Bench Cobranza SA", "country_id": env.ref("base.mx").id, "currency_id": env.ref("base.MXN").id}
+    )
     env.user.company_ids |= company
     env = env(context=dict(env.context, allowed_company_ids=[company.id]))
     env["account.chart.template"].try_loading("mx", company, install_demo=False)
-    customers = env["res.partner"].create([
-        {"name": f"Cliente {i:05d}", "is_company": True,
-         "collection_rating": rng.choice(["good", "good", "watch", "risky"])}
-        for i in range(N_CUSTOMERS)])
+    customers = env["res.partner"].create(
+        [
+            {
+                "name": f"Cliente {i:05d}",
+                "is_company": True,
+                "collection_rating": rng.choice(["good", "good", "watch", "risky"]),
+            }
+            for i in range(N_CUSTOMERS)
+        ]
+    )
     today = dt.date.today()
     templates = env["account.move"]
     for i in range(N_TEMPLATES):
         due = today + dt.timedelta(days=rng.randint(-400, 30))
-        move = env["account.move"].create({
-            "move_type": "out_invoice" if i % 10 else "out_refund",
-            "partner_id": customers[i % N_CUSTOMERS].id,
-            "invoice_date": due - dt.timedelta(days=30), "invoice_date_due": due,
-            "invoice_payment_term_id": False,
-            "invoice_line_ids": [Command.create({
-                "name": "Servicio", "quantity": 1, "price_unit": rng.randint(100, 50000),
-                "tax_ids": [Command.clear()]})],
-        })
+        move = env["account.move"].create(
+            {
+                "move_type": "out_invoice" if i % 10 else "out_refund",
+                "partner_id": customers[i % N_CUSTOMERS].id,
+                "invoice_date": due - dt.timedelta(days=30),
+                "invoice_date_due": due,
+                "invoice_payment_term_id": False,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Servicio",
+                            "quantity": 1,
+                            "price_unit": rng.randint(100, 50000),
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
         move.action_post()
         templates |= move
     env.flush_all()
@@ -68,18 +85,18 @@ def build(env):
     max_before = cr.fetchone()[0]
 
     def columns(table, skip):
-        cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s",
-                   [table])
+        cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s", [table])
         return [c for (c,) in cr.fetchall() if c not in skip]
 
-    move_cols = columns("account_move", {"id", "name", "ref", "partner_id", "commercial_partner_id",
-                                         "invoice_date_due"})
-    line_cols = columns("account_move_line", {"id", "move_id", "partner_id", "date",
-                                              "date_maturity"})
+    move_cols = columns(
+        "account_move", {"id", "name", "ref", "partner_id", "commercial_partner_id", "invoice_date_due"}
+    )
+    line_cols = columns("account_move_line", {"id", "move_id", "partner_id", "date", "date_maturity"})
     copies = max(N_INVOICES // N_TEMPLATES - 1, 0)
     cols = ", ".join(f'"{c}"' for c in move_cols)
     # customers and due dates spread over the portfolio (due from 400 days ago to in 30 days)
-    cr.execute(f"""
+    cr.execute(
+        f"""
         INSERT INTO account_move ({cols}, name, ref, partner_id, commercial_partner_id,
                                   invoice_date_due)
         SELECT {", ".join(f'm."{c}"' for c in move_cols)},
@@ -87,22 +104,26 @@ def build(env):
                p.id, p.id, CURRENT_DATE - (((m.id::bigint * 31 + g) * 7919) %% 430 - 30)::int
           FROM account_move m CROSS JOIN generate_series(1, %s) g
           JOIN res_partner p ON p.id = (%s::int[])[1 + ((m.id::bigint * 31 + g) %% %s)::int]
-         WHERE m.id = ANY(%s)""", [copies, customers.ids, len(customers), templates.ids])
+         WHERE m.id = ANY(%s)""",
+        [copies, customers.ids, len(customers), templates.ids],
+    )
     cr.execute("ANALYZE account_move")  # fresh statistics, else the join below crawls
     lcols = ", ".join(f'"{c}"' for c in line_cols)
-    cr.execute(f"""
+    cr.execute(
+        f"""
         INSERT INTO account_move_line ({lcols}, move_id, partner_id, date, date_maturity)
         SELECT {", ".join(f'l."{c}"' for c in line_cols)}, nm.id, nm.partner_id,
                nm.invoice_date_due - 30,
                CASE WHEN l.date_maturity IS NOT NULL THEN nm.invoice_date_due END
           FROM account_move nm
           JOIN account_move_line l ON l.move_id = split_part(nm.ref, ':', 2)::int
-         WHERE nm.id > %s""", [max_before])
+         WHERE nm.id > %s""",
+        [max_before],
+    )
     cr.execute("UPDATE account_move SET ref = NULL WHERE id > %s", [max_before])
     cr.execute("ANALYZE account_move; ANALYZE account_move_line; ANALYZE res_partner")
     env.invalidate_all()
-    cr.execute("SELECT move_type, COUNT(*) FROM account_move WHERE company_id = %s "
-               "GROUP BY 1 ORDER BY 1", [company.id])
+    cr.execute("SELECT move_type, COUNT(*) FROM account_move WHERE company_id = %s GROUP BY 1 ORDER BY 1", [company.id])
     print(f"  portfolio: {dict(cr.fetchall())}", flush=True)
     return company
 

@@ -13,19 +13,26 @@ import json
 import sys
 
 #: numeric columns that are amounts (scaled by the factor); the rest is copied as is
-AMOUNT_NAMES = ("balance", "debit", "credit", "price_unit", "price_subtotal", "price_total",
-                "tax_base_amount")
+AMOUNT_NAMES = ("balance", "debit", "credit", "price_unit", "price_subtotal", "price_total", "tax_base_amount")
 
 
 def _columns(cr, table):
-    cr.execute("""SELECT column_name, data_type FROM information_schema.columns
-                   WHERE table_name = %s AND table_schema = 'public'""", (table,))
+    cr.execute(
+        """SELECT column_name, data_type FROM information_schema.columns
+                   WHERE table_name = %s AND table_schema = 'public'""",
+        (table,),
+    )
     return dict(cr.fetchall())
 
 
 def _amount_columns(cols):
-    return {c for c, t in cols.items() if t == "numeric" and (
-        c.startswith("amount_") or c in AMOUNT_NAMES) and c != "amount_residual_currency_unsigned"}
+    return {
+        c
+        for c, t in cols.items()
+        if t == "numeric"
+        and (c.startswith("amount_") or c in AMOUNT_NAMES)
+        and c != "amount_residual_currency_unsigned"
+    }
 
 
 def clone_invoices(env, ref, rows):
@@ -38,16 +45,16 @@ def clone_invoices(env, ref, rows):
     n = len(rows)
     cr.execute("SELECT nextval('account_move_id_seq') FROM generate_series(1, %s)", (n,))
     move_ids = [r[0] for r in cr.fetchall()]
-    cr.execute("SELECT COALESCE(MAX(sequence_number), 0) FROM account_move WHERE journal_id = %s",
-               (ref.journal_id.id,))
+    cr.execute("SELECT COALESCE(MAX(sequence_number), 0) FROM account_move WHERE journal_id = %s", (ref.journal_id.id,))
     first_number = cr.fetchone()[0] + 1
     cr.execute("""CREATE TEMP TABLE bench_spec (move_id int, partner_id int, day date, due date,
                   factor int, number int) ON COMMIT DROP""")
-    spec = [(move_id, partner_id, day, due, factor, first_number + i)
-            for i, ((partner_id, day, due, factor), move_id) in enumerate(zip(rows, move_ids,
-                                                                               strict=True))]
+    spec = [
+        (move_id, partner_id, day, due, factor, first_number + i)
+        for i, ((partner_id, day, due, factor), move_id) in enumerate(zip(rows, move_ids, strict=True))
+    ]
     for start in range(0, n, 5000):
-        part = spec[start:start + 5000]
+        part = spec[start : start + 5000]
         cr.execute("INSERT INTO bench_spec VALUES " + ",".join(["%s"] * len(part)), part)
 
     code = cr.mogrify("%s", (ref.journal_id.code + "/",)).decode()
@@ -55,44 +62,65 @@ def clone_invoices(env, ref, rows):
     name = f"({code} || to_char(s.day, 'YYYY') || '/' || lpad(s.number::text, 5, '0'))"
     move_cols = _columns(cr, "account_move")
     override = {
-        "id": "s.move_id", "name": name, "payment_reference": name, "sequence_prefix": prefix,
-        "sequence_number": "s.number", "partner_id": "s.partner_id",
-        "commercial_partner_id": "s.partner_id", "partner_shipping_id": "s.partner_id",
-        "invoice_partner_display_name": "p.name", "date": "s.day", "invoice_date": "s.day",
-        "invoice_date_due": "s.due", "access_token": "NULL",
-        "create_date": "now()", "write_date": "now()",
+        "id": "s.move_id",
+        "name": name,
+        "payment_reference": name,
+        "sequence_prefix": prefix,
+        "sequence_number": "s.number",
+        "partner_id": "s.partner_id",
+        "commercial_partner_id": "s.partner_id",
+        "partner_shipping_id": "s.partner_id",
+        "invoice_partner_display_name": "p.name",
+        "date": "s.day",
+        "invoice_date": "s.day",
+        "invoice_date_due": "s.due",
+        "access_token": "NULL",
+        "create_date": "now()",
+        "write_date": "now()",
     }
     override.update({c: f"m.{c} * s.factor" for c in _amount_columns(move_cols)})
     cr.execute(
         f"""INSERT INTO account_move ({", ".join(f'"{c}"' for c in move_cols)})
             SELECT {", ".join(override.get(c, f'm."{c}"') for c in move_cols)}
               FROM bench_spec s JOIN res_partner p ON p.id = s.partner_id,
-                   account_move m WHERE m.id = %s""", (ref.id,))
+                   account_move m WHERE m.id = %s""",
+        (ref.id,),
+    )
     # lines: ids allocated first, to copy the taxes and tags relations
-    cr.execute("""CREATE TEMP TABLE bench_line ON COMMIT DROP AS
+    cr.execute(
+        """CREATE TEMP TABLE bench_line ON COMMIT DROP AS
                   SELECT nextval('account_move_line_id_seq')::int AS id, l.id AS src_id,
                          s.move_id, s.partner_id, s.day, s.due, s.factor, s.number
-                    FROM bench_spec s, account_move_line l WHERE l.move_id = %s""", (ref.id,))
+                    FROM bench_spec s, account_move_line l WHERE l.move_id = %s""",
+        (ref.id,),
+    )
     line_cols = _columns(cr, "account_move_line")
     override = {
-        "id": "b.id", "move_id": "b.move_id", "partner_id": "b.partner_id",
-        "move_name": name.replace("s.", "b."), "date": "b.day", "invoice_date": "b.day",
+        "id": "b.id",
+        "move_id": "b.move_id",
+        "partner_id": "b.partner_id",
+        "move_name": name.replace("s.", "b."),
+        "date": "b.day",
+        "invoice_date": "b.day",
         "date_maturity": "CASE WHEN l.date_maturity IS NULL THEN NULL ELSE b.due END",
-        "create_date": "now()", "write_date": "now()",
+        "create_date": "now()",
+        "write_date": "now()",
     }
     override.update({c: f"l.{c} * b.factor" for c in _amount_columns(line_cols)})
     cr.execute(
         f"""INSERT INTO account_move_line ({", ".join(f'"{c}"' for c in line_cols)})
             SELECT {", ".join(override.get(c, f'l."{c}"') for c in line_cols)}
-              FROM bench_line b JOIN account_move_line l ON l.id = b.src_id""")
+              FROM bench_line b JOIN account_move_line l ON l.id = b.src_id"""
+    )
     for table, col, other in (
-            ("account_move_line_account_tax_rel", "account_move_line_id", "account_tax_id"),
-            ("account_account_tag_account_move_line_rel", "account_move_line_id",
-             "account_account_tag_id")):
+        ("account_move_line_account_tax_rel", "account_move_line_id", "account_tax_id"),
+        ("account_account_tag_account_move_line_rel", "account_move_line_id", "account_account_tag_id"),
+    ):
         cr.execute(f"""INSERT INTO {table} ({col}, {other})
                        SELECT b.id, r.{other} FROM bench_line b JOIN {table} r ON r.{col} = b.src_id""")
     # checks: balanced, one receivable line whose residual is the invoice's = ref's x factor
-    cr.execute("""SELECT COUNT(*) FROM (
+    cr.execute(
+        """SELECT COUNT(*) FROM (
                     SELECT m.id FROM account_move m JOIN account_move_line l ON l.move_id = m.id
                       JOIN bench_spec s ON s.move_id = m.id
                   GROUP BY m.id, m.amount_residual, s.factor
@@ -101,7 +129,8 @@ def clone_invoices(env, ref, rows):
                            != m.amount_residual
                         OR m.amount_residual != %s * s.factor
                         OR COUNT(*) FILTER (WHERE l.display_type = 'payment_term') != 1) bad""",
-               (ref.amount_residual,))
+        (ref.amount_residual,),
+    )
     bad = cr.fetchone()[0]
     assert not bad, f"{bad} copied invoices are inconsistent"
     return move_ids

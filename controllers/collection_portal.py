@@ -37,7 +37,6 @@ SECURITY_HEADERS = [
 
 
 class CollectionCustomerPage(http.Controller):
-
     # ------------------------------------------------------------------ helpers
     def _collection_access(self, token):
         access = request.env["collection.portal.access"].sudo()._collection_from_token(token)
@@ -48,8 +47,15 @@ class CollectionCustomerPage(http.Controller):
     def _collection_lang(self, access, wanted=None):
         """The page speaks the customer's language (es_MX first), or the one chosen."""
         installed = [code for code, _name in request.env["res.lang"].get_installed()]
-        for code in (wanted, access.partner_id.lang, access.company_id.partner_id.lang,
-                     "es_MX", "es_419", "es_ES", "en_US"):
+        for code in (
+            wanted,
+            access.partner_id.lang,
+            access.company_id.partner_id.lang,
+            "es_MX",
+            "es_419",
+            "es_ES",
+            "en_US",
+        ):
             if code and code in installed:
                 return code
         return installed[0]
@@ -65,12 +71,18 @@ class CollectionCustomerPage(http.Controller):
 
     def _collection_done_messages(self):
         return {
-            "promise": _("Thank you! Your promise to pay is recorded: we hold the reminders of "
-                         "these invoices until the promised date."),
-            "dispute": _("Thank you, we received your report. Someone from our team will "
-                         "contact you; the reminders of this invoice stop meanwhile."),
-            "proof": _("Thank you! We received your proof of payment. We will check it within "
-                       "two business days and hold the reminders meanwhile."),
+            "promise": _(
+                "Thank you! Your promise to pay is recorded: we hold the reminders of "
+                "these invoices until the promised date."
+            ),
+            "dispute": _(
+                "Thank you, we received your report. Someone from our team will "
+                "contact you; the reminders of this invoice stop meanwhile."
+            ),
+            "proof": _(
+                "Thank you! We received your proof of payment. We will check it within "
+                "two business days and hold the reminders meanwhile."
+            ),
             "preferences": _("Your contact preferences are saved."),
         }
 
@@ -79,24 +91,28 @@ class CollectionCustomerPage(http.Controller):
         installed = request.env["res.lang"].get_installed()
         token = access._collection_token()
         form = extra.pop("form", None) or {}
-        values.update({
-            "lang": lang,
-            "lang_tag": lang.replace("_", "-"),
-            "langs": [(code, name.split("/")[0].strip()) for code, name in installed
-                      if code.split("_")[0] in ("es", "en")],
-            "base_path": f"{PORTAL_ROUTE}/{token}",
-            "title": _("Statement of account — %s", access.company_id.name),
-            "form": form,
-            "form_moves": {str(i) for i in (form.get("move_ids") or [])},
-            "open_section": extra.get("open_section"),
-            "done_message": extra.get("done_message"),
-            "done": extra.get("done"),
-            "error": extra.get("error"),
-            "info": extra.get("info"),
-            "preselect": {str(i) for i in extra.get("preselect") or []},
-        })
-        response = request.render("account_collections_mx.customer_page", values,
-                                  status=status, headers=SECURITY_HEADERS)
+        values.update(
+            {
+                "lang": lang,
+                "lang_tag": lang.replace("_", "-"),
+                "langs": [
+                    (code, name.split("/")[0].strip()) for code, name in installed if code.split("_")[0] in ("es", "en")
+                ],
+                "base_path": f"{PORTAL_ROUTE}/{token}",
+                "title": _("Statement of account — %s", access.company_id.name),
+                "form": form,
+                "form_moves": {str(i) for i in (form.get("move_ids") or [])},
+                "open_section": extra.get("open_section"),
+                "done_message": extra.get("done_message"),
+                "done": extra.get("done"),
+                "error": extra.get("error"),
+                "info": extra.get("info"),
+                "preselect": {str(i) for i in extra.get("preselect") or []},
+            }
+        )
+        response = request.render(
+            "account_collections_mx.customer_page", values, status=status, headers=SECURITY_HEADERS
+        )
         return response
 
     def _collection_form(self):
@@ -110,18 +126,17 @@ class CollectionCustomerPage(http.Controller):
         return params
 
     # ------------------------------------------------------------------ routes
-    @http.route(f"{PORTAL_ROUTE}/<string:token>", type="http", auth="public", methods=["GET"],
-                **FRONTEND)
+    @http.route(f"{PORTAL_ROUTE}/<string:token>", type="http", auth="public", methods=["GET"], **FRONTEND)
     def collection_page(self, token, lang=None, done=None, **_kw):
         access, lang = self._collection_prepare(token, lang)
         if not request.env.user._is_internal():  # a collector looking is not the customer
             access._collection_log_visit(ip=self._collection_ip())
         message = self._collection_done_messages().get(done)
-        return self._collection_render(access, lang, done_message=message,
-                                       done=done if message else None)
+        return self._collection_render(access, lang, done_message=message, done=done if message else None)
 
-    @http.route(f"{PORTAL_ROUTE}/<string:token>/<string:action>", type="http", auth="public",
-                methods=["POST"], **FRONTEND)
+    @http.route(
+        f"{PORTAL_ROUTE}/<string:token>/<string:action>", type="http", auth="public", methods=["POST"], **FRONTEND
+    )
     def collection_submit(self, token, action, **_kw):
         access, lang = self._collection_prepare(token, request.httprequest.form.get("lang"))
         if action not in ACTIONS:
@@ -129,9 +144,13 @@ class CollectionCustomerPage(http.Controller):
         params = self._collection_form()
         if access._collection_rate_exceeded():
             return self._collection_render(
-                access, lang, status=429, open_section=action, form=params,
-                error=_("Too many requests from this page. Please try again in an hour or "
-                        "contact us."))
+                access,
+                lang,
+                status=429,
+                open_section=action,
+                form=params,
+                error=_("Too many requests from this page. Please try again in an hour or contact us."),
+            )
         ip = self._collection_ip()
         files = request.httprequest.files
         try:
@@ -139,19 +158,29 @@ class CollectionCustomerPage(http.Controller):
                 result = access._collection_submit(action, params, files=files, ip=ip)
         except UserError as error:  # ValidationError included: bad input, nothing written
             access._collection_log_refused(action, params, files, str(error), ip=ip)
-            return self._collection_render(access, lang, status=400, open_section=action,
-                                           form=params, error=str(error))
+            return self._collection_render(access, lang, status=400, open_section=action, form=params, error=str(error))
         if isinstance(result, dict) and result.get("ask_proof"):
             move = result["ask_proof"]
             return self._collection_render(
-                access, lang, open_section="proof", preselect=move.ids,
-                info=_("If you already paid %s, send us your proof of payment below: we will "
-                       "check it and hold the reminders meanwhile.", move.name))
-        return request.redirect(
-            f"{PORTAL_ROUTE}/{token}?done={action}&lang={lang}#acmx_done", code=303, local=True)
+                access,
+                lang,
+                open_section="proof",
+                preselect=move.ids,
+                info=_(
+                    "If you already paid %s, send us your proof of payment below: we will "
+                    "check it and hold the reminders meanwhile.",
+                    move.name,
+                ),
+            )
+        return request.redirect(f"{PORTAL_ROUTE}/{token}?done={action}&lang={lang}#acmx_done", code=303, local=True)
 
-    @http.route(f"{PORTAL_ROUTE}/<string:token>/invoice/<int:move_id>/<string:kind>",
-                type="http", auth="public", methods=["GET"], **FRONTEND)
+    @http.route(
+        f"{PORTAL_ROUTE}/<string:token>/invoice/<int:move_id>/<string:kind>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        **FRONTEND,
+    )
     def collection_document(self, token, move_id, kind, **_kw):
         if kind not in ("pdf", "xml"):
             raise NotFound()
@@ -160,6 +189,12 @@ class CollectionCustomerPage(http.Controller):
         if not document:
             raise NotFound()
         content, mimetype, name = document
-        return request.make_response(content, headers=[
-            ("Content-Type", mimetype), ("Content-Length", str(len(content))),
-            ("Content-Disposition", content_disposition(name)), *SECURITY_HEADERS])
+        return request.make_response(
+            content,
+            headers=[
+                ("Content-Type", mimetype),
+                ("Content-Length", str(len(content))),
+                ("Content-Disposition", content_disposition(name)),
+                *SECURITY_HEADERS,
+            ],
+        )

@@ -17,19 +17,29 @@ MAX_BODY = 1024 * 1024
 class CollectionsWhatsAppWebhook(http.Controller):
     """WhatsApp Cloud API webhook: verification (GET) and events (POST)."""
 
-    @http.route("/collections/whatsapp/webhook", type="http", auth="public", methods=["GET"],
-                csrf=False, save_session=False)
+    @http.route(
+        "/collections/whatsapp/webhook", type="http", auth="public", methods=["GET"], csrf=False, save_session=False
+    )
     def verify(self, **params):
         token = params.get("hub.verify_token") or ""
         companies = request.env["res.company"].sudo().search([("collection_wa_verify_token", "!=", False)])
-        if params.get("hub.mode", "subscribe") == "subscribe" and token and any(
-                whatsapp.same_token(c.collection_wa_verify_token, token) for c in companies):
-            return request.make_response(params.get("hub.challenge") or "",
-                                         headers=[("Content-Type", "text/plain")])
+        if (
+            params.get("hub.mode", "subscribe") == "subscribe"
+            and token
+            and any(whatsapp.same_token(c.collection_wa_verify_token, token) for c in companies)
+        ):
+            return request.make_response(params.get("hub.challenge") or "", headers=[("Content-Type", "text/plain")])
         return request.make_response("Forbidden", status=403)
 
-    @http.route("/collections/whatsapp/webhook", type="http", auth="public", methods=["POST"],
-                csrf=False, save_session=False, max_content_length=MAX_BODY + 1)
+    @http.route(
+        "/collections/whatsapp/webhook",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        max_content_length=MAX_BODY + 1,
+    )
     def receive(self, **_params):
         # the size first: a body over the cap is neither read whole nor hashed
         if (request.httprequest.content_length or 0) > MAX_BODY:
@@ -44,8 +54,7 @@ class CollectionsWhatsAppWebhook(http.Controller):
             return request.make_response("Payload Too Large", status=413)
         header = request.httprequest.headers.get("X-Hub-Signature-256")
         companies = request.env["res.company"].sudo().search([("collection_wa_app_secret", "!=", False)])
-        verified = companies.filtered(
-            lambda c: whatsapp.verify_signature(c.collection_wa_app_secret, raw, header))
+        verified = companies.filtered(lambda c: whatsapp.verify_signature(c.collection_wa_app_secret, raw, header))
         if not verified:
             _logger.warning("WhatsApp webhook refused: bad or missing signature")
             return request.make_response("Forbidden", status=403)

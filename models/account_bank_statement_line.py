@@ -15,16 +15,14 @@ CRON_BATCH = 500
 class AccountBankStatementLine(models.Model):
     _inherit = "account.bank.statement.line"
 
-    collection_match_ids = fields.One2many("collection.match", "statement_line_id",
-                                           string="Collection Suggestions")
+    collection_match_ids = fields.One2many("collection.match", "statement_line_id", string="Collection Suggestions")
 
     # ------------------------------------------------------------------ triggers
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
         if any(line.amount > 0 for line in lines):
-            cron = self.env.ref("account_collections_mx.ir_cron_collection_match",
-                                raise_if_not_found=False)
+            cron = self.env.ref("account_collections_mx.ir_cron_collection_match", raise_if_not_found=False)
             if cron:
                 cron.sudo()._trigger()  # match new deposits now, not at the next run
         return lines
@@ -46,21 +44,20 @@ class AccountBankStatementLine(models.Model):
         if not lines:
             return
         lines._collection_match()
-        collection_report_progress(self.env, "account_collections_mx.ir_cron_collection_match",
-                                   len(lines), self.search_count(domain))
+        collection_report_progress(
+            self.env, "account_collections_mx.ir_cron_collection_match", len(lines), self.search_count(domain)
+        )
         if collection_may_commit(self.env):
             self.env.cr.commit()  # keep the finished batch if a later one fails
 
     # ------------------------------------------------------------------ matching
     def _collection_texts(self):
         self.ensure_one()
-        return (self.payment_ref or "", self.ref or "",
-                html2plaintext(self.narration) if self.narration else "")
+        return (self.payment_ref or "", self.ref or "", html2plaintext(self.narration) if self.narration else "")
 
     def _collection_currency(self):
         self.ensure_one()
-        return (self.foreign_currency_id or self.journal_id.currency_id
-                or self.company_id.currency_id)
+        return self.foreign_currency_id or self.journal_id.currency_id or self.company_id.currency_id
 
     def _collection_match(self):
         """Propose (or reconcile, when sure) invoices for these bank lines.
@@ -68,15 +65,13 @@ class AccountBankStatementLine(models.Model):
         Incoming, unreconciled lines only.  The open suggestion of a line is updated in
         place: running this again never duplicates anything.
         """
-        lines = self.filtered(lambda st: not st.is_reconciled and st.amount > 0
-                              and st.state == "posted")
+        lines = self.filtered(lambda st: not st.is_reconciled and st.amount > 0 and st.state == "posted")
         groups = {}
         for line in lines:
             groups.setdefault((line.company_id, line._collection_currency()), []).append(line)
         for (company, currency), group in groups.items():
             # notes in the company's language: its accountants read them (a cron has none)
-            group = self.with_context(lang=company._collection_lang()).browse(
-                [line.id for line in group])
+            group = self.with_context(lang=company._collection_lang()).browse([line.id for line in group])
             Match = group.env["collection.match"].sudo()
             index = self._collection_candidate_index(company, currency)
             infos = {line.id: matching.analyse_text(*line._collection_texts()) for line in group}
@@ -101,8 +96,7 @@ class AccountBankStatementLine(models.Model):
                     partner_id=payers.get(line.id),
                     info=infos[line.id],
                     excluded=set((rejected.move_ids | rejected.candidate_ids.move_id).ids),
-                    allow_partner_amount=company.collection_auto_match_partner_amount
-                    or line.id in spei,
+                    allow_partner_amount=company.collection_auto_match_partner_amount or line.id in spei,
                 )
                 if rejected and not proposal.ranked and not open_match:
                     continue  # everything was rejected and there is nothing new to propose
@@ -117,13 +111,12 @@ class AccountBankStatementLine(models.Model):
             for line, proposal, open_match in proposals:
                 vals = line._collection_proposal_vals(proposal, currency)
                 if line.id in spei:
-                    vals["note"] = group.env._("Payer identified by its SPEI reference %s.",
-                                               spei[line.id][1])
+                    vals["note"] = group.env._("Payer identified by its SPEI reference %s.", spei[line.id][1])
                 if proposal.state == "auto" and any(claims[m] > 1 for m in proposal.chosen):
                     vals["sure"] = False
                     vals["note"] = group.env._(
-                        "Another bank line matches the same invoice: check for a duplicate "
-                        "payment.")
+                        "Another bank line matches the same invoice: check for a duplicate payment."
+                    )
                 if open_match:
                     open_match.write(vals)
                     if vals["sure"]:
@@ -160,9 +153,9 @@ class AccountBankStatementLine(models.Model):
             # known here: saves reading every proposed invoice back (stored compute)
             "difference": proposal.difference if proposal.chosen else 0.0,
             "note": False,
-            "candidate_ids": [Command.clear()] + [
-                Command.create({"sequence": rank, "move_id": cid, "score": score,
-                                "why_codes": ",".join(why)})
+            "candidate_ids": [Command.clear()]
+            + [
+                Command.create({"sequence": rank, "move_id": cid, "score": score, "why_codes": ",".join(why)})
                 for rank, (cid, score, why) in enumerate(proposal.ranked, start=1)
             ],
         }
@@ -172,13 +165,14 @@ class AccountBankStatementLine(models.Model):
         """Open customer invoices and credit notes of ``company`` in ``currency``, one SQL
         query, indexed by reference, customer and amount."""
         self.env["account.move.line"].flush_model(
-            ["amount_residual_currency", "reconciled", "account_id", "currency_id", "partner_id",
-             "date_maturity"])
+            ["amount_residual_currency", "reconciled", "account_id", "currency_id", "partner_id", "date_maturity"]
+        )
         self.env["account.move"].flush_model(
-            ["state", "move_type", "name", "payment_reference", "company_id", "cfdi_uuid",
-             "cfdi_serie", "cfdi_folio"])
-        self.env.cr.execute(SQL(
-            """
+            ["state", "move_type", "name", "payment_reference", "company_id", "cfdi_uuid", "cfdi_serie", "cfdi_folio"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT m.id, m.name, m.payment_reference, COALESCE(p.commercial_partner_id, p.id),
                    SUM(aml.amount_residual_currency), MIN(aml.date_maturity),
                    m.cfdi_uuid, m.cfdi_serie, m.cfdi_folio
@@ -195,15 +189,16 @@ class AccountBankStatementLine(models.Model):
                AND aml.amount_residual_currency != 0
           GROUP BY m.id, p.commercial_partner_id, p.id
             """,
-            company=company.id, currency=currency.id,
-        ))
+                company=company.id,
+                currency=currency.id,
+            )
+        )
         candidates = []
         for row in self.env.cr.fetchall():
             mid, name, pay_ref, partner, residual, due, uuid, serie, folio = row
             refs = [r for r in (pay_ref if pay_ref != name else None, uuid) if r]
             refs += matching.serie_folio_references(serie, folio)
-            candidates.append(matching.Candidate(mid, partner, float(residual), name or "",
-                                                 tuple(refs), due))
+            candidates.append(matching.Candidate(mid, partner, float(residual), name or "", tuple(refs), due))
         return matching.CandidateIndex(candidates)
 
     def _collection_spei_payers(self, company, infos, index):
@@ -211,14 +206,18 @@ class AccountBankStatementLine(models.Model):
         texts quote the SPEI reference of exactly one customer of ``company``, unless they
         also quote an invoice number of another customer (a 7-digit invoice number may look
         like a reference: the invoice number wins, as before)."""
-        refs = {line.id: portal.find_spei_references(*line._collection_texts())
-                for line in self if not line.partner_id}
+        refs = {line.id: portal.find_spei_references(*line._collection_texts()) for line in self if not line.partner_id}
         wanted = {ref for found in refs.values() for ref in found}
         if not wanted:
             return {}
-        rows = self.env["collection.portal.access"].sudo().search_read(
-            [("company_id", "=", company.id), ("spei_reference", "in", list(wanted))],
-            ["spei_reference", "partner_id"])
+        rows = (
+            self.env["collection.portal.access"]
+            .sudo()
+            .search_read(
+                [("company_id", "=", company.id), ("spei_reference", "in", list(wanted))],
+                ["spei_reference", "partner_id"],
+            )
+        )
         by_ref = {row["spei_reference"]: row["partner_id"][0] for row in rows}
         payers = {}
         for line_id, found in refs.items():
@@ -227,9 +226,11 @@ class AccountBankStatementLine(models.Model):
             if len(partners) != 1:
                 continue
             partner = partners.pop()
-            cited = {index.candidates[cid].partner_id
-                     for cid, strength in index.reference_hits(infos[line_id]).items()
-                     if strength == 2}
+            cited = {
+                index.candidates[cid].partner_id
+                for cid, strength in index.reference_hits(infos[line_id]).items()
+                if strength == 2
+            }
             if cited and partner not in cited:
                 continue
             payers[line_id] = (partner, known[0])
@@ -251,26 +252,29 @@ class AccountBankStatementLine(models.Model):
         numbers = {}
         for line in todo:
             keys = set()
-            for number in ([line.account_number] if line.account_number else []) + \
-                    infos[line.id].accounts:
+            for number in ([line.account_number] if line.account_number else []) + infos[line.id].accounts:
                 keys |= matching.account_suffixes(number)
             numbers[line.id] = keys
         all_numbers = set().union(*numbers.values())
         by_number = {}
         if all_numbers:
-            banks = self.env["res.partner.bank"].sudo().search_read(
-                [("sanitized_acc_number", "in", list(all_numbers)),
-                 ("company_id", "in", [False, *todo.company_id.ids])],
-                ["sanitized_acc_number", "partner_id"])
+            banks = (
+                self.env["res.partner.bank"]
+                .sudo()
+                .search_read(
+                    [
+                        ("sanitized_acc_number", "in", list(all_numbers)),
+                        ("company_id", "in", [False, *todo.company_id.ids]),
+                    ],
+                    ["sanitized_acc_number", "partner_id"],
+                )
+            )
             partner_ids = {b["partner_id"][0] for b in banks if b["partner_id"]}
-            commercial = {p.id: p.commercial_partner_id.id for p in
-                          self.env["res.partner"].sudo().browse(partner_ids)}
+            commercial = {p.id: p.commercial_partner_id.id for p in self.env["res.partner"].sudo().browse(partner_ids)}
             for bank in banks:
                 if bank["partner_id"]:
-                    by_number.setdefault(bank["sanitized_acc_number"], set()).add(
-                        commercial[bank["partner_id"][0]])
-            for number, partner_id in self._collection_partners_by_clabe(
-                    all_numbers, todo.company_id):
+                    by_number.setdefault(bank["sanitized_acc_number"], set()).add(commercial[bank["partner_id"][0]])
+            for number, partner_id in self._collection_partners_by_clabe(all_numbers, todo.company_id):
                 by_number.setdefault(number, set()).add(partner_id)
         # RFCs
         all_rfcs = {rfc for line in todo for rfc in infos[line.id].rfcs}
@@ -284,8 +288,7 @@ class AccountBankStatementLine(models.Model):
         names = {}
         if any(line.partner_name for line in todo):  # only the payer's name is compared
             ids = [pid for pid in index.by_partner if pid]
-            for pid, name in self.env["res.partner"].sudo().browse(ids).mapped(
-                    lambda p: (p.id, p.name)):
+            for pid, name in self.env["res.partner"].sudo().browse(ids).mapped(lambda p: (p.id, p.name)):
                 names[pid] = matching.normalize_name(name)
         for line in todo:
             found = set()
@@ -314,8 +317,9 @@ class AccountBankStatementLine(models.Model):
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         clabe = SQL("regexp_replace(b.l10n_mx_edi_clabe, '[^0-9]', '', 'g')")
         numbers = tuple(numbers)
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT %(clabe)s, COALESCE(p.commercial_partner_id, p.id)
               FROM res_partner_bank b
               JOIN res_partner p ON p.id = b.partner_id
@@ -323,8 +327,11 @@ class AccountBankStatementLine(models.Model):
                AND (b.company_id IS NULL OR b.company_id IN %(companies)s)
                AND (%(clabe)s IN %(numbers)s OR substr(%(clabe)s, 7, 11) IN %(numbers)s)
             """,
-            clabe=clabe, numbers=numbers, companies=tuple(companies.ids) or (0,),
-        ))
+                clabe=clabe,
+                numbers=numbers,
+                companies=tuple(companies.ids) or (0,),
+            )
+        )
         found = []
         for value, partner_id in self.env.cr.fetchall():
             for number in matching.account_suffixes(value) & set(numbers):
@@ -339,8 +346,7 @@ class AccountBankStatementLine(models.Model):
         exact = {pid for pid, n in names.items() if n == target}
         if exact:
             return exact
-        scored = sorted(((matching.name_similarity(target, n), pid) for pid, n in names.items()),
-                        reverse=True)
+        scored = sorted(((matching.name_similarity(target, n), pid) for pid, n in names.items()), reverse=True)
         if scored and scored[0][0] >= 0.9 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
             return {scored[0][1]}
         return set()
@@ -358,42 +364,64 @@ class AccountBankStatementLine(models.Model):
         currency = line._collection_currency()
         amount = line.amount_currency if line.foreign_currency_id else line.amount
         if currency.is_zero(amount):
-            raise UserError(_("The bank line %(line)s has no amount: there is nothing to "
-                              "reconcile.", line=line.payment_ref or line.move_id.name))
+            raise UserError(
+                _(
+                    "The bank line %(line)s has no amount: there is nothing to reconcile.",
+                    line=line.payment_ref or line.move_id.name,
+                )
+            )
         if line.is_reconciled:
-            raise UserError(_("The bank line %(line)s is already reconciled.",
-                              line=line.payment_ref or line.move_id.name))
+            raise UserError(
+                _("The bank line %(line)s is already reconciled.", line=line.payment_ref or line.move_id.name)
+            )
         if amount < 0:
-            raise UserError(_("The bank line %(line)s is an outgoing payment: only customer "
-                              "payments are reconciled here.",
-                              line=line.payment_ref or line.move_id.name))
+            raise UserError(
+                _(
+                    "The bank line %(line)s is an outgoing payment: only customer payments are reconciled here.",
+                    line=line.payment_ref or line.move_id.name,
+                )
+            )
         items_by_move = []
         for move in moves:
             if move.company_id != company:
-                raise UserError(_("The invoice %(move)s belongs to %(company)s, not to the bank "
-                                  "line's company %(line_company)s.", move=move.display_name,
-                                  company=move.company_id.name, line_company=company.name))
+                raise UserError(
+                    _(
+                        "The invoice %(move)s belongs to %(company)s, not to the bank line's company %(line_company)s.",
+                        move=move.display_name,
+                        company=move.company_id.name,
+                        line_company=company.name,
+                    )
+                )
             if move.move_type not in ("out_invoice", "out_refund") or move.state != "posted":
-                raise UserError(_("%(move)s is not a posted customer invoice or credit note.",
-                                  move=move.display_name))
+                raise UserError(_("%(move)s is not a posted customer invoice or credit note.", move=move.display_name))
             if move.currency_id != currency:
-                raise UserError(_("The invoice %(move)s is in %(move_currency)s but the bank line "
-                                  "is in %(currency)s: reconcile it by hand.",
-                                  move=move.display_name, move_currency=move.currency_id.name,
-                                  currency=currency.name))
+                raise UserError(
+                    _(
+                        "The invoice %(move)s is in %(move_currency)s but the bank line "
+                        "is in %(currency)s: reconcile it by hand.",
+                        move=move.display_name,
+                        move_currency=move.currency_id.name,
+                        currency=currency.name,
+                    )
+                )
             items = move.line_ids.filtered(
-                lambda aml: aml.account_type == "asset_receivable" and not aml.reconciled
-                and not aml.currency_id.is_zero(aml.amount_residual_currency)
+                lambda aml: (
+                    aml.account_type == "asset_receivable"
+                    and not aml.reconciled
+                    and not aml.currency_id.is_zero(aml.amount_residual_currency)
+                )
             ).sorted(lambda aml: (aml.date_maturity or fields.Date.today(), aml.id))
             if not items:
-                raise UserError(_("The invoice %(move)s has been paid meanwhile: run the "
-                                  "matching again.", move=move.display_name))
+                raise UserError(
+                    _("The invoice %(move)s has been paid meanwhile: run the matching again.", move=move.display_name)
+                )
             items_by_move.append(items)
 
         liquidity, suspense, other = line._seek_for_lines()
         if not suspense or other:
-            raise UserError(_("The bank line %(line)s is already (partly) reconciled.",
-                              line=line.payment_ref or line.move_id.name))
+            raise UserError(
+                _("The bank line %(line)s is already (partly) reconciled.", line=line.payment_ref or line.move_id.name)
+            )
         writeoff_account = company.collection_writeoff_account_id
         tolerance = company.collection_tolerance if writeoff_account else 0.0
         residuals = [sum(items.mapped("amount_residual_currency")) for items in items_by_move]
@@ -412,32 +440,50 @@ class AccountBankStatementLine(models.Model):
                     part = left
                 left -= part
                 pairs.append((len(new_vals), aml))
-                new_vals.append({"name": label, "account_id": aml.account_id.id,
-                                 "partner_id": aml.partner_id.id, "amount_currency": -part})
+                new_vals.append(
+                    {
+                        "name": label,
+                        "account_id": aml.account_id.id,
+                        "partner_id": aml.partner_id.id,
+                        "amount_currency": -part,
+                    }
+                )
         if not currency.is_zero(writeoff):
-            new_vals.append({"name": _("Payment difference: %s", label),
-                             "account_id": writeoff_account.id, "partner_id": partner.id,
-                             "amount_currency": writeoff})
+            new_vals.append(
+                {
+                    "name": _("Payment difference: %s", label),
+                    "account_id": writeoff_account.id,
+                    "partner_id": partner.id,
+                    "amount_currency": writeoff,
+                }
+            )
         if not currency.is_zero(credit):
-            account = items_by_move[-1][:1].account_id or \
-                partner.with_company(company).property_account_receivable_id
-            new_vals.append({"name": _("Customer credit: %s", label), "account_id": account.id,
-                             "partner_id": partner.id, "amount_currency": -credit})
+            account = items_by_move[-1][:1].account_id or partner.with_company(company).property_account_receivable_id
+            new_vals.append(
+                {
+                    "name": _("Customer credit: %s", label),
+                    "account_id": account.id,
+                    "partner_id": partner.id,
+                    "amount_currency": -credit,
+                }
+            )
         for vals in new_vals:
             vals["currency_id"] = currency.id
             vals["balance"] = line._prepare_counterpart_amounts_using_st_line_rate(
-                currency, None, vals["amount_currency"])["balance"]
+                currency, None, vals["amount_currency"]
+            )["balance"]
         # the entry must balance to the cent in company currency
         gap = -liquidity.balance - sum(v["balance"] for v in new_vals)
         if new_vals and not company.currency_id.is_zero(gap):
             biggest = max(new_vals, key=lambda v: abs(v["balance"]))
             biggest["balance"] = company.currency_id.round(biggest["balance"] + gap)
         old_lines = line.move_id.line_ids
-        line.move_id.with_context(skip_readonly_check=True, force_delete=True).write({
-            "line_ids": [Command.update(liquidity.id, {"partner_id": partner.id}),
-                         Command.delete(suspense.id)]
-            + [Command.create(vals) for vals in new_vals],
-        })
+        line.move_id.with_context(skip_readonly_check=True, force_delete=True).write(
+            {
+                "line_ids": [Command.update(liquidity.id, {"partner_id": partner.id}), Command.delete(suspense.id)]
+                + [Command.create(vals) for vals in new_vals],
+            }
+        )
         created = (line.move_id.line_ids - old_lines).sorted("id")
         if len(created) != len(new_vals):
             raise UserError(_("The bank line %(line)s could not be reconciled.", line=label))

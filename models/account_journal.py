@@ -9,10 +9,19 @@ class AccountJournal(models.Model):
         journals = self.filtered(lambda j: j.type in ("bank", "cash", "credit"))
         if not journals:
             return
-        groups = self.env["collection.match"].sudo()._read_group(
-            [("journal_id", "in", journals.ids), ("state", "=", "to_review"),
-             ("company_id", "in", self.env.companies.ids)],
-            ["journal_id"], ["__count"])
+        groups = (
+            self.env["collection.match"]
+            .sudo()
+            ._read_group(
+                [
+                    ("journal_id", "in", journals.ids),
+                    ("state", "=", "to_review"),
+                    ("company_id", "in", self.env.companies.ids),
+                ],
+                ["journal_id"],
+                ["__count"],
+            )
+        )
         counts = {journal.id: count for journal, count in groups}
         for journal in journals:
             if journal.id in dashboard_data:
@@ -20,8 +29,7 @@ class AccountJournal(models.Model):
 
     def action_open_collection_review(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account_collections_mx.collection_match_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_collections_mx.collection_match_action")
         action["domain"] = [("journal_id", "=", self.id)]
         action["display_name"] = _("Review tray: %s", self.name)
         return action

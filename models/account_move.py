@@ -58,26 +58,33 @@ class AccountMove(models.Model):
     collection_disputed = fields.Boolean(string="Disputed", copy=False, tracking=True)
     collection_dispute_note = fields.Text(string="Dispute Note", copy=False)
     collection_paused = fields.Boolean(string="Invoice Paused", copy=False, tracking=True)
-    collection_pause_reason = fields.Selection(PAUSE_REASONS, string="Invoice Pause Reason",
-                                               copy=False)
+    collection_pause_reason = fields.Selection(PAUSE_REASONS, string="Invoice Pause Reason", copy=False)
     collection_pause_until = fields.Date(string="Invoice Paused Until", copy=False)
     collection_human = fields.Boolean(
-        string="With a Person", copy=False, readonly=True, tracking=True,
-        help="Handed over to a human collector: no more automatic messages.")
-    collection_excluded = fields.Boolean(string="Excluded From Collections", copy=False,
-                                         tracking=True)
+        string="With a Person",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="Handed over to a human collector: no more automatic messages.",
+    )
+    collection_excluded = fields.Boolean(string="Excluded From Collections", copy=False, tracking=True)
     collection_exclude_reason = fields.Char(string="Exclusion Reason", copy=False)
-    collection_first_invoice = fields.Boolean(
-        string="First Invoice of the Customer", copy=False, readonly=True)
+    collection_first_invoice = fields.Boolean(string="First Invoice of the Customer", copy=False, readonly=True)
     collection_event_ids = fields.One2many("collection.event", "move_id", string="Contact Log")
-    collection_days_overdue = fields.Integer(
-        string="Days Overdue", compute="_compute_collection_days_overdue")
+    collection_days_overdue = fields.Integer(string="Days Overdue", compute="_compute_collection_days_overdue")
 
     # ------------------------------------------------------------------ computes
     @api.depends(
-        "move_type", "state", "payment_state", "amount_residual", "amount_residual_signed",
+        "move_type",
+        "state",
+        "payment_state",
+        "amount_residual",
+        "amount_residual_signed",
         "collection_disputed",
-        "collection_paused", "collection_human", "collection_excluded", "collection_first_invoice",
+        "collection_paused",
+        "collection_human",
+        "collection_excluded",
+        "collection_first_invoice",
         "partner_id.commercial_partner_id.collection_paused",
         "partner_id.commercial_partner_id.collection_first_invoice_reviewed",
         "company_id.collection_tolerance",
@@ -113,8 +120,10 @@ class AccountMove(models.Model):
     def _collection_review_pending(self):
         """First invoice of a new customer whose tax data nobody reviewed yet."""
         self.ensure_one()
-        return (self.collection_first_invoice
-                and not self.partner_id.commercial_partner_id.collection_first_invoice_reviewed)
+        return (
+            self.collection_first_invoice
+            and not self.partner_id.commercial_partner_id.collection_first_invoice_reviewed
+        )
 
     @api.depends("partner_id.commercial_partner_id.collection_policy_id", "company_id", "move_type")
     def _compute_collection_policy_id(self):
@@ -126,13 +135,18 @@ class AccountMove(models.Model):
             policy = move.partner_id.commercial_partner_id.collection_policy_id
             if not policy or policy.company_id != move.company_id or not policy.active:
                 if move.company_id not in defaults:
-                    defaults[move.company_id] = self.env["collection.policy"].sudo()._get_default(
-                        move.company_id)
+                    defaults[move.company_id] = self.env["collection.policy"].sudo()._get_default(move.company_id)
                 policy = defaults[move.company_id]
             move.collection_policy_id = policy
 
-    @api.depends("collection_policy_id", "collection_stage_id", "invoice_date_due", "collection_state",
-                 "collection_policy_id.stage_ids.offset_days", "collection_policy_id.stage_ids.sequence")
+    @api.depends(
+        "collection_policy_id",
+        "collection_stage_id",
+        "invoice_date_due",
+        "collection_state",
+        "collection_policy_id.stage_ids.offset_days",
+        "collection_policy_id.stage_ids.sequence",
+    )
     def _compute_collection_next(self):
         for move in self:
             stage = move._collection_next_stage()
@@ -146,8 +160,9 @@ class AccountMove(models.Model):
         stages = self.collection_policy_id.stage_ids.sorted(lambda s: (s.sequence, s.offset_days, s.id))
         last = self.collection_stage_id
         if last and last in stages:
-            stages = stages.filtered(lambda s: (s.sequence, s.offset_days, s.id)
-                                     > (last.sequence, last.offset_days, last.id))
+            stages = stages.filtered(
+                lambda s: (s.sequence, s.offset_days, s.id) > (last.sequence, last.offset_days, last.id)
+            )
         return stages[:1]
 
     def _collection_stage_date(self, stage):
@@ -164,11 +179,13 @@ class AccountMove(models.Model):
     @api.model
     def _collection_replan_policies(self, policies):
         """Policies changed (default, stages): recompute the plan of their invoices."""
-        moves = self.sudo().search([
-            ("move_type", "=", "out_invoice"),
-            ("collection_state", "in", NEXT_STAGE_STATES),
-            ("company_id", "in", policies.company_id.ids),
-        ])
+        moves = self.sudo().search(
+            [
+                ("move_type", "=", "out_invoice"),
+                ("collection_state", "in", NEXT_STAGE_STATES),
+                ("company_id", "in", policies.company_id.ids),
+            ]
+        )
         self.env.add_to_compute(self._fields["collection_policy_id"], moves)
         self.env.add_to_compute(self._fields["collection_next_stage_id"], moves)
         self.env.add_to_compute(self._fields["collection_next_date"], moves)
@@ -178,12 +195,14 @@ class AccountMove(models.Model):
     def _check_collection_pause_until(self):
         today = fields.Date.context_today(self)
         for move in self:
-            if move.collection_paused and move.collection_pause_until and \
-                    move.collection_pause_until < today:
+            if move.collection_paused and move.collection_pause_until and move.collection_pause_until < today:
                 raise ValidationError(
-                    _("The pause of %(move)s cannot end in the past (%(date)s).",
-                      move=move.display_name,
-                      date=format_date(self.env, move.collection_pause_until)))
+                    _(
+                        "The pause of %(move)s cannot end in the past (%(date)s).",
+                        move=move.display_name,
+                        date=format_date(self.env, move.collection_pause_until),
+                    )
+                )
 
     # ------------------------------------------------------------------ user actions
     def action_collection_pause(self):
@@ -201,10 +220,14 @@ class AccountMove(models.Model):
         for move in self:
             if move.collection_state in ("done", "excluded", False):
                 raise UserError(_("%s is not in collections: nothing to resume.", move.display_name))
-        self.write({
-            "collection_paused": False, "collection_pause_reason": False,
-            "collection_pause_until": False, "collection_disputed": False,
-        })
+        self.write(
+            {
+                "collection_paused": False,
+                "collection_pause_reason": False,
+                "collection_pause_until": False,
+                "collection_disputed": False,
+            }
+        )
         self.sudo().write({"collection_human": False})
         for move in self:
             move.message_post(body=_("Automatic collections resumed by %s.", self.env.user.name))
@@ -212,8 +235,7 @@ class AccountMove(models.Model):
 
     def action_collection_open_events(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account_collections_mx.collection_event_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_collections_mx.collection_event_action")
         action["domain"] = [("move_id", "=", self.id)]
         action["context"] = {}
         return action
@@ -233,15 +255,14 @@ class AccountMove(models.Model):
         """
         if not self.env.user.has_group("account_collections_mx.group_collection_manager"):
             raise UserError(_("Only Collections Managers can run collections by hand."))
-        done, remaining = self.sudo()._collection_run(commit=False, max_batches=5,
-                                                      whatsapp=False)
+        done, remaining = self.sudo()._collection_run(commit=False, max_batches=5, whatsapp=False)
         if remaining:
             self.env.ref("account_collections_mx.ir_cron_collection_run").sudo()._trigger()
-        message = _("Collections run: %(done)s item(s) processed; the emails leave with the "
-                    "outgoing mail queue.", done=done)
+        message = _(
+            "Collections run: %(done)s item(s) processed; the emails leave with the outgoing mail queue.", done=done
+        )
         if remaining:
-            message += " " + _("%s more (WhatsApp messages included) continue in the "
-                               "background.", remaining)
+            message += " " + _("%s more (WhatsApp messages included) continue in the background.", remaining)
         return actions.notification(message, title=_("Collections"))
 
     # ------------------------------------------------------------------ hooks
@@ -256,20 +277,26 @@ class AccountMove(models.Model):
             partner = move.partner_id.commercial_partner_id
             if partner.collection_first_invoice_reviewed:
                 continue
-            earlier = self.sudo().search_count([
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("commercial_partner_id", "=", partner.id),
-                ("id", "!=", move.id),
-            ], limit=1)
+            earlier = self.sudo().search_count(
+                [
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("commercial_partner_id", "=", partner.id),
+                    ("id", "!=", move.id),
+                ],
+                limit=1,
+            )
             if not earlier:
                 move.sudo().collection_first_invoice = True
 
     def _collection_skip_scheduled(self, reason):
         """Skip the messages still waiting for these invoices (paid, paused...); their
         emails already in the mail queue are cancelled before they leave."""
-        events = self.env["collection.event"].sudo().search([
-            ("move_id", "in", self.ids), ("state", "in", ("scheduled", "queued"))])
+        events = (
+            self.env["collection.event"]
+            .sudo()
+            .search([("move_id", "in", self.ids), ("state", "in", ("scheduled", "queued"))])
+        )
         queued = events.filtered(lambda e: e.state == "queued")
         if events - queued:
             (events - queued)._mark("skipped", skip_reason=reason)

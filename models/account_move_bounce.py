@@ -25,8 +25,7 @@ from .collection_whatsapp_provider import WhatsAppNotConfigured
 def _rerouted(event, channel, state, done_at, reason):
     """The planned event ``event`` with another channel and state."""
     values = list(event)
-    values[CHANNEL], values[STATE], values[DONE_AT], values[REASON] = (
-        channel, state, done_at, reason)
+    values[CHANNEL], values[STATE], values[DONE_AT], values[REASON] = (channel, state, done_at, reason)
     return tuple(values)
 
 
@@ -35,8 +34,7 @@ class AccountMove(models.Model):
 
     @api.model
     def _collection_plan_events(self, now, events, run=None):
-        return self._collection_bounce_reroute(
-            now, super()._collection_plan_events(now, events, run=run), run=run)
+        return self._collection_bounce_reroute(now, super()._collection_plan_events(now, events, run=run), run=run)
 
     @api.model
     def _collection_bounce_reroute(self, now, events, run=None):
@@ -46,8 +44,9 @@ class AccountMove(models.Model):
         if not emails:
             return events
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """SELECT m.id,
+        self.env.cr.execute(
+            SQL(
+                """SELECT m.id,
                       CASE WHEN COALESCE(p.email, '') != '' THEN p.message_bounce
                            ELSE cp.message_bounce END,
                       COALESCE(NULLIF(p.mobile, ''), NULLIF(cp.mobile, ''), NULLIF(cp.phone, ''))
@@ -55,14 +54,17 @@ class AccountMove(models.Model):
                  JOIN res_partner p ON p.id = m.partner_id
                  JOIN res_partner cp ON cp.id = m.commercial_partner_id
                 WHERE m.id IN %s""",
-            tuple({e[MOVE] for e in emails}),
-        ))
-        bounced = {move_id: mobile for move_id, bounces, mobile in self.env.cr.fetchall()
-                   if bounces and bounces > 0}
+                tuple({e[MOVE] for e in emails}),
+            )
+        )
+        bounced = {move_id: mobile for move_id, bounces, mobile in self.env.cr.fetchall() if bounces and bounces > 0}
         if not bounced:
             return events
-        stages = self.env["collection.policy.stage"].sudo().browse(
-            {e[STAGE] for e in emails if e[MOVE] in bounced and e[STAGE]})
+        stages = (
+            self.env["collection.policy.stage"]
+            .sudo()
+            .browse({e[STAGE] for e in emails if e[MOVE] in bounced and e[STAGE]})
+        )
         template = {stage.id: stage.whatsapp_template_name for stage in stages}
         configured = {}
         present = {(e[MOVE], e[STAGE], e[CHANNEL]) for e in events}
@@ -78,14 +80,12 @@ class AccountMove(models.Model):
             env = run.company_env(company_id) if run else self.env
             if (move_id, stage_id, "whatsapp") in present:
                 reason = env._("The customer's email bounced: this stage goes by WhatsApp")
-            elif (whatsapp.normalize_phone(bounced[move_id]) and template.get(stage_id)
-                  and configured[company_id]):
+            elif whatsapp.normalize_phone(bounced[move_id]) and template.get(stage_id) and configured[company_id]:
                 reason = env._("The customer's email bounced: this stage goes by WhatsApp")
                 result.append(_rerouted(event, "whatsapp", "scheduled", None, None))
                 present.add((move_id, stage_id, "whatsapp"))
             else:
-                reason = env._("The customer's email bounced and no WhatsApp message is "
-                               "possible: fix the address")
+                reason = env._("The customer's email bounced and no WhatsApp message is possible: fix the address")
             result.append(_rerouted(event, "email", "skipped", now, reason))
         return result
 

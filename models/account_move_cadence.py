@@ -56,8 +56,14 @@ _lt = LazyTranslate(__name__)
 
 #: invoice fields planning writes in SQL (read again from the database afterwards)
 PLAN_MOVE_FIELDS = [
-    "collection_stage_id", "collection_next_stage_id", "collection_next_date", "collection_human",
-    "collection_state", "collection_event_ids", "write_uid", "write_date",
+    "collection_stage_id",
+    "collection_next_stage_id",
+    "collection_next_date",
+    "collection_human",
+    "collection_state",
+    "collection_event_ids",
+    "write_uid",
+    "write_date",
 ]
 #: why planning skips a message, in the contact log (in the company's language)
 SKIP_REASONS = {
@@ -70,8 +76,7 @@ SKIP_REASONS = {
 StageInfo = namedtuple("StageInfo", "id channel alert_internal display_name channels")
 #: position of each value in the tuples of the events planned by ``_collection_plan``
 #: (invoice, customer, company, stage, channel, state, done at, skip reason)
-(EV_MOVE, EV_PARTNER, EV_COMPANY, EV_STAGE, EV_CHANNEL, EV_STATE, EV_DONE_AT,
- EV_REASON) = range(8)
+(EV_MOVE, EV_PARTNER, EV_COMPANY, EV_STAGE, EV_CHANNEL, EV_STATE, EV_DONE_AT, EV_REASON) = range(8)
 
 
 class CollectionRun:
@@ -102,9 +107,9 @@ class CollectionRun:
         self.stage = None
         self.policy_stages = None
         self._alert_min = {}
-        self._lang = {}     # company id: language of its contact log
-        self._envs = {}     # language: environment in that language
-        self._texts = {}    # (language, key): translated reason
+        self._lang = {}  # company id: language of its contact log
+        self._envs = {}  # language: environment in that language
+        self._texts = {}  # (language, key): translated reason
         self._ctes = None
         self.candidates = None  # ids of the invoices to plan in this run (sorted)
 
@@ -119,14 +124,12 @@ class CollectionRun:
             info = self._load_company(self.env["res.company"].sudo().browse(company_id))
         return info
 
-    def local_today(self, partner_tz, commercial_tz, company_id, state_id=None,
-                    commercial_state_id=None):
+    def local_today(self, partner_tz, commercial_tz, company_id, state_id=None, commercial_state_id=None):
         """The customer's local date: its time zone (else its commercial entity's), else
         the zone of its address's state (else its entity's), else its company's."""
         tz = partner_tz or commercial_tz
         if not tz:
-            today = (self._state_today.get(state_id)
-                     or self._state_today.get(commercial_state_id))
+            today = self._state_today.get(state_id) or self._state_today.get(commercial_state_id)
             return today or self._company_info(company_id)[0]
         today = self._tz_today.get(tz)
         if today is None:
@@ -139,8 +142,9 @@ class CollectionRun:
     def alert_min(self, company_id):
         """Smallest amount due for which the team is alerted (company setting)."""
         if company_id not in self._alert_min:
-            self._alert_min[company_id] = self.env["res.company"].sudo().browse(
-                company_id).collection_alert_min_amount or 0.0
+            self._alert_min[company_id] = (
+                self.env["res.company"].sudo().browse(company_id).collection_alert_min_amount or 0.0
+            )
         return self._alert_min[company_id]
 
     def local_date_ctes(self):
@@ -155,12 +159,15 @@ class CollectionRun:
                 SQL("(%s::varchar, %s::date)", tz, today) for tz, today in self._tz_today.items()
             ) or SQL("(NULL::varchar, NULL::date)")
             states = SQL(", ").join(
-                SQL("(%s::int4, %s::date)", state_id, today)
-                for state_id, today in self._state_today.items()
+                SQL("(%s::int4, %s::date)", state_id, today) for state_id, today in self._state_today.items()
             ) or SQL("(NULL::int4, NULL::date)")
             self._ctes = SQL(
                 "WITH co(id, today, human_after) AS (VALUES %s), tzd(tz, today) AS (VALUES %s), "
-                "std(id, today) AS (VALUES %s)", companies, zones, states)
+                "std(id, today) AS (VALUES %s)",
+                companies,
+                zones,
+                states,
+            )
         return self._ctes
 
     def load_stages(self):
@@ -170,18 +177,20 @@ class CollectionRun:
         self.policy_stages = defaultdict(list)
         for stage in self.env["collection.policy.stage"].sudo().search([]):
             self.stage[stage.id] = StageInfo(
-                stage.id, stage.channel, stage.alert_internal, stage.display_name,
-                stage_event_channels(stage.channel, stage.alert_internal))
-            self.policy_stages[stage.policy_id.id].append(
-                cadence.Stage(stage.id, stage.offset_days, stage.sequence))
+                stage.id,
+                stage.channel,
+                stage.alert_internal,
+                stage.display_name,
+                stage_event_channels(stage.channel, stage.alert_internal),
+            )
+            self.policy_stages[stage.policy_id.id].append(cadence.Stage(stage.id, stage.offset_days, stage.sequence))
 
     def company_env(self, company_id):
         """The run's environment in the language of ``company_id``'s contact log (its
         staff reads it; the cron itself has no language)."""
         lang = self._lang.get(company_id)
         if lang is None:
-            lang = self._lang[company_id] = self.env["res.company"].sudo().browse(
-                company_id)._collection_lang()
+            lang = self._lang[company_id] = self.env["res.company"].sudo().browse(company_id)._collection_lang()
         env = self._envs.get(lang)
         if env is None:
             env = self._envs[lang] = self.env(context=dict(self.env.context, lang=lang))
@@ -199,13 +208,14 @@ class CollectionRun:
         return self._text(company_id, key, lambda env: env._(SKIP_REASONS[key]))
 
     def overdue_reason(self, days, company_id):
-        return self._text(company_id, ("overdue", days),
-                          lambda env: env._("%s days overdue", days))
+        return self._text(company_id, ("overdue", days), lambda env: env._("%s days overdue", days))
 
     def superseded_reason(self, stage, company_id):
-        return self._text(company_id, ("superseded", stage.id), lambda env: env._(
-            "Superseded by stage %s",
-            env["collection.policy.stage"].browse(stage.id).display_name))
+        return self._text(
+            company_id,
+            ("superseded", stage.id),
+            lambda env: env._("Superseded by stage %s", env["collection.policy.stage"].browse(stage.id).display_name),
+        )
 
 
 class AccountMove(models.Model):
@@ -216,12 +226,14 @@ class AccountMove(models.Model):
     def _cron_collection_run(self):
         """Scheduled action ``ir_cron_collection_run`` (commits between batches: a crash
         keeps what was done)."""
-        return collection_cron_run(self.env, "account_collections_mx.ir_cron_collection_run",
-                                   lambda commit: self.sudo()._collection_run(commit=commit))
+        return collection_cron_run(
+            self.env,
+            "account_collections_mx.ir_cron_collection_run",
+            lambda commit: self.sudo()._collection_run(commit=commit),
+        )
 
     @api.model
-    def _collection_run(self, commit=False, max_batches=None, now=None, budget=None,
-                        whatsapp=True):
+    def _collection_run(self, commit=False, max_batches=None, now=None, budget=None, whatsapp=True):
         """One run: release ended pauses, plan due stages, deliver what is due.
 
         Two phases, each in batches committed one by one:
@@ -251,8 +263,7 @@ class AccountMove(models.Model):
 
         def out_of_budget():
             # at least one batch per call: a call always makes progress
-            return (max_batches is not None and batches >= max_batches) or (
-                batches > 0 and budget.exhausted())
+            return (max_batches is not None and batches >= max_batches) or (batches > 0 and budget.exhausted())
 
         # 1. planning, in batches of invoices (id cursor: each invoice once per run)
         last_id = 0
@@ -316,8 +327,7 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------ planning
     @api.model
     def _collection_batch_size(self):
-        return max(int(self.env["ir.config_parameter"].sudo().get_param(
-            "account_collections_mx.batch_size", 200)), 1)
+        return max(int(self.env["ir.config_parameter"].sudo().get_param("account_collections_mx.batch_size", 200)), 1)
 
     @api.model
     def _collection_plan_candidates(self, now, last_id, count=False, run=None):
@@ -335,21 +345,22 @@ class AccountMove(models.Model):
             start = bisect.bisect_right(run.candidates, last_id)
             if count:
                 return len(run.candidates) - start
-            return run.candidates[start:start + self._collection_batch_size()]
+            return run.candidates[start : start + self._collection_batch_size()]
         run = CollectionRun(self.env, now)
         if count:
             return self._collection_plan_candidates_query(now, last_id, run, count=True)
-        return self._collection_plan_candidates_query(
-            now, last_id, run, limit=self._collection_batch_size())
+        return self._collection_plan_candidates_query(now, last_id, run, limit=self._collection_batch_size())
 
     @api.model
     def _collection_plan_candidates_query(self, now, last_id, run, count=False, limit=None):
         self.env.flush_all()
         # the same order as CollectionRun.local_today: own zone, the entity's, the zone of
         # the address's state, the entity's, the company's
-        local = SQL("CASE WHEN COALESCE(p.tz, '') != '' OR COALESCE(cp.tz, '') != '' "
-                    "THEN COALESCE(tp.today, tc.today, co.today) "
-                    "ELSE COALESCE(sp.today, sc.today, co.today) END")
+        local = SQL(
+            "CASE WHEN COALESCE(p.tz, '') != '' OR COALESCE(cp.tz, '') != '' "
+            "THEN COALESCE(tp.today, tc.today, co.today) "
+            "ELSE COALESCE(sp.today, sc.today, co.today) END"
+        )
         query = SQL(
             """FROM account_move m
                     JOIN res_partner p ON p.id = m.partner_id
@@ -364,7 +375,9 @@ class AccountMove(models.Model):
                      AND (m.collection_next_date <= %(local)s
                           OR COALESCE(m.invoice_date_due, m.invoice_date)
                              <= %(local)s - co.human_after)""",
-            last_id=last_id, local=local)
+            last_id=last_id,
+            local=local,
+        )
         ctes = run.local_date_ctes()
         if count:
             self.env.cr.execute(SQL("%s SELECT COUNT(*) %s", ctes, query))
@@ -383,11 +396,13 @@ class AccountMove(models.Model):
         if not self:
             return self
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """SELECT id FROM account_move WHERE id IN %s AND collection_state = 'active'
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM account_move WHERE id IN %s AND collection_state = 'active'
              ORDER BY id FOR NO KEY UPDATE SKIP LOCKED""",
-            tuple(self.ids),
-        ))
+                tuple(self.ids),
+            )
+        )
         return self.browse([r[0] for r in self.env.cr.fetchall()])
 
     @api.model
@@ -395,16 +410,19 @@ class AccountMove(models.Model):
         """Open credit notes + unapplied payments per (company, commercial partner)."""
         if not keys:
             return {}
-        self.env.cr.execute(SQL(
-            """SELECT l.company_id, l.partner_id, -SUM(l.amount_residual)
+        self.env.cr.execute(
+            SQL(
+                """SELECT l.company_id, l.partner_id, -SUM(l.amount_residual)
                  FROM account_move_line l
                  JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
                 WHERE l.partner_id IN %s AND l.company_id IN %s
                   AND l.parent_state = 'posted'
                   AND NOT l.reconciled AND l.amount_residual < 0
              GROUP BY l.company_id, l.partner_id""",
-            tuple({p for _c, p in keys}), tuple({c for c, _p in keys}),
-        ))
+                tuple({p for _c, p in keys}),
+                tuple({c for c, _p in keys}),
+            )
+        )
         return {(c, p): amount for c, p, amount in self.env.cr.fetchall() if (c, p) in keys}
 
     def _collection_plan(self, now, run=None):
@@ -425,8 +443,9 @@ class AccountMove(models.Model):
         run.load_stages()
         cr = self.env.cr
         self.env.flush_all()
-        cr.execute(SQL(
-            """SELECT m.id, m.company_id, m.commercial_partner_id,
+        cr.execute(
+            SQL(
+                """SELECT m.id, m.company_id, m.commercial_partner_id,
                       COALESCE(m.invoice_date_due, m.invoice_date), m.collection_stage_id,
                       m.collection_policy_id, m.amount_residual_signed, p.tz, cp.tz, p.state_id, cp.state_id,
                       COALESCE(cp.collection_do_not_contact, FALSE)
@@ -435,8 +454,9 @@ class AccountMove(models.Model):
                  JOIN res_partner cp ON cp.id = m.commercial_partner_id
                 WHERE m.id IN %s AND m.collection_state = 'active'
              ORDER BY m.id""",
-            tuple(self.ids),
-        ))
+                tuple(self.ids),
+            )
+        )
         rows = cr.fetchall()
         if not rows:
             return 0
@@ -450,18 +470,40 @@ class AccountMove(models.Model):
             if amount:
                 covered |= cadence.allocate_credit(by_partner[key], amount)
 
-        events = []     # (move, partner, company, stage, channel, state, done_at, skip_reason)
-        waiting = []    # (move, stage, reason): customer messages still waiting, skipped
-        updates = []    # (move, stage, next stage, next date, handed over)
-        for (move_id, company_id, partner_id, due, last_stage_id, policy_id, residual,
-             p_tz, cp_tz, p_state, cp_state, dnc) in rows:
+        events = []  # (move, partner, company, stage, channel, state, done_at, skip_reason)
+        waiting = []  # (move, stage, reason): customer messages still waiting, skipped
+        updates = []  # (move, stage, next stage, next date, handed over)
+        for (
+            move_id,
+            company_id,
+            partner_id,
+            due,
+            last_stage_id,
+            policy_id,
+            residual,
+            p_tz,
+            cp_tz,
+            p_state,
+            cp_state,
+            dnc,
+        ) in rows:
             today = run.local_today(p_tz, cp_tz, company_id, p_state, cp_state)
             overdue = cadence.days_overdue(due, today)
             if overdue >= run.human_after(company_id):
                 # overdue enough: a person takes over, no more automatic messages
                 waiting.append((move_id, None, run.reason("handed_over", company_id)))
-                events.append((move_id, partner_id, company_id, None, "activity", "scheduled", None,
-                               run.overdue_reason(overdue, company_id)))
+                events.append(
+                    (
+                        move_id,
+                        partner_id,
+                        company_id,
+                        None,
+                        "activity",
+                        "scheduled",
+                        None,
+                        run.overdue_reason(overdue, company_id),
+                    )
+                )
                 updates.append((move_id, None, None, None, True))
                 continue
             stages = run.policy_stages.get(policy_id)
@@ -474,36 +516,74 @@ class AccountMove(models.Model):
             waiting.append((move_id, stage.id, run.superseded_reason(stage, company_id)))
             for old in plan.superseded:
                 for channel in run.stage[old.id].channels:
-                    events.append((move_id, partner_id, company_id, old.id, channel, "skipped", now,
-                                   run.reason("catch_up", company_id)))
+                    events.append(
+                        (
+                            move_id,
+                            partner_id,
+                            company_id,
+                            old.id,
+                            channel,
+                            "skipped",
+                            now,
+                            run.reason("catch_up", company_id),
+                        )
+                    )
             human = False
             if move_id in covered:
                 for channel in stage.channels:
-                    events.append((move_id, partner_id, company_id, stage.id, channel, "skipped", now,
-                                   run.reason("covered", company_id)))
+                    events.append(
+                        (
+                            move_id,
+                            partner_id,
+                            company_id,
+                            stage.id,
+                            channel,
+                            "skipped",
+                            now,
+                            run.reason("covered", company_id),
+                        )
+                    )
             else:
                 customer = STAGE_REMINDER_CHANNELS[stage.channel]
                 for channel in customer:
                     if dnc:
-                        events.append((move_id, partner_id, company_id, stage.id, channel, "skipped",
-                                       now, run.reason("do_not_contact", company_id)))
+                        events.append(
+                            (
+                                move_id,
+                                partner_id,
+                                company_id,
+                                stage.id,
+                                channel,
+                                "skipped",
+                                now,
+                                run.reason("do_not_contact", company_id),
+                            )
+                        )
                     else:
-                        events.append((move_id, partner_id, company_id, stage.id, channel,
-                                       "scheduled", None, None))
+                        events.append((move_id, partner_id, company_id, stage.id, channel, "scheduled", None, None))
                 if (dnc and customer) or stage.channel in TASK_STAGE_CHANNELS:
                     # no message (do not contact), a task stage, or the hand-over's to-do
-                    events.append((move_id, partner_id, company_id, stage.id, "activity",
-                                   "scheduled", None, None))
+                    events.append((move_id, partner_id, company_id, stage.id, "activity", "scheduled", None, None))
                 human = stage.channel == "escalate"
                 if stage.alert_internal and residual < run.alert_min(company_id):
-                    events.append((move_id, partner_id, company_id, stage.id, "alert", "skipped",
-                                   now, run.reason("below_alert", company_id)))
+                    events.append(
+                        (
+                            move_id,
+                            partner_id,
+                            company_id,
+                            stage.id,
+                            "alert",
+                            "skipped",
+                            now,
+                            run.reason("below_alert", company_id),
+                        )
+                    )
                 elif stage.alert_internal:
-                    events.append((move_id, partner_id, company_id, stage.id, "alert", "scheduled",
-                                   None, None))
+                    events.append((move_id, partner_id, company_id, stage.id, "alert", "scheduled", None, None))
             nxt = plan.next_stage
-            updates.append((move_id, stage.id, None if human or not nxt else nxt.id,
-                            None if human else plan.next_date, human))
+            updates.append(
+                (move_id, stage.id, None if human or not nxt else nxt.id, None if human else plan.next_date, human)
+            )
         events = self._collection_plan_events(now, events, run=run)
         self._collection_plan_write(now, waiting, events, updates)
         return len(rows)
@@ -526,8 +606,9 @@ class AccountMove(models.Model):
         cr = self.env.cr
         uid = self.env.uid
         if waiting:
-            cr.execute(SQL(
-                """UPDATE collection_event e
+            cr.execute(
+                SQL(
+                    """UPDATE collection_event e
                        SET state = 'skipped', done_at = %s, skip_reason = v.reason,
                            write_uid = %s, write_date = (now() AT TIME ZONE 'UTC')
                       FROM (VALUES %s) AS v(move_id, stage_id, reason)
@@ -535,32 +616,51 @@ class AccountMove(models.Model):
                        AND e.channel IN %s
                        -- one of the stage now due (recorded by hand) is kept, not doubled
                        AND e.stage_id IS DISTINCT FROM v.stage_id""",
-                now, uid,
-                SQL(", ").join(SQL("(%s::int4, %s::int4, %s::varchar)", *row) for row in waiting),
-                REMINDER_CHANNELS,
-            ))
+                    now,
+                    uid,
+                    SQL(", ").join(SQL("(%s::int4, %s::int4, %s::varchar)", *row) for row in waiting),
+                    REMINDER_CHANNELS,
+                )
+            )
         if events:
             # the unique index collection_event_once_per_stage refuses a second live event
             # for the same (invoice, stage, channel): such a row is not inserted (the stage
             # was already recorded, by a run that crashed after it or by hand)
-            cr.execute(SQL(
-                """INSERT INTO collection_event
+            cr.execute(
+                SQL(
+                    """INSERT INTO collection_event
                         (move_id, partner_id, company_id, stage_id, channel, state, scheduled_at,
                          done_at, skip_reason, create_uid, create_date, write_uid, write_date)
                     VALUES %s
                     ON CONFLICT DO NOTHING""",
-                SQL(", ").join(
-                    SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, (now() AT TIME ZONE 'UTC'), "
-                        "%s, (now() AT TIME ZONE 'UTC'))",
-                        m, p, c, s, ch, st, now, done_at, why, uid, uid)
-                    for m, p, c, s, ch, st, done_at, why in events),
-            ))
+                    SQL(", ").join(
+                        SQL(
+                            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, (now() AT TIME ZONE 'UTC'), "
+                            "%s, (now() AT TIME ZONE 'UTC'))",
+                            m,
+                            p,
+                            c,
+                            s,
+                            ch,
+                            st,
+                            now,
+                            done_at,
+                            why,
+                            uid,
+                            uid,
+                        )
+                        for m, p, c, s, ch, st, done_at, why in events
+                    ),
+                )
+            )
             if cr.rowcount < len(events):
-                _logger.warning("collections: %s event(s) already in the contact log, not duplicated",
-                                len(events) - cr.rowcount)
+                _logger.warning(
+                    "collections: %s event(s) already in the contact log, not duplicated", len(events) - cr.rowcount
+                )
         if updates:
-            cr.execute(SQL(
-                """UPDATE account_move m
+            cr.execute(
+                SQL(
+                    """UPDATE account_move m
                        SET collection_stage_id = COALESCE(v.stage_id, m.collection_stage_id),
                            collection_next_stage_id = v.next_stage_id,
                            collection_next_date = v.next_date,
@@ -570,10 +670,10 @@ class AccountMove(models.Model):
                            write_uid = %s, write_date = (now() AT TIME ZONE 'UTC')
                       FROM (VALUES %s) AS v(id, stage_id, next_stage_id, next_date, human)
                      WHERE m.id = v.id""",
-                uid,
-                SQL(", ").join(SQL("(%s::int4, %s::int4, %s::int4, %s::date, %s::bool)", *row)
-                               for row in updates),
-            ))
+                    uid,
+                    SQL(", ").join(SQL("(%s::int4, %s::int4, %s::int4, %s::date, %s::bool)", *row) for row in updates),
+                )
+            )
         # what was written in SQL must be read again from the database
         self.env["account.move"].invalidate_model(PLAN_MOVE_FIELDS)
         self.env["collection.event"].invalidate_model()
@@ -585,8 +685,7 @@ class AccountMove(models.Model):
         ``account.move.write`` runs for every written invoice (dynamic lines: taxes,
         payment terms, balance check; dozens of queries per invoice) is skipped.
         """
-        return self.sudo().with_context(skip_invoice_sync=True, check_move_validity=False).write(
-            vals)
+        return self.sudo().with_context(skip_invoice_sync=True, check_move_validity=False).write(vals)
 
     def _collection_ensure_tokens(self):
         """Portal tokens of the payment links, without a full invoice write per invoice."""
@@ -594,19 +693,23 @@ class AccountMove(models.Model):
         if not missing:
             return
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """UPDATE account_move m SET access_token = v.token
+        self.env.cr.execute(
+            SQL(
+                """UPDATE account_move m SET access_token = v.token
                   FROM (VALUES %s) AS v(id, token)
                  WHERE m.id = v.id AND m.access_token IS NULL""",
-            SQL(", ").join(SQL("(%s::int4, %s::varchar)", move.id, str(uuid.uuid4()))
-                           for move in missing),
-        ))
+                SQL(", ").join(SQL("(%s::int4, %s::varchar)", move.id, str(uuid.uuid4())) for move in missing),
+            )
+        )
         missing.invalidate_recordset(["access_token"])
 
     def _collection_responsible(self):
         self.ensure_one()
-        return (self.partner_id._collection_responsible(self.collection_policy_id)
-                or self.invoice_user_id or self.env.ref("base.user_admin"))
+        return (
+            self.partner_id._collection_responsible(self.collection_policy_id)
+            or self.invoice_user_id
+            or self.env.ref("base.user_admin")
+        )
 
     def _collection_schedule_activity(self, texts=None, stage=None):
         """A task on this invoice for its collector, in the collector's language.
@@ -615,48 +718,64 @@ class AccountMove(models.Model):
             by default the stage's name (else "Follow up payment") and the amount due
         """
         self.ensure_one()
-        activity_type = (stage and stage.activity_type_id) or self.env.ref(
-            "mail.mail_activity_data_todo")
+        activity_type = (stage and stage.activity_type_id) or self.env.ref("mail.mail_activity_data_todo")
         return self.sudo()._collection_task(
-            self._collection_responsible(), texts or (lambda move: move._collection_task_texts(
-                stage and move.env["collection.policy.stage"].browse(stage.id))),
-            activity_type=activity_type, date_deadline=fields.Date.context_today(self))
+            self._collection_responsible(),
+            texts
+            or (
+                lambda move: move._collection_task_texts(stage and move.env["collection.policy.stage"].browse(stage.id))
+            ),
+            activity_type=activity_type,
+            date_deadline=fields.Date.context_today(self),
+        )
 
     def _collection_task_texts(self, stage=None):
         """Summary and note of a follow-up task of this invoice (context's language)."""
         return (
             (stage and stage.display_name) or _("Follow up payment"),
-            _("Collections: %(amount)s due since %(date)s.",
-              amount=format_amount(self.env, self.amount_residual, self.currency_id),
-              date=format_date(self.env, self.invoice_date_due)),
+            _(
+                "Collections: %(amount)s due since %(date)s.",
+                amount=format_amount(self.env, self.amount_residual, self.currency_id),
+                date=format_date(self.env, self.invoice_date_due),
+            ),
         )
 
     @api.model
     def _collection_release_ended_pauses(self, now):
         """Automation resumes by itself after the pause's end date."""
         today = now.date()
-        partners = self.env["res.partner"].sudo().search([
-            ("collection_paused", "=", True), ("collection_pause_until", "<", today),
-            ("is_company", "in", (True, False)),
-        ]).filtered(lambda p: p.commercial_partner_id == p)
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [
+                    ("collection_paused", "=", True),
+                    ("collection_pause_until", "<", today),
+                    ("is_company", "in", (True, False)),
+                ]
+            )
+            .filtered(lambda p: p.commercial_partner_id == p)
+        )
         for partner in partners:
             # a note for the staff: in the language of the customer's company (else ours)
-            partner = partner.with_context(
-                lang=(partner.company_id or self.env.company)._collection_lang())
-            partner.message_post(body=partner.env._(
-                "The collections pause ended on %s: reminders resume.",
-                format_date(partner.env, partner.collection_pause_until)))
+            partner = partner.with_context(lang=(partner.company_id or self.env.company)._collection_lang())
+            partner.message_post(
+                body=partner.env._(
+                    "The collections pause ended on %s: reminders resume.",
+                    format_date(partner.env, partner.collection_pause_until),
+                )
+            )
         partners.write({"collection_paused": False, "collection_pause_until": False})
-        moves = self.sudo().search([
-            ("collection_paused", "=", True), ("collection_pause_until", "<", today)])
+        moves = self.sudo().search([("collection_paused", "=", True), ("collection_pause_until", "<", today)])
         moves.write({"collection_paused": False, "collection_pause_until": False})
 
     # ------------------------------------------------------------------ templates
     def _collection_reminder_moves(self):
         """The invoices of the reminder being rendered, oldest due first (sudo: the
         templates render for the engine)."""
-        return self.browse(self._collection_reminder_ids()).sudo().sorted(
-            lambda m: (m.invoice_date_due or m.date, m.id))
+        return (
+            self.browse(self._collection_reminder_ids()).sudo().sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+        )
 
     def _collection_reminder_ids(self):
         """The invoices grouped in one message, passed in the context: per leading invoice
@@ -690,17 +809,21 @@ class AccountMove(models.Model):
         lines = []
         for move in moves:
             due = move.invoice_date_due or move.invoice_date
-            lines.append({
-                "number": move.name,
-                "amount_residual": self._collection_amount_text(
-                    move.amount_residual, move.currency_id,
-                    several or move.currency_id != move.company_id.currency_id),
-                "currency": move.currency_id.name,
-                "date_due": format_date(self.env, due),
-                "days_overdue": cadence.days_overdue(due, today),
-                "payment_link": move._collection_payment_link(),
-                "uuid": move.cfdi_uuid,
-            })
+            lines.append(
+                {
+                    "number": move.name,
+                    "amount_residual": self._collection_amount_text(
+                        move.amount_residual,
+                        move.currency_id,
+                        several or move.currency_id != move.company_id.currency_id,
+                    ),
+                    "currency": move.currency_id.name,
+                    "date_due": format_date(self.env, due),
+                    "days_overdue": cadence.days_overdue(due, today),
+                    "payment_link": move._collection_payment_link(),
+                    "uuid": move.cfdi_uuid,
+                }
+            )
         return lines
 
     def _collection_reminder_totals(self):
@@ -714,9 +837,10 @@ class AccountMove(models.Model):
         several = len(currencies) > 1
         return [
             self._collection_amount_text(
-                sum(moves.filtered(lambda m, c=currency: m.currency_id == c).mapped(
-                    "amount_residual")),
-                currency, several or currency != company_currency)
+                sum(moves.filtered(lambda m, c=currency: m.currency_id == c).mapped("amount_residual")),
+                currency,
+                several or currency != company_currency,
+            )
             for currency in currencies
         ]
 
@@ -724,8 +848,8 @@ class AccountMove(models.Model):
         """Post a rendered reminder in this (leading) invoice's chatter, the customer as
         recipient, its email queued (``mail.mail``; sent by Odoo's mail queue)."""
         return self._collection_post_customer_email(
-            self.company_id, recipient, subject, body,
-            attachment_ids=moves._collection_reminder_attachments().ids)
+            self.company_id, recipient, subject, body, attachment_ids=moves._collection_reminder_attachments().ids
+        )
 
     def _collection_payment_link(self):
         self.ensure_one()
@@ -747,21 +871,25 @@ class AccountMove(models.Model):
             pdf = move.invoice_pdf_report_id
             name = move._get_invoice_report_filename()
             if not pdf:
-                pdf = Attachment.search([("res_model", "=", "account.move"), ("res_id", "=", move.id),
-                                         ("name", "=", name)], limit=1)
+                pdf = Attachment.search(
+                    [("res_model", "=", "account.move"), ("res_id", "=", move.id), ("name", "=", name)], limit=1
+                )
             if not pdf:
                 try:
-                    content, filetype = self.env["ir.actions.report"].sudo()._render_qweb_pdf(
-                        "account.account_invoices", move.ids)
+                    content, filetype = (
+                        self.env["ir.actions.report"].sudo()._render_qweb_pdf("account.account_invoices", move.ids)
+                    )
                 except UserError as error:  # e.g. wkhtmltopdf missing: the portal link remains
                     _logger.warning("collections: no PDF for %s: %s", move.name, error)
                     continue
-                pdf = Attachment.create({
-                    "name": name if filetype == "pdf" else name.replace(".pdf", ".html"),
-                    "raw": content,
-                    "res_model": "account.move",
-                    "res_id": move.id,
-                    "mimetype": "application/pdf" if filetype == "pdf" else "text/html",
-                })
+                pdf = Attachment.create(
+                    {
+                        "name": name if filetype == "pdf" else name.replace(".pdf", ".html"),
+                        "raw": content,
+                        "res_model": "account.move",
+                        "res_id": move.id,
+                        "mimetype": "application/pdf" if filetype == "pdf" else "text/html",
+                    }
+                )
             attachments |= pdf
         return attachments

@@ -10,15 +10,24 @@ class AccountMove(models.Model):
 
     _inherit = "account.move"
 
-    collection_state = fields.Selection(selection_add=[("plan", "Payment plan")],
-                                        ondelete={"plan": "set null"})
+    collection_state = fields.Selection(selection_add=[("plan", "Payment plan")], ondelete={"plan": "set null"})
     collection_plan_id = fields.Many2one(
-        "collection.payment.plan", string="Active Payment Plan", readonly=True, copy=False,
+        "collection.payment.plan",
+        string="Active Payment Plan",
+        readonly=True,
+        copy=False,
         index="btree_not_null",
-        help="The active payment plan of this invoice: its reminders are the plan's.")
+        help="The active payment plan of this invoice: its reminders are the plan's.",
+    )
     collection_payment_plan_ids = fields.Many2many(
-        "collection.payment.plan", "collection_payment_plan_move_rel", "move_id", "plan_id",
-        string="Payment Plans", copy=False, readonly=True)
+        "collection.payment.plan",
+        "collection_payment_plan_move_rel",
+        "move_id",
+        "plan_id",
+        string="Payment Plans",
+        copy=False,
+        readonly=True,
+    )
 
     @api.depends("collection_plan_id")
     def _compute_collection_state(self):

@@ -7,12 +7,22 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     collection_promise_until = fields.Date(
-        string="Promise Hold Until", copy=False, readonly=True, index="btree_not_null",
+        string="Promise Hold Until",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
         help="An open promise to pay holds the reminders of this invoice until this date "
-        "(promised date plus the grace days).")
+        "(promised date plus the grace days).",
+    )
     collection_promise_ids = fields.Many2many(
-        "collection.promise", "collection_promise_move_rel", "move_id", "promise_id",
-        string="Promises to Pay", copy=False, readonly=True)
+        "collection.promise",
+        "collection_promise_move_rel",
+        "move_id",
+        "promise_id",
+        string="Promises to Pay",
+        copy=False,
+        readonly=True,
+    )
 
     @api.depends("collection_promise_until")
     def _compute_collection_state(self):

@@ -41,9 +41,11 @@ class AccountMove(models.Model):
         if not finished:
             return
         Activity = self.env["mail.activity"].sudo()
-        events = self.env["collection.event"].sudo().search([
-            ("move_id", "in", finished.ids), ("channel", "=", "activity"),
-            ("activity_id", "!=", False)])
+        events = (
+            self.env["collection.event"]
+            .sudo()
+            .search([("move_id", "in", finished.ids), ("channel", "=", "activity"), ("activity_id", "!=", False)])
+        )
         by_move = {}
         for event in events:
             by_move.setdefault(event.move_id, Activity)
@@ -61,8 +63,9 @@ class AccountMove(models.Model):
             move = self.with_context(lang=lang)
             note = move._collection_finished_note()
             if partner:
-                note = move.env._("No open invoice left for %(partner)s: %(note)s",
-                                  partner=partner.display_name, note=note)
+                note = move.env._(
+                    "No open invoice left for %(partner)s: %(note)s", partner=partner.display_name, note=note
+                )
             activity.with_context(lang=lang).action_feedback(feedback=note)
 
     def _collection_finished_note(self):
@@ -73,19 +76,25 @@ class AccountMove(models.Model):
             return _("%s was cancelled: nothing left to collect.", self.name)
         if self.collection_state == "excluded":
             reason = self.collection_exclude_reason or _("excluded from collections")
-            return _("%(invoice)s left collections (%(reason)s).", invoice=self.name,
-                     reason=reason)
-        return _("%(invoice)s paid on %(date)s.", invoice=self.name,
-                 date=format_date(self.env, self._collection_paid_date()))
+            return _("%(invoice)s left collections (%(reason)s).", invoice=self.name, reason=reason)
+        return _(
+            "%(invoice)s paid on %(date)s.", invoice=self.name, date=format_date(self.env, self._collection_paid_date())
+        )
 
     def _collection_paid_date(self):
         """Day of the last payment applied to this invoice (today when unknown)."""
         self.ensure_one()
         receivable = self.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
-        dates = [partial.max_date for partial in
-                 receivable.matched_credit_ids | receivable.matched_debit_ids if partial.max_date]
-        dates += [payment.date for payment in self.matched_payment_ids
-                  if payment.state in ("in_process", "paid") and not payment.move_id]
+        dates = [
+            partial.max_date
+            for partial in receivable.matched_credit_ids | receivable.matched_debit_ids
+            if partial.max_date
+        ]
+        dates += [
+            payment.date
+            for payment in self.matched_payment_ids
+            if payment.state in ("in_process", "paid") and not payment.move_id
+        ]
         return max(dates) if dates else fields.Date.context_today(self)
 
     def _collection_close_promise_tasks(self):
@@ -95,27 +104,32 @@ class AccountMove(models.Model):
         promises = Promise.search([("move_ids", "in", self.ids)])
         partners = self.commercial_partner_id
         if partners:
-            promises |= Promise.search([("partner_id", "in", partners.ids),
-                                        ("move_ids", "=", False)])
+            promises |= Promise.search([("partner_id", "in", partners.ids), ("move_ids", "=", False)])
         promises = promises.filtered(lambda p: p.activity_ids)
         if not promises:
             return
-        still_open = set(self.sudo().search([
-            ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-            ("commercial_partner_id", "in", promises.partner_id.commercial_partner_id.ids),
-            ("collection_state", "not in", FINISHED_STATES),
-        ]).commercial_partner_id.ids)
+        still_open = set(
+            self.sudo()
+            .search(
+                [
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("commercial_partner_id", "in", promises.partner_id.commercial_partner_id.ids),
+                    ("collection_state", "not in", FINISHED_STATES),
+                ]
+            )
+            .commercial_partner_id.ids
+        )
         for promise in promises:
             if promise.move_ids:
                 if any(m.collection_state not in FINISHED_STATES for m in promise.move_ids):
                     continue
                 last = promise.move_ids.sorted(
-                    lambda m: (m._collection_paid_date() if m.collection_state == "done"
-                               else fields.Date.today(), m.id))[-1]
+                    lambda m: (m._collection_paid_date() if m.collection_state == "done" else fields.Date.today(), m.id)
+                )[-1]
                 last._collection_close_tasks(promise.activity_ids.filtered("automated"))
                 continue
             partner = promise.partner_id.commercial_partner_id
             last = self.filtered(lambda m, p=partner: m.commercial_partner_id == p)[:1]
             if last and partner.id not in still_open:
-                last._collection_close_tasks(promise.activity_ids.filtered("automated"),
-                                             partner=partner)
+                last._collection_close_tasks(promise.activity_ids.filtered("automated"), partner=partner)

@@ -21,33 +21,46 @@ class CollectionAnalysis(models.Model):
     _order = "date_maturity, id"
     _rec_name = "move_id"
     _depends = {
-        "account.move.line": ["move_id", "partner_id", "company_id", "company_currency_id",
-                              "date", "date_maturity", "amount_residual", "account_id",
-                              "parent_state", "reconciled"],
+        "account.move.line": [
+            "move_id",
+            "partner_id",
+            "company_id",
+            "company_currency_id",
+            "date",
+            "date_maturity",
+            "amount_residual",
+            "account_id",
+            "parent_state",
+            "reconciled",
+        ],
         "account.account": ["account_type"],
-        "account.move": ["move_type", "collection_state", "collection_stage_id",
-                         "collection_policy_id"],
-        "res.partner": ["commercial_partner_id", "collection_rating",
-                        "collection_responsible_id", "user_id"],
+        "account.move": ["move_type", "collection_state", "collection_stage_id", "collection_policy_id"],
+        "res.partner": ["commercial_partner_id", "collection_rating", "collection_responsible_id", "user_id"],
     }
 
     move_id = fields.Many2one("account.move", string="Document", readonly=True)
     move_type = fields.Selection(
-        [("out_invoice", "Invoice"), ("out_refund", "Credit Note"), ("entry", "Payment / Entry"),
-         ("in_invoice", "Vendor Bill"), ("in_refund", "Vendor Credit Note"),
-         ("out_receipt", "Sales Receipt"), ("in_receipt", "Purchase Receipt")],
-        string="Type", readonly=True)
+        [
+            ("out_invoice", "Invoice"),
+            ("out_refund", "Credit Note"),
+            ("entry", "Payment / Entry"),
+            ("in_invoice", "Vendor Bill"),
+            ("in_refund", "Vendor Credit Note"),
+            ("out_receipt", "Sales Receipt"),
+            ("in_receipt", "Purchase Receipt"),
+        ],
+        string="Type",
+        readonly=True,
+    )
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
     date = fields.Date(readonly=True)
     date_maturity = fields.Date(string="Due Date", readonly=True)
     days_overdue = fields.Integer(readonly=True, aggregator="max")
-    aging_bucket = fields.Selection(
-        [(key, label) for key, label, _most in summary.AGING_BUCKETS], readonly=True)
+    aging_bucket = fields.Selection([(key, label) for key, label, _most in summary.AGING_BUCKETS], readonly=True)
     rating = fields.Selection(summary.RATINGS, string="Payer Rating", readonly=True)
-    collection_state = fields.Selection(COLLECTION_STATES, string="Collection Status",
-                                        readonly=True)
+    collection_state = fields.Selection(COLLECTION_STATES, string="Collection Status", readonly=True)
     stage_id = fields.Many2one("collection.policy.stage", string="Last Stage", readonly=True)
     policy_id = fields.Many2one("collection.policy", string="Policy", readonly=True)
     user_id = fields.Many2one("res.users", string="Collector", readonly=True)
@@ -59,14 +72,14 @@ class CollectionAnalysis(models.Model):
     def _aging_bucket_rank_sql(self, sql_bucket):
         """The position of a bucket in time order (current, 1-30, ..., 90+) instead of its
         key, which sorts alphabetically (1_30 < ... < current)."""
-        return SQL("array_position(%s::varchar[], %s::varchar)", list(summary.BUCKETS),
-                   sql_bucket)
+        return SQL("array_position(%s::varchar[], %s::varchar)", list(summary.BUCKETS), sql_bucket)
 
     @api.model
     def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
         if field_name == "aging_bucket":
-            return SQL("%s %s %s", self._aging_bucket_rank_sql(
-                self._field_to_sql(alias, field_name, query)), direction, nulls)
+            return SQL(
+                "%s %s %s", self._aging_bucket_rank_sql(self._field_to_sql(alias, field_name, query)), direction, nulls
+            )
         return super()._order_field_to_sql(alias, field_name, direction, nulls, query)
 
     @api.model
@@ -79,13 +92,16 @@ class CollectionAnalysis(models.Model):
             words = part.split()
             if words and words[0] == "aging_bucket":
                 direction = SQL("DESC") if "desc" in (w.lower() for w in words[1:]) else SQL("ASC")
-                terms.append(SQL("%s %s", self._aging_bucket_rank_sql(
-                    groupby_terms["aging_bucket"]), direction))
+                terms.append(SQL("%s %s", self._aging_bucket_rank_sql(groupby_terms["aging_bucket"]), direction))
             elif part.strip():
                 # each other term as Odoo orders it when it is the only one
-                terms.append(super()._read_group_orderby(
-                    part if order else "", {words[0]: groupby_terms[words[0]]}
-                    if not order else groupby_terms, query))
+                terms.append(
+                    super()._read_group_orderby(
+                        part if order else "",
+                        {words[0]: groupby_terms[words[0]]} if not order else groupby_terms,
+                        query,
+                    )
+                )
         return SQL(", ").join(t for t in terms if t)
 
     @api.model
@@ -96,8 +112,11 @@ class CollectionAnalysis(models.Model):
     def _aging_bucket_sql(self, days):
         """SQL: the aging bucket of an item ``days`` overdue (``tools/summary.AGING_BUCKETS``)."""
         *bounded, (last, _label, _most) = summary.AGING_BUCKETS
-        return SQL("CASE %s ELSE %s END", SQL(" ").join(
-            SQL("WHEN %s <= %s THEN %s", days, most, key) for key, _label, most in bounded), last)
+        return SQL(
+            "CASE %s ELSE %s END",
+            SQL(" ").join(SQL("WHEN %s <= %s THEN %s", days, most, key) for key, _label, most in bounded),
+            last,
+        )
 
     def _query(self):
         days = SQL("(%s - COALESCE(l.date_maturity, l.date))", self._today_sql())
@@ -128,10 +147,11 @@ class CollectionAnalysis(models.Model):
               LEFT JOIN res_partner cp ON cp.id = COALESCE(rp.commercial_partner_id, l.partner_id)
              WHERE %(open_item)s
             """,
-            days=days, bucket=self._aging_bucket_sql(days), open_item=OPEN_ITEM_SQL,
+            days=days,
+            bucket=self._aging_bucket_sql(days),
+            open_item=OPEN_ITEM_SQL,
         )
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)",
-                                SQL.identifier(self._table), self._query()))
+        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))

@@ -26,43 +26,68 @@ class CollectionCustomer(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", string="Company Currency", readonly=True)
     amount_due = fields.Monetary(
-        readonly=True, help="Open receivable of the customer in the company's currency "
-        "(invoices less credit notes and payments not yet applied).")
+        readonly=True,
+        help="Open receivable of the customer in the company's currency "
+        "(invoices less credit notes and payments not yet applied).",
+    )
     overdue_amount = fields.Monetary(string="Overdue", readonly=True)
-    due_by_currency = fields.Char(string="Due per Currency",
-                                  compute="_compute_by_currency")
-    overdue_by_currency = fields.Char(string="Overdue per Currency",
-                                      compute="_compute_by_currency")
+    due_by_currency = fields.Char(string="Due per Currency", compute="_compute_by_currency")
+    overdue_by_currency = fields.Char(string="Overdue per Currency", compute="_compute_by_currency")
     invoice_count = fields.Integer(string="Open Invoices", readonly=True)
     oldest_due_date = fields.Date(readonly=True, aggregator="min")
     days_overdue = fields.Integer(string="Oldest Days Overdue", readonly=True, aggregator="max")
     rating = fields.Selection(summary.RATINGS, string="Payer Rating", readonly=True)
     policy_id = fields.Many2one("collection.policy", string="Policy", readonly=True)
-    next_stage_id = fields.Many2one("collection.policy.stage", string="Next Action",
-                                    readonly=True)
+    next_stage_id = fields.Many2one("collection.policy.stage", string="Next Action", readonly=True)
     next_date = fields.Date(string="Next Action On", readonly=True, aggregator="min")
-    last_contact = fields.Datetime(readonly=True, aggregator="max",
-                                   help="Last email, WhatsApp or statement that reached "
-                                   "the customer.")
-    promise_date = fields.Date(string="Promised Date", readonly=True, aggregator="min",
-                               help="Earliest date of the customer's open promises to pay.")
+    last_contact = fields.Datetime(
+        readonly=True, aggregator="max", help="Last email, WhatsApp or statement that reached the customer."
+    )
+    promise_date = fields.Date(
+        string="Promised Date",
+        readonly=True,
+        aggregator="min",
+        help="Earliest date of the customer's open promises to pay.",
+    )
     promise_amount = fields.Monetary(string="Promised Amount", readonly=True)
-    user_id = fields.Many2one("res.users", string="Collector", readonly=True,
-                              help="The customer's collector, else its salesperson.")
+    user_id = fields.Many2one(
+        "res.users", string="Collector", readonly=True, help="The customer's collector, else its salesperson."
+    )
     paused = fields.Boolean(string="Collections Paused", readonly=True)
     do_not_contact = fields.Boolean(readonly=True)
 
     _depends = {
-        "account.move.line": ["account_id", "partner_id", "company_id", "amount_residual",
-                              "date_maturity", "date", "parent_state", "reconciled",
-                              "move_id"],
+        "account.move.line": [
+            "account_id",
+            "partner_id",
+            "company_id",
+            "amount_residual",
+            "date_maturity",
+            "date",
+            "parent_state",
+            "reconciled",
+            "move_id",
+        ],
         "account.account": ["account_type"],
-        "account.move": ["move_type", "state", "commercial_partner_id", "company_id",
-                         "collection_state", "collection_next_date",
-                         "collection_next_stage_id"],
-        "res.partner": ["commercial_partner_id", "collection_responsible_id", "user_id",
-                        "collection_rating", "collection_policy_id", "collection_paused",
-                        "collection_do_not_contact", "tz"],
+        "account.move": [
+            "move_type",
+            "state",
+            "commercial_partner_id",
+            "company_id",
+            "collection_state",
+            "collection_next_date",
+            "collection_next_stage_id",
+        ],
+        "res.partner": [
+            "commercial_partner_id",
+            "collection_responsible_id",
+            "user_id",
+            "collection_rating",
+            "collection_policy_id",
+            "collection_paused",
+            "collection_do_not_contact",
+            "tz",
+        ],
         "res.company": ["partner_id", "currency_id"],
         "collection.policy": ["company_id", "is_default", "active"],
         "collection.event": ["state", "channel", "done_at", "partner_id", "company_id"],
@@ -71,9 +96,7 @@ class CollectionCustomer(models.Model):
 
     @api.model
     def _query(self):
-        today = SQL(
-            "(NOW() AT TIME ZONE COALESCE(NULLIF(cpart.tz, ''), %s))::date",
-            contact_rules.DEFAULT_TZ)
+        today = SQL("(NOW() AT TIME ZONE COALESCE(NULLIF(cpart.tz, ''), %s))::date", contact_rules.DEFAULT_TZ)
         return SQL(
             """
             WITH open_items AS (
@@ -144,13 +167,14 @@ class CollectionCustomer(models.Model):
          LEFT JOIN collection_policy pol ON pol.id = cp.collection_policy_id
          LEFT JOIN default_policies dp ON dp.company_id = cu.company_id
             """,
-            today=today, open_item=OPEN_ITEM_SQL, channels=CONTACT_CHANNELS,
+            today=today,
+            open_item=OPEN_ITEM_SQL,
+            channels=CONTACT_CHANNELS,
         )
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)",
-                                SQL.identifier(self._table), self._query()))
+        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
 
     # ------------------------------------------------------------------ per currency
     def _compute_by_currency(self):
@@ -159,10 +183,12 @@ class CollectionCustomer(models.Model):
         due, overdue = {}, {}
         if self.ids:
             now = fields.Datetime.now()
-            todays = {company.id: contact_rules.to_local(now, company._collection_tz()).date()
-                      for company in self.company_id}
-            self.env.cr.execute(SQL(
-                """
+            todays = {
+                company.id: contact_rules.to_local(now, company._collection_tz()).date() for company in self.company_id
+            }
+            self.env.cr.execute(
+                SQL(
+                    """
                 SELECT l.company_id, COALESCE(rp.commercial_partner_id, l.partner_id),
                        l.currency_id, COALESCE(l.date_maturity, l.date),
                        SUM(l.amount_residual_currency)
@@ -175,9 +201,11 @@ class CollectionCustomer(models.Model):
                    AND COALESCE(rp.commercial_partner_id, l.partner_id) IN %(partners)s
               GROUP BY 1, 2, 3, 4
                 """,
-                open_item=OPEN_ITEM_SQL, companies=tuple(self.company_id.ids),
-                partners=tuple(self.partner_id.ids),
-            ))
+                    open_item=OPEN_ITEM_SQL,
+                    companies=tuple(self.company_id.ids),
+                    partners=tuple(self.partner_id.ids),
+                )
+            )
             for company_id, partner_id, currency_id, day, amount in self.env.cr.fetchall():
                 key = (company_id, partner_id)
                 per = due.setdefault(key, {})
@@ -185,14 +213,14 @@ class CollectionCustomer(models.Model):
                 if day and day < todays[company_id]:
                     per = overdue.setdefault(key, {})
                     per[currency_id] = per.get(currency_id, 0.0) + amount
-        currencies = self.env["res.currency"].browse(
-            {c for per in due.values() for c in per}).sorted("name")
+        currencies = self.env["res.currency"].browse({c for per in due.values() for c in per}).sorted("name")
 
         def text(amounts):
             return " · ".join(
                 formatLang(self.env, amounts[currency.id], currency_obj=currency)
                 for currency in currencies
-                if currency.id in amounts and not currency.is_zero(amounts[currency.id]))
+                if currency.id in amounts and not currency.is_zero(amounts[currency.id])
+            )
 
         for row in self:
             key = (row.company_id.id, row.partner_id.id)
@@ -203,5 +231,8 @@ class CollectionCustomer(models.Model):
     def action_open_customer(self):
         """The customer's form on its Collections tab."""
         self.ensure_one()
-        return actions.open_form("res.partner", self.partner_id.id, self.env.ref(
-            "account_collections_mx.res_partner_view_form_collection_worklist").id)
+        return actions.open_form(
+            "res.partner",
+            self.partner_id.id,
+            self.env.ref("account_collections_mx.res_partner_view_form_collection_worklist").id,
+        )

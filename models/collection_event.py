@@ -64,8 +64,17 @@ def state_skip_reason(env, state):
 
 #: fields the collections engine (sudo) may still change once an event exists
 MUTABLE_FIELDS = {
-    "state", "done_at", "scheduled_at", "mail_message_id", "provider_ref", "error", "skip_reason",
-    "attempt_count", "delivery_status", "activity_id", "group_key",
+    "state",
+    "done_at",
+    "scheduled_at",
+    "mail_message_id",
+    "provider_ref",
+    "error",
+    "skip_reason",
+    "attempt_count",
+    "delivery_status",
+    "activity_id",
+    "group_key",
 }
 
 
@@ -82,35 +91,42 @@ class CollectionEvent(models.Model):
     _rec_name = "move_id"
     _check_company_auto = True
     _sql_constraints = [
-        ("collection_event_move_or_statement",
-         "CHECK(move_id IS NOT NULL OR channel IN %s OR direction = 'in' "
-         "OR plan_id IS NOT NULL)" % (NO_INVOICE_CHANNELS,),
-         "Only statements of account, free-text WhatsApp answers, customer page actions, "
-         "customers' messages and payment plans are logged without an invoice."),
+        (
+            "collection_event_move_or_statement",
+            "CHECK(move_id IS NOT NULL OR channel IN %s OR direction = 'in' "
+            "OR plan_id IS NOT NULL)" % (NO_INVOICE_CHANNELS,),
+            "Only statements of account, free-text WhatsApp answers, customer page actions, "
+            "customers' messages and payment plans are logged without an invoice.",
+        ),
     ]
 
     # required but for the lines of the constraint above
-    move_id = fields.Many2one("account.move", string="Invoice", index=True,
-                              ondelete="cascade", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True,
-                                 readonly=True)
-    company_id = fields.Many2one("res.company", compute="_compute_company_id", store=True,
-                                 index=True, precompute=True, readonly=False)
-    stage_id = fields.Many2one("collection.policy.stage", string="Stage", index=True,
-                               ondelete="restrict", readonly=True)
+    move_id = fields.Many2one("account.move", string="Invoice", index=True, ondelete="cascade", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", compute="_compute_company_id", store=True, index=True, precompute=True, readonly=False
+    )
+    stage_id = fields.Many2one(
+        "collection.policy.stage", string="Stage", index=True, ondelete="restrict", readonly=True
+    )
     channel = fields.Selection(EVENT_CHANNELS, required=True, readonly=True)
     state = fields.Selection(
-        EVENT_STATES, required=True, default="scheduled", index=True, readonly=True,
+        EVENT_STATES,
+        required=True,
+        default="scheduled",
+        index=True,
+        readonly=True,
         help="Scheduled: waits for its time (contact window, minimum gap, retry). In the mail "
         "queue: the email is written and leaves with Odoo's outgoing mail queue; the contact "
         "rules are checked again at that moment. Sent: it left (Done At = when). Failed: "
         "not delivered, or delivery unknown (see the error). Skipped: not sent (see the "
-        "reason).")
-    scheduled_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True,
-                                   readonly=True)
+        "reason).",
+    )
+    scheduled_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True, readonly=True)
     done_at = fields.Datetime(string="Done At", readonly=True)
-    mail_message_id = fields.Many2one("mail.message", string="Message", readonly=True,
-                                      ondelete="set null", index="btree_not_null")
+    mail_message_id = fields.Many2one(
+        "mail.message", string="Message", readonly=True, ondelete="set null", index="btree_not_null"
+    )
     activity_id = fields.Many2one("mail.activity", string="Task", readonly=True, ondelete="set null")
     provider_ref = fields.Char(string="Provider Reference", readonly=True, index=True)
     error = fields.Text(readonly=True)
@@ -132,11 +148,13 @@ class CollectionEvent(models.Model):
         # The database itself refuses a second live event for the same invoice, stage and
         # channel: an invoice gets each stage at most once, whatever runs at the same time
         # (outbound: the customer's messages, logged as inbound events, are not stages).
-        self.env.cr.execute(SQL(
-            """CREATE UNIQUE INDEX IF NOT EXISTS collection_event_once_per_stage
+        self.env.cr.execute(
+            SQL(
+                """CREATE UNIQUE INDEX IF NOT EXISTS collection_event_once_per_stage
                ON collection_event (move_id, COALESCE(stage_id, 0), channel)
                WHERE state != 'failed' AND direction = 'out'"""
-        ))
+            )
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -149,9 +167,7 @@ class CollectionEvent(models.Model):
             raise UserError(_("The contact log cannot be edited."))
         frozen = set(vals) - MUTABLE_FIELDS
         if frozen:
-            raise UserError(
-                _("The contact log cannot be edited (fields %s).", ", ".join(sorted(frozen)))
-            )
+            raise UserError(_("The contact log cannot be edited (fields %s).", ", ".join(sorted(frozen))))
         return super().write(vals)
 
     def unlink(self):
@@ -172,20 +188,26 @@ class CollectionEvent(models.Model):
     # ------------------------------------------------------------------ delivery (engine)
     @api.model
     def _collection_due_count(self, now, channels=REMINDER_CHANNELS):
-        return self.search_count([("state", "=", "scheduled"), ("channel", "in", list(channels)),
-                                  ("scheduled_at", "<=", now)])
+        return self.search_count(
+            [("state", "=", "scheduled"), ("channel", "in", list(channels)), ("scheduled_at", "<=", now)]
+        )
 
     @api.model
     def _collection_due_internal(self, now, last_id=0, limit=None):
         """Next batch of internal events due (tasks, team alerts), locked (SKIP LOCKED)."""
         self.env.flush_all()
         limit = limit or self.env["account.move"]._collection_batch_size()
-        self.env.cr.execute(SQL(
-            """SELECT id FROM collection_event
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM collection_event
                 WHERE state = 'scheduled' AND channel IN %s AND scheduled_at <= %s AND id > %s
              ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED""",
-            INTERNAL_CHANNELS, now, last_id, limit,
-        ))
+                INTERNAL_CHANNELS,
+                now,
+                last_id,
+                limit,
+            )
+        )
         events = self.sudo().browse([r[0] for r in self.env.cr.fetchall()])
         events.invalidate_recordset()
         return events.filtered(lambda e: e.state == "scheduled")
@@ -194,8 +216,10 @@ class CollectionEvent(models.Model):
         """These events per company, each group in the language of that company's contact
         log: its staff reads the reasons, notes and alerts written for them (a cron runs
         without a language)."""
-        return [events.with_context(lang=company._collection_lang())
-                for company, events in self.grouped("company_id").items()]
+        return [
+            events.with_context(lang=company._collection_lang())
+            for company, events in self.grouped("company_id").items()
+        ]
 
     def _collection_deliver_internal(self, now):
         """Execute internal events: one activity each (created together), one team alert
@@ -213,7 +237,8 @@ class CollectionEvent(models.Model):
         gone = events.filtered(lambda e: e.move_id.collection_state in (False, "done", "excluded"))
         for state in set(gone.move_id.mapped("collection_state")):
             gone.filtered(lambda e, s=state: e.move_id.collection_state == s)._mark(
-                "skipped", skip_reason=state_skip_reason(self.env, state), done_at=now)
+                "skipped", skip_reason=state_skip_reason(self.env, state), done_at=now
+            )
         events -= gone
         events.filtered(lambda e: e.channel == "activity")._collection_create_tasks(now)
         events.filtered(lambda e: e.channel == "alert")._collection_alert_digest(now)
@@ -228,17 +253,23 @@ class CollectionEvent(models.Model):
         date = format_date(self.env, move.invoice_date_due)
         if not stage or stage.channel == "escalate":
             summary = _("Call the customer about %s", move.name)
-            note = _("Handed over to a person (%(why)s): %(amount)s due since %(date)s. "
-                     "Automatic reminders are stopped for this invoice.",
-                     why=self._collection_hand_over_why(), amount=amount, date=date)
+            note = _(
+                "Handed over to a person (%(why)s): %(amount)s due since %(date)s. "
+                "Automatic reminders are stopped for this invoice.",
+                why=self._collection_hand_over_why(),
+                amount=amount,
+                date=date,
+            )
         elif stage.channel == "activity":
             summary = stage.display_name
             note = _("Collections: %(amount)s due since %(date)s.", amount=amount, date=date)
         else:
             # a customer stage for a customer who asked not to be contacted
             summary = stage.display_name
-            note = _("%(stage)s: the customer asked not to be contacted; follow up without "
-                     "messages.", stage=stage.display_name)
+            note = _(
+                "%(stage)s: the customer asked not to be contacted; follow up without messages.",
+                stage=stage.display_name,
+            )
         activity_type = stage.activity_type_id or self.env.ref("mail.mail_activity_data_todo")
         return {
             "res_model_id": self.env["ir.model"]._get_id("account.move"),
@@ -274,17 +305,14 @@ class CollectionEvent(models.Model):
         for event in self:
             # each task in its assignee's language (as Odoo writes activities for them)
             user = event.move_id._collection_responsible()
-            values.append(event.with_context(lang=user._collection_lang())
-                          ._collection_task_values(today, user))
+            values.append(event.with_context(lang=user._collection_lang())._collection_task_values(today, user))
         activities = self.env["mail.activity"].sudo().create(values)
-        self._collection_set_sent(now, [(e.id, a.id) for e, a in zip(self, activities, strict=True)],
-                                  "activity_id")
+        self._collection_set_sent(now, [(e.id, a.id) for e, a in zip(self, activities, strict=True)], "activity_id")
         hand_overs = self.filtered(lambda e: not e.stage_id or e.stage_id.channel == "escalate")
         if hand_overs:
             bodies = {}
             for event in hand_overs:  # (not in a comprehension: ``_()`` reads ``self``)
-                bodies[event.move_id.id] = escape(_("Handed over to a person: %s",
-                                                    event._collection_hand_over_why()))
+                bodies[event.move_id.id] = escape(_("Handed over to a person: %s", event._collection_hand_over_why()))
             hand_overs.move_id.sudo()._message_log_batch(bodies=bodies)
 
     def _collection_alert_digest(self, now):
@@ -296,22 +324,30 @@ class CollectionEvent(models.Model):
         events = self.sorted(lambda e: (e.partner_id.display_name or "", e.move_id.name or ""))
         for event in events:
             move = event.move_id
-            text = _("%(partner)s reached “%(stage)s” on %(move)s: %(amount)s due since %(date)s.",
-                     partner=event.partner_id.display_name, stage=event.stage_id.display_name,
-                     move=move.name,
-                     amount=format_amount(self.env, move.amount_residual, move.currency_id),
-                     date=format_date(self.env, move.invoice_date_due))
+            text = _(
+                "%(partner)s reached “%(stage)s” on %(move)s: %(amount)s due since %(date)s.",
+                partner=event.partner_id.display_name,
+                stage=event.stage_id.display_name,
+                move=move.name,
+                amount=format_amount(self.env, move.amount_residual, move.currency_id),
+                date=format_date(self.env, move.invoice_date_due),
+            )
             link = Markup('<a href="/odoo/action-account.action_move_out_invoice_type/%s">%s</a>') % (
-                move.id, move.name)
+                move.id,
+                move.name,
+            )
             lines.append(Markup("<li>%s %s</li>") % (text, link))
         channel = self.env["discuss.channel"]._collection_channel(self.company_id[:1])
         if channel:
             body = Markup("<p>%s</p><ul>%s</ul>") % (
-                _("Collections alert (%(company)s): %(count)s invoice(s) reached an alert stage.",
-                  company=self.company_id[:1].name, count=len(self)),
-                Markup("").join(lines))
-            message = channel.sudo().message_post(body=body, message_type="comment",
-                                                  subtype_xmlid="mail.mt_comment")
+                _(
+                    "Collections alert (%(company)s): %(count)s invoice(s) reached an alert stage.",
+                    company=self.company_id[:1].name,
+                    count=len(self),
+                ),
+                Markup("").join(lines),
+            )
+            message = channel.sudo().message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_comment")
             self._collection_set_sent(now, [(e.id, message.id) for e in self], "mail_message_id")
             return
         # no channel (deleted): a note on each invoice instead
@@ -326,15 +362,19 @@ class CollectionEvent(models.Model):
             return
         assert column in ("activity_id", "mail_message_id")
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """UPDATE collection_event e
+        self.env.cr.execute(
+            SQL(
+                """UPDATE collection_event e
                    SET state = 'sent', done_at = %s, %s = v.target, skip_reason = NULL,
                        write_uid = %s, write_date = (now() AT TIME ZONE 'UTC')
                   FROM (VALUES %s) AS v(id, target)
                  WHERE e.id = v.id""",
-            now, SQL.identifier(column), self.env.uid,
-            SQL(", ").join(SQL("(%s::int4, %s::int4)", *pair) for pair in pairs),
-        ))
+                now,
+                SQL.identifier(column),
+                self.env.uid,
+                SQL(", ").join(SQL("(%s::int4, %s::int4)", *pair) for pair in pairs),
+            )
+        )
         self.invalidate_model(["state", "done_at", column, "skip_reason", "write_uid", "write_date"])
 
     @api.model
@@ -352,8 +392,7 @@ class CollectionEvent(models.Model):
             if budget is not None and done and budget.exhausted():
                 break
             # the contact log's reasons and notes in the company's language
-            events = events.with_context(collection_commit=commit,
-                                         lang=events.company_id[:1]._collection_lang())
+            events = events.with_context(collection_commit=commit, lang=events.company_id[:1]._collection_lang())
             if events[:1].channel != "email":
                 # WhatsApp: isolates its own failures (and commits before each call)
                 done += events._collection_deliver(now, outbox=outbox)
@@ -370,8 +409,7 @@ class CollectionEvent(models.Model):
         return done
 
     @api.model
-    def _collection_due_groups(self, now, last_key=None, limit=None,
-                               channels=REMINDER_CHANNELS):
+    def _collection_due_groups(self, now, last_key=None, limit=None, channels=REMINDER_CHANNELS):
         """Next customer groups with messages due: (events per customer & channel, last key).
 
         Each group is locked (SKIP LOCKED): a concurrent run never delivers it too.
@@ -381,23 +419,31 @@ class CollectionEvent(models.Model):
         after = SQL()
         if last_key:
             after = SQL("AND (partner_id, channel, company_id) > %s", tuple(last_key))
-        self.env.cr.execute(SQL(
-            """SELECT DISTINCT partner_id, channel, company_id FROM collection_event
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT partner_id, channel, company_id FROM collection_event
                  WHERE state = 'scheduled' AND channel IN %(channels)s
                    AND scheduled_at <= %(now)s %(after)s
               ORDER BY partner_id, channel, company_id LIMIT %(limit)s""",
-            channels=tuple(channels), now=now, after=after, limit=limit,
-        ))
+                channels=tuple(channels),
+                now=now,
+                after=after,
+                limit=limit,
+            )
+        )
         keys = self.env.cr.fetchall()
         if not keys:
             return [], None
-        self.env.cr.execute(SQL(
-            """SELECT id, partner_id, channel, company_id FROM collection_event
+        self.env.cr.execute(
+            SQL(
+                """SELECT id, partner_id, channel, company_id FROM collection_event
                 WHERE state = 'scheduled' AND scheduled_at <= %s
                   AND (partner_id, channel, company_id) IN %s
              ORDER BY id FOR NO KEY UPDATE SKIP LOCKED""",
-            now, tuple(keys),
-        ))
+                now,
+                tuple(keys),
+            )
+        )
         grouped = defaultdict(list)
         for event_id, partner_id, channel, company_id in self.env.cr.fetchall():
             grouped[(partner_id, channel, company_id)].append(event_id)
@@ -436,19 +482,20 @@ class CollectionEvent(models.Model):
         tz = partner._collection_tz(company)
         when, why = contact_rules.next_contact_utc(window, now, tz)
         if why:
-            events.sudo().write({
-                "scheduled_at": when, "skip_reason": _("Waiting: %s", wait_reason(self.env, why))})
+            events.sudo().write({"scheduled_at": when, "skip_reason": _("Waiting: %s", wait_reason(self.env, why))})
             return len(self)
         if not any(e.stage_id.ignore_min_gap for e in events):
             release = cadence.gap_release(
-                self._collection_last_contact(partner, channel, company),
-                company.collection_min_gap_days, now)
+                self._collection_last_contact(partner, channel, company), company.collection_min_gap_days, now
+            )
             if release:
                 release, _why = contact_rules.next_contact_utc(window, release, tz)
-                events.sudo().write({
-                    "scheduled_at": release,
-                    "skip_reason": _("Waiting: minimum gap between two messages to the customer"),
-                })
+                events.sudo().write(
+                    {
+                        "scheduled_at": release,
+                        "skip_reason": _("Waiting: minimum gap between two messages to the customer"),
+                    }
+                )
                 return len(self)
         if channel == "email":
             outbox.append(events)
@@ -460,12 +507,10 @@ class CollectionEvent(models.Model):
     def _collection_last_contact(self, partner, channel, company):
         """When the customer last got a message of this channel: the time the last one
         really left, or the time of the one waiting in the mail queue (it leaves next)."""
-        base = [("partner_id", "=", partner.id), ("channel", "=", channel),
-                ("company_id", "=", company.id)]
+        base = [("partner_id", "=", partner.id), ("channel", "=", channel), ("company_id", "=", company.id)]
         Event = self.sudo()
         sent = Event.search(base + [("state", "=", "sent")], order="done_at desc", limit=1)
-        queued = Event.search(base + [("state", "=", "queued")], order="scheduled_at desc",
-                              limit=1)
+        queued = Event.search(base + [("state", "=", "queued")], order="scheduled_at desc", limit=1)
         times = [t for t in (sent.done_at, queued.scheduled_at) if t]
         return max(times) if times else False
 
@@ -492,15 +537,13 @@ class CollectionEvent(models.Model):
                 continue
             template = lead.stage_id.mail_template_id
             if not template:
-                events._mark("failed", error=_("Stage %s has no email template",
-                                               lead.stage_id.display_name))
+                events._mark("failed", error=_("Stage %s has no email template", lead.stage_id.display_name))
                 continue
             moves = events.move_id.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
             ready.append((events, move, recipient, moves, template))
         if not ready:
             return
-        self.env["account.move"].browse(
-            [i for item in ready for i in item[3].ids])._collection_ensure_tokens()
+        self.env["account.move"].browse([i for item in ready for i in item[3].ids])._collection_ensure_tokens()
         rendered = {}
         by_template = defaultdict(dict)
         for _events, move, _recipient, moves, template in ready:
@@ -512,9 +555,15 @@ class CollectionEvent(models.Model):
             _ = events.env._
             result = rendered[move.id]
             if isinstance(result, Exception):
-                events._mark("failed", skip_reason=False, error=_(
-                    "The email template %(template)s could not be rendered: %(error)s",
-                    template=template.name, error=result))
+                events._mark(
+                    "failed",
+                    skip_reason=False,
+                    error=_(
+                        "The email template %(template)s could not be rendered: %(error)s",
+                        template=template.name,
+                        error=result,
+                    ),
+                )
                 continue
             subject, body = result
             try:
@@ -523,16 +572,22 @@ class CollectionEvent(models.Model):
                     message = move._collection_post_reminder(recipient, moves, subject, body)
             except Exception as error:
                 _logger.exception("collections: reminder of %s not written", move.name)
-                events._mark("failed", skip_reason=False, error=_(
-                    "The reminder could not be written: %s", error))
+                events._mark("failed", skip_reason=False, error=_("The reminder could not be written: %s", error))
                 continue
-            note = escape(_("Included in the reminder sent with %(move)s to %(email)s.",
-                            move=move.name, email=recipient.email))
+            note = escape(
+                _("Included in the reminder sent with %(move)s to %(email)s.", move=move.name, email=recipient.email)
+            )
             notes.update(dict.fromkeys((moves - move).ids, note))
             # sent once the mail queue really sends it (models/mail_mail.py), after checking
             # the contact rules again at that moment
-            events._mark("queued", mail_message_id=message.id, group_key=f"email-{message.id}",
-                         scheduled_at=now, skip_reason=False, error=False)
+            events._mark(
+                "queued",
+                mail_message_id=message.id,
+                group_key=f"email-{message.id}",
+                scheduled_at=now,
+                skip_reason=False,
+                error=False,
+            )
         if notes:
             # one note per other invoice of each email, logged in one go (nobody to notify)
             self.env["account.move"].sudo().browse(list(notes))._message_log_batch(bodies=notes)
@@ -551,8 +606,9 @@ class CollectionEvent(models.Model):
                 return self._collection_render_reminders(template, groups)
         except Exception as error:
             if len(groups) == 1:
-                _logger.warning("collections: template %s failed for invoice %s: %s",
-                                template.name, next(iter(groups)), error)
+                _logger.warning(
+                    "collections: template %s failed for invoice %s: %s", template.name, next(iter(groups)), error
+                )
                 return dict.fromkeys(groups, error)
         result = {}
         for lead_id, ids in groups.items():
@@ -560,8 +616,7 @@ class CollectionEvent(models.Model):
                 with self.env.cr.savepoint():
                     result.update(self._collection_render_reminders(template, {lead_id: ids}))
             except Exception as error:
-                _logger.warning("collections: template %s failed for invoice %s: %s",
-                                template.name, lead_id, error)
+                _logger.warning("collections: template %s failed for invoice %s: %s", template.name, lead_id, error)
                 result[lead_id] = error
         return result
 
@@ -585,12 +640,20 @@ class CollectionEvent(models.Model):
         marker = f"@@collections-{uuid.uuid4().hex}@@"
         result = {}
         for tpl, ids in template._classify_per_lang(lead_ids).values():
-            source = ('<t t-foreach="collection_leads" t-as="object">%s'
-                      '<t t-out="collection_marker"/></t>') % (tpl.body_html or "")
+            source = ('<t t-foreach="collection_leads" t-as="object">%s<t t-out="collection_marker"/></t>') % (
+                tpl.body_html or ""
+            )
             out = tpl._render_template(
-                source, tpl.render_model, ids[:1], engine="qweb", options=options,
-                add_context={"collection_leads": tpl.env[tpl.render_model].browse(ids),
-                             "collection_marker": Markup(marker)})[ids[0]]
+                source,
+                tpl.render_model,
+                ids[:1],
+                engine="qweb",
+                options=options,
+                add_context={
+                    "collection_leads": tpl.env[tpl.render_model].browse(ids),
+                    "collection_marker": Markup(marker),
+                },
+            )[ids[0]]
             parts = str(out).split(marker)
             if len(parts) != len(ids) + 1:
                 raise UserError(_("The reminder template %s could not be rendered.", template.name))

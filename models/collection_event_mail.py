@@ -61,7 +61,8 @@ class CollectionEvent(models.Model):
         if withdrawn:
             return "withdraw", withdrawn
         when, why = contact_rules.next_contact_utc(
-            company._collection_contact_window(), now, partner._collection_tz(company))
+            company._collection_contact_window(), now, partner._collection_tz(company)
+        )
         if why:
             return "wait", (when, why)
         return "send", None
@@ -84,11 +85,11 @@ class CollectionEvent(models.Model):
     def _collection_mail_wait(self, when, why):
         """The email of these events waits in the queue until ``when``."""
         messages = self.mail_message_id
-        mails = self.env["mail.mail"].sudo().search([
-            ("mail_message_id", "in", messages.ids), ("state", "=", "outgoing")])
+        mails = (
+            self.env["mail.mail"].sudo().search([("mail_message_id", "in", messages.ids), ("state", "=", "outgoing")])
+        )
         mails.write({"scheduled_date": when})
-        self.sudo().write({"scheduled_at": when,
-                           "skip_reason": _("Waiting: %s", wait_reason(self.env, why))})
+        self.sudo().write({"scheduled_at": when, "skip_reason": _("Waiting: %s", wait_reason(self.env, why))})
         self._collection_wake_mail_queue(when)
 
     def _collection_withdraw(self, reasons, now=None):
@@ -107,48 +108,65 @@ class CollectionEvent(models.Model):
                 event._mark("skipped", skip_reason=reason, done_at=now)
             return
         Mail = self.env["mail.mail"].sudo()
-        mails = Mail.search([("mail_message_id", "in", messages.ids),
-                             ("state", "in", ("outgoing", "exception"))])
+        mails = Mail.search([("mail_message_id", "in", messages.ids), ("state", "in", ("outgoing", "exception"))])
         mails.cancel()
-        self.env["mail.notification"].sudo().search([
-            ("mail_message_id", "in", messages.ids), ("notification_type", "=", "email"),
-            ("notification_status", "in", ("ready", "exception")),
-        ]).write({"notification_status": "canceled"})
+        self.env["mail.notification"].sudo().search(
+            [
+                ("mail_message_id", "in", messages.ids),
+                ("notification_type", "=", "email"),
+                ("notification_status", "in", ("ready", "exception")),
+            ]
+        ).write({"notification_status": "canceled"})
         for event, reason in reasons.items():
             if event.state == "failed":  # sent again by hand, refused now: stays failed
                 event.sudo().write({"skip_reason": reason})
             else:
                 event._mark("skipped", skip_reason=reason, done_at=now)
-        siblings = self.sudo().search([("mail_message_id", "in", messages.ids),
-                                       ("state", "=", "queued")]) - withdrawn
+        siblings = self.sudo().search([("mail_message_id", "in", messages.ids), ("state", "=", "queued")]) - withdrawn
         if siblings:
-            siblings.write({
-                "state": "scheduled", "scheduled_at": now, "group_key": False,
-                "skip_reason": _("Waiting: the reminder is written again without the invoices "
-                                 "no longer to collect"),
-            })
+            siblings.write(
+                {
+                    "state": "scheduled",
+                    "scheduled_at": now,
+                    "group_key": False,
+                    "skip_reason": _(
+                        "Waiting: the reminder is written again without the invoices no longer to collect"
+                    ),
+                }
+            )
             siblings.flush_recordset()
-            cron = self.env.ref("account_collections_mx.ir_cron_collection_run",
-                                raise_if_not_found=False)
+            cron = self.env.ref("account_collections_mx.ir_cron_collection_run", raise_if_not_found=False)
             if cron:
                 cron.sudo()._trigger()
         for message in messages.sudo():
-            why = "; ".join(sorted({r for e, r in reasons.items()
-                                    if e.mail_message_id == message}))
-            record = self.env[message.model].sudo().browse(message.res_id).exists() \
-                if message.model and message.res_id else None
+            why = "; ".join(sorted({r for e, r in reasons.items() if e.mail_message_id == message}))
+            record = (
+                self.env[message.model].sudo().browse(message.res_id).exists()
+                if message.model and message.res_id
+                else None
+            )
             if record and hasattr(record, "_message_log"):
-                record._message_log(body=escape(_(
-                    "The email “%(subject)s” was cancelled before it left: %(reason)s.",
-                    subject=message.subject or "", reason=why)))
+                record._message_log(
+                    body=escape(
+                        _(
+                            "The email “%(subject)s” was cancelled before it left: %(reason)s.",
+                            subject=message.subject or "",
+                            reason=why,
+                        )
+                    )
+                )
         _logger.info("collections: %s queued email(s) withdrawn before sending", len(messages))
 
     @api.model
     def _collection_mail_sent(self, message_ids, now=None):
         """The emails of these messages really left: their events are sent, now."""
-        events = self.sudo().search([("mail_message_id", "in", list(message_ids)),
-                                     ("channel", "in", MAIL_CHANNELS),
-                                     ("state", "in", ("queued", "failed"))])
+        events = self.sudo().search(
+            [
+                ("mail_message_id", "in", list(message_ids)),
+                ("channel", "in", MAIL_CHANNELS),
+                ("state", "in", ("queued", "failed")),
+            ]
+        )
         values = {"done_at": now or fields.Datetime.now(), "skip_reason": False, "error": False}
         if not events.filtered(lambda e: e.state == "failed"):
             events._mark("sent", **values)
@@ -165,15 +183,20 @@ class CollectionEvent(models.Model):
     @api.model
     def _collection_mail_failed(self, message_ids, reason):
         """The mail server refused the emails of these messages."""
-        events = self.sudo().search([("mail_message_id", "in", list(message_ids)),
-                                     ("channel", "in", MAIL_CHANNELS),
-                                     ("state", "=", "queued")])
+        events = self.sudo().search(
+            [("mail_message_id", "in", list(message_ids)), ("channel", "in", MAIL_CHANNELS), ("state", "=", "queued")]
+        )
         for company_events in events._collection_by_company():
             company_events._collection_mail_failed_one(reason)
 
     def _collection_mail_failed_one(self, reason):
         """:meth:`_collection_mail_failed` for the events of one company (its language)."""
-        self._mark("failed", error=_(
-            "The email was not sent: %s. Retry it from Settings ▸ Technical ▸ Emails once "
-            "the mail server works (the contact rules are checked again then).",
-            reason or _("mail server error")), skip_reason=False)
+        self._mark(
+            "failed",
+            error=_(
+                "The email was not sent: %s. Retry it from Settings ▸ Technical ▸ Emails once "
+                "the mail server works (the contact rules are checked again then).",
+                reason or _("mail server error"),
+            ),
+            skip_reason=False,
+        )

@@ -29,27 +29,30 @@ STATE_SKIP_REASONS.setdefault("plan", _lt("Under a payment plan"))
 class CollectionEvent(models.Model):
     _inherit = "collection.event"
 
-    plan_id = fields.Many2one("collection.payment.plan", string="Payment Plan", readonly=True,
-                              index="btree_not_null", ondelete="restrict")
-    plan_line_id = fields.Many2one("collection.payment.plan.line", string="Instalment",
-                                   readonly=True, index="btree_not_null", ondelete="restrict")
+    plan_id = fields.Many2one(
+        "collection.payment.plan", string="Payment Plan", readonly=True, index="btree_not_null", ondelete="restrict"
+    )
+    plan_line_id = fields.Many2one(
+        "collection.payment.plan.line", string="Instalment", readonly=True, index="btree_not_null", ondelete="restrict"
+    )
     plan_step = fields.Selection(PLAN_STEPS, string="Plan Step", readonly=True)
 
     def init(self):
         super().init()
-        self.env.cr.execute(SQL(
-            """CREATE UNIQUE INDEX IF NOT EXISTS collection_event_plan_step_once
+        self.env.cr.execute(
+            SQL(
+                """CREATE UNIQUE INDEX IF NOT EXISTS collection_event_plan_step_once
                ON collection_event (plan_line_id, plan_step, channel)
                WHERE plan_line_id IS NOT NULL AND state != 'failed'"""
-        ))
+            )
+        )
 
     @api.depends("plan_id", "plan_step")
     def _compute_display_name(self):
         plan_events = self.filtered(lambda e: e.plan_id and not e.move_id)
         steps = dict(self._fields["plan_step"]._description_selection(self.env))
         for event in plan_events:
-            event.display_name = "%s - %s" % (event.plan_id.name,
-                                              steps.get(event.plan_step) or event.plan_id.name)
+            event.display_name = "%s - %s" % (event.plan_id.name, steps.get(event.plan_step) or event.plan_id.name)
         super(CollectionEvent, self - plan_events)._compute_display_name()
 
     def _collection_mail_block(self, now):
@@ -63,8 +66,9 @@ class CollectionEvent(models.Model):
         """Log a plan event once: ``None`` when the same (instalment, step, channel) is already
         in the contact log (another run did it)."""
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """INSERT INTO collection_event
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO collection_event
                    (partner_id, company_id, channel, state, direction, scheduled_at, done_at,
                     skip_reason, plan_id, plan_line_id, plan_step,
                     create_uid, create_date, write_uid, write_date)
@@ -72,10 +76,20 @@ class CollectionEvent(models.Model):
                        %s, (now() AT TIME ZONE 'UTC'), %s, (now() AT TIME ZONE 'UTC'))
                ON CONFLICT DO NOTHING
                RETURNING id""",
-            plan.partner_id.commercial_partner_id.id, plan.company_id.id, channel, state, now,
-            now if state != "scheduled" else None, reason, plan.id, line.id if line else None, step,
-            self.env.uid, self.env.uid,
-        ))
+                plan.partner_id.commercial_partner_id.id,
+                plan.company_id.id,
+                channel,
+                state,
+                now,
+                now if state != "scheduled" else None,
+                reason,
+                plan.id,
+                line.id if line else None,
+                step,
+                self.env.uid,
+                self.env.uid,
+            )
+        )
         row = self.env.cr.fetchone()
         self.invalidate_model()
         return self.sudo().browse(row[0]) if row else None

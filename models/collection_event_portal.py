@@ -22,8 +22,7 @@ PORTAL_ACTIONS = [
 class CollectionEvent(models.Model):
     _inherit = "collection.event"
 
-    channel = fields.Selection(selection_add=[(PORTAL, "Customer page")],
-                               ondelete={PORTAL: "cascade"})
+    channel = fields.Selection(selection_add=[(PORTAL, "Customer page")], ondelete={PORTAL: "cascade"})
     portal_action = fields.Selection(PORTAL_ACTIONS, string="Customer Action", readonly=True)
     portal_ip = fields.Char(string="IP Address", readonly=True)
     portal_details = fields.Text(string="What Was Sent", readonly=True)

@@ -52,27 +52,27 @@ MAX_TEXT = 4000
 class CollectionEvent(models.Model):
     _inherit = "collection.event"
 
-    direction = fields.Selection(DIRECTIONS, required=True, default="out", index=True,
-                                 readonly=True)
-    state = fields.Selection(selection_add=[("received", "Received")],
-                             ondelete={"received": "cascade"})
-    channel = fields.Selection(selection_add=[("web", "Customer link"),
-                                              ("phone", "Phone or in person")],
-                               ondelete={"web": "cascade", "phone": "cascade"})
-    reply_kind = fields.Selection(REPLY_CLASSES, string="Classification", readonly=True,
-                                  help="How the reply rules classified the customer's message.")
+    direction = fields.Selection(DIRECTIONS, required=True, default="out", index=True, readonly=True)
+    state = fields.Selection(selection_add=[("received", "Received")], ondelete={"received": "cascade"})
+    channel = fields.Selection(
+        selection_add=[("web", "Customer link"), ("phone", "Phone or in person")],
+        ondelete={"web": "cascade", "phone": "cascade"},
+    )
+    reply_kind = fields.Selection(
+        REPLY_CLASSES,
+        string="Classification",
+        readonly=True,
+        help="How the reply rules classified the customer's message.",
+    )
     reply_text = fields.Text(string="Customer's Message", readonly=True)
-    reply_outcome = fields.Char(string="Outcome", readonly=True,
-                                help="What the customer's message changed.")
+    reply_outcome = fields.Char(string="Outcome", readonly=True, help="What the customer's message changed.")
 
     def init(self):
         # the engine writes the contact log in SQL too: its rows are outbound by default
-        self.env.cr.execute(SQL(
-            "ALTER TABLE collection_event ALTER COLUMN direction SET DEFAULT 'out'"))
+        self.env.cr.execute(SQL("ALTER TABLE collection_event ALTER COLUMN direction SET DEFAULT 'out'"))
         # the unique index of one message per (invoice, stage, channel) concerns outbound
         # messages only; an older database has it without the direction: rebuilt once
-        self.env.cr.execute(SQL(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'collection_event_once_per_stage'"))
+        self.env.cr.execute(SQL("SELECT indexdef FROM pg_indexes WHERE indexname = 'collection_event_once_per_stage'"))
         row = self.env.cr.fetchone()
         if row and "direction" not in row[0]:
             self.env.cr.execute(SQL("DROP INDEX collection_event_once_per_stage"))
@@ -81,8 +81,7 @@ class CollectionEvent(models.Model):
     @api.depends("direction", "partner_id", "reply_kind")
     def _compute_display_name(self):
         # a customer's message; its actions on its page are named by their own channel
-        inbound = self.filtered(lambda e: e.direction == "in" and not e.move_id
-                                and e.channel != "portal")
+        inbound = self.filtered(lambda e: e.direction == "in" and not e.move_id and e.channel != "portal")
         for event in inbound:
             event.display_name = _("Message from %s", event.partner_id.display_name or "")
         super(CollectionEvent, self - inbound)._compute_display_name()
@@ -93,8 +92,9 @@ class CollectionEvent(models.Model):
         return self.env["collection.whatsapp.rule"].sudo()._as_rules(company)
 
     @api.model
-    def _collection_reply_received(self, partner, move, kind, text, channel, company=None,
-                                   message=None, moves=None, trusted=True):
+    def _collection_reply_received(
+        self, partner, move, kind, text, channel, company=None, message=None, moves=None, trusted=True
+    ):
         """A customer's message (email or WhatsApp): apply the reply rules and log it.
 
         :param partner: the customer (its commercial entity is used)
@@ -111,15 +111,17 @@ class CollectionEvent(models.Model):
         # the contact log and the notes in the company's language, the tasks in their
         # assignee's (the mail gateway and the webhook run without a language)
         self = self.with_context(lang=company._collection_lang())
-        outcome = self._collection_reply_apply(partner, move, kind, text, channel,
-                                               company=company, moves=moves, trusted=trusted,
-                                               message=message)
-        return self._collection_log_inbound(partner, move, channel, kind, text, outcome,
-                                            company=company, message=message)
+        outcome = self._collection_reply_apply(
+            partner, move, kind, text, channel, company=company, moves=moves, trusted=trusted, message=message
+        )
+        return self._collection_log_inbound(
+            partner, move, channel, kind, text, outcome, company=company, message=message
+        )
 
     @api.model
-    def _collection_log_inbound(self, partner, move, channel, kind, text, outcome,
-                                company=None, message=None, plan=None):
+    def _collection_log_inbound(
+        self, partner, move, channel, kind, text, outcome, company=None, message=None, plan=None
+    ):
         now = fields.Datetime.now()
         values = {
             "direction": "in",
@@ -140,8 +142,9 @@ class CollectionEvent(models.Model):
         return self.sudo().with_context(collection_engine=True).create(values)
 
     @api.model
-    def _collection_reply_apply(self, partner, move, kind, text, channel, company=None,
-                                moves=None, trusted=True, message=None):
+    def _collection_reply_apply(
+        self, partner, move, kind, text, channel, company=None, moves=None, trusted=True, message=None
+    ):
         """What a customer's reply changes (same rules for every channel).
 
         :return: the outcome, as a short sentence for the contact log
@@ -155,38 +158,52 @@ class CollectionEvent(models.Model):
             return _("Nothing changes")
         if not trusted:
             return self._collection_reply_hand_over(
-                partner, move, "other", text, channel, company,
-                extra=lambda model: model.env._(
-                    "The sender is not a known contact of the customer."))
+                partner,
+                move,
+                "other",
+                text,
+                channel,
+                company,
+                extra=lambda model: model.env._("The sender is not a known contact of the customer."),
+            )
         if kind == "paid_check":
-            return self._collection_reply_paid(partner, move, moves, text, channel, company,
-                                               message=message)
+            return self._collection_reply_paid(partner, move, moves, text, channel, company, message=message)
         if kind == "dispute" and move and move.collection_state in IN_COLLECTIONS:
-            move.write({"collection_disputed": True,
-                        "collection_dispute_note": _("%(label)s: %(text)s", label=label, text=text)})
+            move.write(
+                {
+                    "collection_disputed": True,
+                    "collection_dispute_note": _("%(label)s: %(text)s", label=label, text=text),
+                }
+            )
             move._collection_skip_scheduled(state_skip_reason(self.env, "disputed"))
-            self._collection_reply_task(partner, move, "dispute", text, channel, lambda model: model.env._(
-                "The customer objects to %(move)s (%(label)s): “%(text)s”. The invoice is "
-                "disputed: no reminder until someone resumes it.",
-                move=move.name, label=model._collection_reply_label(channel).lower(), text=text))
+            self._collection_reply_task(
+                partner,
+                move,
+                "dispute",
+                text,
+                channel,
+                lambda model: model.env._(
+                    "The customer objects to %(move)s (%(label)s): “%(text)s”. The invoice is "
+                    "disputed: no reminder until someone resumes it.",
+                    move=move.name,
+                    label=model._collection_reply_label(channel).lower(),
+                    text=text,
+                ),
+            )
             return _("Invoice %s disputed", move.name)
         if kind == "do_not_contact":
             return self._collection_reply_do_not_contact(partner, move, text, channel, message)
         if kind == "payment_plan":
-            outcome = self._collection_reply_hand_over(partner, move, "payment_plan", text, channel,
-                                                       company)
-            plan = self.env["collection.payment.plan"]._collection_draft_from_reply(
-                partner, move, company, text)
+            outcome = self._collection_reply_hand_over(partner, move, "payment_plan", text, channel, company)
+            plan = self.env["collection.payment.plan"]._collection_draft_from_reply(partner, move, company, text)
             if plan:
-                outcome = _("%(outcome)s; draft payment plan %(plan)s to propose",
-                            outcome=outcome, plan=plan.name)
+                outcome = _("%(outcome)s; draft payment plan %(plan)s to propose", outcome=outcome, plan=plan.name)
             return outcome
         return self._collection_reply_hand_over(partner, move, kind, text, channel, company)
 
     @api.model
     def _collection_reply_label(self, channel):
-        return {"email": _("Email reply"), "whatsapp": _("WhatsApp reply")}.get(
-            channel, _("Customer reply"))
+        return {"email": _("Email reply"), "whatsapp": _("WhatsApp reply")}.get(channel, _("Customer reply"))
 
     @api.model
     def _collection_reply_task(self, partner, move, kind, text, channel, note, target=None):
@@ -194,12 +211,18 @@ class CollectionEvent(models.Model):
         the collector's language: ``note(model)`` writes the note with this model in that
         language (``model.env._``)."""
         target = target or move or partner
-        responsible = partner._collection_responsible(move.collection_policy_id if move else None) \
-            or (move and move.invoice_user_id) or self.env.ref("base.user_admin")
+        responsible = (
+            partner._collection_responsible(move.collection_policy_id if move else None)
+            or (move and move.invoice_user_id)
+            or self.env.ref("base.user_admin")
+        )
         return target.sudo()._collection_task(
-            responsible, lambda record: (
+            responsible,
+            lambda record: (
                 self.with_env(record.env)._collection_reply_summary(partner, kind, channel),
-                note(self.with_env(record.env))))
+                note(self.with_env(record.env)),
+            ),
+        )
 
     @api.model
     def _collection_reply_summary(self, partner, kind, channel):
@@ -221,24 +244,30 @@ class CollectionEvent(models.Model):
         """Hand the customer to a person: collections paused, a task with the message."""
         label = self._collection_reply_label(channel)
         reason = {"payment_plan": "payment_plan", "dispute": "dispute"}.get(kind, "other")
-        partner.write({
-            "collection_paused": True,
-            "collection_pause_reason": reason,
-            "collection_pause_until": False,
-            "collection_pause_note": _("%(label)s: %(text)s", label=label, text=text),
-        })
+        partner.write(
+            {
+                "collection_paused": True,
+                "collection_pause_reason": reason,
+                "collection_pause_until": False,
+                "collection_pause_note": _("%(label)s: %(text)s", label=label, text=text),
+            }
+        )
 
         def note(model):
             text_ = model.env._(
                 "The customer wrote (%(label)s): “%(text)s”. Collections are paused for this "
                 "customer until someone resumes them.",
-                label=model._collection_reply_label(channel).lower(), text=text)
+                label=model._collection_reply_label(channel).lower(),
+                text=text,
+            )
             return f"{text_} {extra(model)}" if extra else text_
 
         self._collection_reply_task(partner, move, kind, text, channel, note)
-        moves = self.env["account.move"].sudo().search([
-            ("commercial_partner_id", "=", partner.id),
-            ("collection_state", "in", ("paused", "disputed"))])
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .search([("commercial_partner_id", "=", partner.id), ("collection_state", "in", ("paused", "disputed"))])
+        )
         moves._collection_skip_scheduled(_("Collections paused after a customer's reply"))
         return _("Handed over to a person: collections paused")
 
@@ -246,70 +275,106 @@ class CollectionEvent(models.Model):
     def _collection_reply_hold_until(self, partner, company):
         """The day the reminders held after "I paid" resume (two business days later)."""
         window = company._collection_contact_window()
-        today = contact_rules.to_local(fields.Datetime.now(),
-                                       partner._collection_tz(company)).date()
+        today = contact_rules.to_local(fields.Datetime.now(), partner._collection_tz(company)).date()
         return replies.add_business_days(today, PAID_HOLD_DAYS, window.is_contact_day)
 
     @api.model
     def _collection_reply_paid(self, partner, move, moves, text, channel, company, message=None):
-        """"Ya pagué": hold the reminders of these invoices two business days; task to check
+        """ "Ya pagué": hold the reminders of these invoices two business days; task to check
         the review tray; the proof (attachments) stays on the invoice."""
         until = self._collection_reply_hold_until(partner, company)
         held = self.env["account.move"]
-        for invoice in moves.filtered(lambda m: m.collection_state in ("active", "paused",
-                                                                       "human", "review")):
-            if invoice.collection_paused and (not invoice.collection_pause_until
-                                              or invoice.collection_pause_until >= until):
+        for invoice in moves.filtered(lambda m: m.collection_state in ("active", "paused", "human", "review")):
+            if invoice.collection_paused and (
+                not invoice.collection_pause_until or invoice.collection_pause_until >= until
+            ):
                 held |= invoice  # already paused longer: nothing to shorten
                 continue
-            invoice._collection_write({"collection_paused": True, "collection_pause_reason": "other",
-                                       "collection_pause_until": until})
+            invoice._collection_write(
+                {"collection_paused": True, "collection_pause_reason": "other", "collection_pause_until": until}
+            )
             held |= invoice
         plans = moves.collection_plan_id.filtered(lambda p: p.state == "active")
         plans._collection_hold(until)
         held._collection_skip_scheduled(_("Held: the customer says it paid"))
         lead = move or held[:1]
-        if lead and message and message.attachment_ids and (
-                message.model != "account.move" or message.res_id != lead.id):
+        if (
+            lead
+            and message
+            and message.attachment_ids
+            and (message.model != "account.move" or message.res_id != lead.id)
+        ):
             # the proof of payment is kept on the invoice too
-            copies = message.attachment_ids.sudo().copy({"res_model": "account.move",
-                                                        "res_id": lead.id})
-            lead.message_post(body=_("Proof of payment received from the customer."),
-                              attachment_ids=copies.ids, message_type="comment",
-                              subtype_xmlid="mail.mt_note")
+            copies = message.attachment_ids.sudo().copy({"res_model": "account.move", "res_id": lead.id})
+            lead.message_post(
+                body=_("Proof of payment received from the customer."),
+                attachment_ids=copies.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
         names = ", ".join((held or lead).mapped("name"))
         for invoice in held:
             invoice.message_post(
-                body=_("The customer says it paid (%(label)s): reminders held until %(date)s.",
-                       label=self._collection_reply_label(channel).lower(),
-                       date=format_date(self.env, until)),
-                message_type="comment", subtype_xmlid="mail.mt_note")
-        self._collection_reply_task(partner, lead, "paid_check", text, channel, lambda model: model.env._(
-            "The customer says it paid %(moves)s: “%(text)s”. Check the review tray and the "
-            "attachments; the reminders wait until %(date)s.",
-            moves=names or partner.name, text=text, date=format_date(model.env, until)))
+                body=_(
+                    "The customer says it paid (%(label)s): reminders held until %(date)s.",
+                    label=self._collection_reply_label(channel).lower(),
+                    date=format_date(self.env, until),
+                ),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+        self._collection_reply_task(
+            partner,
+            lead,
+            "paid_check",
+            text,
+            channel,
+            lambda model: model.env._(
+                "The customer says it paid %(moves)s: “%(text)s”. Check the review tray and the "
+                "attachments; the reminders wait until %(date)s.",
+                moves=names or partner.name,
+                text=text,
+                date=format_date(model.env, until),
+            ),
+        )
         if not held:
             return _("Task: check the review tray")
-        return _("Reminders of %(moves)s held until %(date)s; task: check the review tray",
-                 moves=names, date=format_date(self.env, until))
+        return _(
+            "Reminders of %(moves)s held until %(date)s; task: check the review tray",
+            moves=names,
+            date=format_date(self.env, until),
+        )
 
     @api.model
     def _collection_reply_do_not_contact(self, partner, move, text, channel, message=None):
         label = self._collection_reply_label(channel)
         partner.write({"collection_do_not_contact": True})
         evidence = Markup("<p>%s</p><blockquote>%s</blockquote>") % (
-            _("Do not contact: the customer asked it (%(label)s, %(date)s). Its message is kept "
-              "as evidence.", label=label.lower(),
-              date=format_date(self.env, fields.Date.context_today(self))), text)
+            _(
+                "Do not contact: the customer asked it (%(label)s, %(date)s). Its message is kept as evidence.",
+                label=label.lower(),
+                date=format_date(self.env, fields.Date.context_today(self)),
+            ),
+            text,
+        )
         partner.message_post(body=evidence, message_type="comment", subtype_xmlid="mail.mt_note")
-        events = self.sudo().search([
-            ("partner_id", "=", partner.id), ("state", "=", "scheduled"),
-            ("channel", "in", CONTACT_CHANNELS)])
+        events = self.sudo().search(
+            [("partner_id", "=", partner.id), ("state", "=", "scheduled"), ("channel", "in", CONTACT_CHANNELS)]
+        )
         events._mark("skipped", skip_reason=_("The customer asked not to be contacted"))
-        self._collection_reply_task(partner, move, "do_not_contact", text, channel, lambda model: model.env._(
-            "The customer asked not to be contacted (%(label)s): “%(text)s”. Only tasks from now "
-            "on; no email or WhatsApp is sent.",
-            label=model._collection_reply_label(channel).lower(), text=text))
+        self._collection_reply_task(
+            partner,
+            move,
+            "do_not_contact",
+            text,
+            channel,
+            lambda model: model.env._(
+                "The customer asked not to be contacted (%(label)s): “%(text)s”. Only tasks from now "
+                "on; no email or WhatsApp is sent.",
+                label=model._collection_reply_label(channel).lower(),
+                text=text,
+            ),
+        )
         return _("Do not contact (the message is the evidence)")
 
     # ------------------------------------------------------------------ email replies
@@ -337,10 +402,17 @@ class CollectionEvent(models.Model):
         """
         if not message_dict.get("message_id"):
             return self.browse()
-        posted = self.env["mail.message"].sudo().search([
-            ("message_id", "=", message_dict["message_id"]),
-            ("model", "in", ("account.move", "res.partner", "collection.payment.plan")),
-            ("message_type", "=", "email")])
+        posted = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("message_id", "=", message_dict["message_id"]),
+                    ("model", "in", ("account.move", "res.partner", "collection.payment.plan")),
+                    ("message_type", "=", "email"),
+                ]
+            )
+        )
         events = self.browse()
         headers = dict(email_message.items()) if email_message is not None else {}
         for message in posted:
@@ -354,8 +426,7 @@ class CollectionEvent(models.Model):
             return self.browse()
         answered = self.browse()
         if message.parent_id:
-            answered = self.sudo().search([("mail_message_id", "=", message.parent_id.id),
-                                           ("direction", "=", "out")])
+            answered = self.sudo().search([("mail_message_id", "=", message.parent_id.id), ("direction", "=", "out")])
         moves = answered.move_id
         if record._name == "account.move":
             if record.move_type != "out_invoice" or record.state != "posted":
@@ -369,11 +440,17 @@ class CollectionEvent(models.Model):
         else:
             partner = record.commercial_partner_id
             company = answered.company_id[:1] or message.record_company_id or self.env.company
-            move = moves[:1] or self.env["account.move"].sudo().search([
-                ("commercial_partner_id", "=", partner.id), ("company_id", "=", company.id),
-                ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-                ("collection_state", "in", IN_COLLECTIONS),
-            ], order="invoice_date_due asc, id asc", limit=1)
+            move = moves[:1] or self.env["account.move"].sudo().search(
+                [
+                    ("commercial_partner_id", "=", partner.id),
+                    ("company_id", "=", company.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("collection_state", "in", IN_COLLECTIONS),
+                ],
+                order="invoice_date_due asc, id asc",
+                limit=1,
+            )
         # logged in the company's language (the mail gateway runs without one)
         self = self.with_context(lang=company._collection_lang())
         in_collections = (moves | move).filtered(lambda m: m.collection_state in IN_COLLECTIONS)
@@ -391,12 +468,18 @@ class CollectionEvent(models.Model):
         if not in_collections:
             # an answer to one of our messages about invoices paid or out of collections since
             return self._collection_log_inbound(
-                partner, move, "email", kind, text,
+                partner,
+                move,
+                "email",
+                kind,
+                text,
                 _("Nothing changes: the invoices are no longer in collections"),
-                company=company, message=message)
+                company=company,
+                message=message,
+            )
         return self._collection_reply_received(
-            partner, move, kind, text, "email", company=company, message=message, moves=moves,
-            trusted=trusted)
+            partner, move, kind, text, "email", company=company, message=message, moves=moves, trusted=trusted
+        )
 
     # ------------------------------------------------------------------ bounces
     @api.model
@@ -408,9 +491,13 @@ class CollectionEvent(models.Model):
         bounced = message_dict.get("bounced_message")
         if not bounced:
             return self.browse()
-        events = self.sudo().search([("mail_message_id", "in", bounced.ids),
-                                     ("direction", "=", "out"),
-                                     ("state", "in", ("sent", "queued", "scheduled"))])
+        events = self.sudo().search(
+            [
+                ("mail_message_id", "in", bounced.ids),
+                ("direction", "=", "out"),
+                ("state", "in", ("sent", "queued", "scheduled")),
+            ]
+        )
         if not events:
             return events
         email = message_dict.get("bounced_email") or ""
@@ -420,8 +507,11 @@ class CollectionEvent(models.Model):
 
     def _collection_bounced(self, email):
         """These events (of one company) bounced: failed, and a task per customer."""
-        self._mark("failed", delivery_status="bounced", error=_(
-            "Bounced: the email to %s was not delivered.", email or _("the customer")))
+        self._mark(
+            "failed",
+            delivery_status="bounced",
+            error=_("Bounced: the email to %s was not delivered.", email or _("the customer")),
+        )
         for partner in self.partner_id:
             mine = self.filtered(lambda e, p=partner: e.partner_id == p)
             self._collection_bounce_task(partner, mine, email)
@@ -429,9 +519,13 @@ class CollectionEvent(models.Model):
     @api.model
     def _collection_email_undeliverable(self, mails, success_pids, failure_type):
         """Mails the queue could not send to an invalid or missing address."""
-        events = self.sudo().search([("mail_message_id", "in", mails.mail_message_id.ids),
-                                     ("direction", "=", "out"),
-                                     ("state", "in", ("sent", "queued", "scheduled"))])
+        events = self.sudo().search(
+            [
+                ("mail_message_id", "in", mails.mail_message_id.ids),
+                ("direction", "=", "out"),
+                ("state", "in", ("sent", "queued", "scheduled")),
+            ]
+        )
         if not events:
             return events
         failed = mails.recipient_ids.filtered(lambda p: p.id not in (success_pids or []))
@@ -445,11 +539,18 @@ class CollectionEvent(models.Model):
 
     def _collection_undeliverable(self, failed, failure_type):
         """These events (of one company) could not be sent to ``failed`` partners."""
-        what = dict(self.env["mail.mail"]._fields["failure_type"]._description_selection(
-            self.env)).get(failure_type, failure_type)
-        self._mark("failed", delivery_status="bounced", error=_(
-            "Not delivered (%(what)s): %(emails)s", what=what,
-            emails=", ".join(p.email or p.display_name for p in failed)))
+        what = dict(self.env["mail.mail"]._fields["failure_type"]._description_selection(self.env)).get(
+            failure_type, failure_type
+        )
+        self._mark(
+            "failed",
+            delivery_status="bounced",
+            error=_(
+                "Not delivered (%(what)s): %(emails)s",
+                what=what,
+                emails=", ".join(p.email or p.display_name for p in failed),
+            ),
+        )
         for partner in self.partner_id:
             mine = self.filtered(lambda e, p=partner: e.partner_id == p)
             self._collection_bounce_task(partner, mine, ", ".join(failed.mapped("email")))
@@ -459,23 +560,44 @@ class CollectionEvent(models.Model):
         """One open task per customer to fix its email address."""
         partner = partner.sudo()
         move = events.move_id[:1]
-        responsible = partner._collection_responsible(move.collection_policy_id if move else None) \
-            or (move and move.invoice_user_id) or self.env.ref("base.user_admin")
+        responsible = (
+            partner._collection_responsible(move.collection_policy_id if move else None)
+            or (move and move.invoice_user_id)
+            or self.env.ref("base.user_admin")
+        )
         # in the collector's language; one open task (whatever language it was written in)
         lang_self = self.with_context(lang=responsible._collection_lang())
-        summaries = {lang_self.env._("Fix the email address of %s", partner.name),
-                     self.env._("Fix the email address of %s", partner.name)}
+        summaries = {
+            lang_self.env._("Fix the email address of %s", partner.name),
+            self.env._("Fix the email address of %s", partner.name),
+        }
         todo = self.env.ref("mail.mail_activity_data_todo")
-        existing = self.env["mail.activity"].sudo().search([
-            ("res_model", "=", "res.partner"), ("res_id", "=", partner.id),
-            ("activity_type_id", "=", todo.id), ("summary", "in", list(summaries))], limit=1)
+        existing = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "=", partner.id),
+                    ("activity_type_id", "=", todo.id),
+                    ("summary", "in", list(summaries)),
+                ],
+                limit=1,
+            )
+        )
         if existing:
             return existing
         what = ", ".join(events.move_id.mapped("name"))
-        return partner._collection_task(responsible, lambda record: (
-            record.env._("Fix the email address of %s", partner.name),
-            record.env._("The reminder to %(email)s bounced (%(what)s): the address does not "
-                         "work. Fix it on the customer; meanwhile the reminders go by WhatsApp "
-                         "when the customer has a valid mobile.",
-                         email=email or partner.email or "",
-                         what=what or events[:1].with_env(record.env).display_name)))
+        return partner._collection_task(
+            responsible,
+            lambda record: (
+                record.env._("Fix the email address of %s", partner.name),
+                record.env._(
+                    "The reminder to %(email)s bounced (%(what)s): the address does not "
+                    "work. Fix it on the customer; meanwhile the reminders go by WhatsApp "
+                    "when the customer has a valid mobile.",
+                    email=email or partner.email or "",
+                    what=what or events[:1].with_env(record.env).display_name,
+                ),
+            ),
+        )

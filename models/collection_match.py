@@ -36,59 +36,77 @@ class CollectionMatch(models.Model):
     _rec_name = "statement_line_id"
 
     statement_line_id = fields.Many2one(
-        "account.bank.statement.line", string="Bank Line", required=True, index=True,
-        ondelete="cascade", readonly=True, check_company=True)
+        "account.bank.statement.line",
+        string="Bank Line",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        readonly=True,
+        check_company=True,
+    )
     company_id = fields.Many2one(related="statement_line_id.company_id", store=True, index=True)
     currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
     journal_id = fields.Many2one(related="statement_line_id.journal_id", store=True)
     date = fields.Date(related="statement_line_id.date", store=True)
     payment_ref = fields.Char(related="statement_line_id.payment_ref", string="Label")
     bank_ref = fields.Char(related="statement_line_id.ref", string="Bank Reference")
-    bank_partner_name = fields.Char(related="statement_line_id.partner_name",
-                                    string="Payer Name")
-    bank_account_number = fields.Char(related="statement_line_id.account_number",
-                                      string="Payer Account")
+    bank_partner_name = fields.Char(related="statement_line_id.partner_name", string="Payer Name")
+    bank_account_number = fields.Char(related="statement_line_id.account_number", string="Payer Account")
     bank_narration = fields.Html(related="statement_line_id.narration", string="Bank Notes")
     partner_id = fields.Many2one("res.partner", string="Customer", index="btree_not_null")
     move_ids = fields.Many2many(
-        "account.move", "collection_match_move_rel", "match_id", "move_id",
-        string="Invoices", check_company=True,
+        "account.move",
+        "collection_match_move_rel",
+        "match_id",
+        "move_id",
+        string="Invoices",
+        check_company=True,
         domain="[('move_type', 'in', ('out_invoice', 'out_refund')), ('state', '=', 'posted'),"
-               f" ('payment_state', 'not in', {SETTLED_PAYMENT_STATES!r})]",
-        help="Documents to reconcile with the bank line on approval, best ranked first.")
-    candidate_ids = fields.One2many("collection.match.candidate", "match_id",
-                                    string="Ranked Candidates", readonly=True)
+        f" ('payment_state', 'not in', {SETTLED_PAYMENT_STATES!r})]",
+        help="Documents to reconcile with the bank line on approval, best ranked first.",
+    )
+    candidate_ids = fields.One2many("collection.match.candidate", "match_id", string="Ranked Candidates", readonly=True)
     # amounts in the bank line's currency never add up across lines of other currencies:
     # group rows sum the company-currency amount only
     amount = fields.Monetary(string="Amount", readonly=True, aggregator=None)
-    company_currency_id = fields.Many2one(related="company_id.currency_id",
-                                          string="Company Currency")
+    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
     amount_company_currency = fields.Monetary(
-        string="Amount (Company Currency)", currency_field="company_currency_id",
-        compute="_compute_amount_company_currency", store=True,
-        help="The bank line's amount in the company's currency (as booked in its entry).")
+        string="Amount (Company Currency)",
+        currency_field="company_currency_id",
+        compute="_compute_amount_company_currency",
+        store=True,
+        help="The bank line's amount in the company's currency (as booked in its entry).",
+    )
     difference = fields.Monetary(
-        compute="_compute_difference", store=True, aggregator=None,
+        compute="_compute_difference",
+        store=True,
+        aggregator=None,
         help="Bank amount minus the open amount of the chosen invoices: negative is a short "
-        "payment, positive an overpayment (left as customer credit).")
+        "payment, positive an overpayment (left as customer credit).",
+    )
     score = fields.Integer(readonly=True, aggregator="avg", help="Confidence, 0 to 100.")
     reason = fields.Selection(MATCH_REASONS, required=True, readonly=True, index=True)
-    state = fields.Selection(MATCH_STATES, required=True, default="to_review", readonly=True,
-                             index=True)
+    state = fields.Selection(MATCH_STATES, required=True, default="to_review", readonly=True, index=True)
     state_sequence = fields.Integer(compute="_compute_state_sequence", store=True)
     note = fields.Text()
     sure = fields.Boolean(
-        string="Sure Match", readonly=True, index=True,
+        string="Sure Match",
+        readonly=True,
+        index=True,
         help="Exactly one invoice (or one set of invoices of one customer) matches both the "
-        "amount and a reference: reconciled automatically when the company allows it.")
+        "amount and a reference: reconciled automatically when the company allows it.",
+    )
     done_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
     done_date = fields.Datetime(string="Decided On", readonly=True)
 
     def init(self):
         # re-running the matcher updates the open suggestion of a line, never adds one
-        self.env.cr.execute(SQL(
-            "CREATE UNIQUE INDEX IF NOT EXISTS collection_match_open_line_uniq "
-            "ON collection_match (statement_line_id) WHERE state = 'to_review'"))
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS collection_match_open_line_uniq "
+                "ON collection_match (statement_line_id) WHERE state = 'to_review'"
+            )
+        )
 
     @api.depends("state")
     def _compute_state_sequence(self):
@@ -104,8 +122,7 @@ class CollectionMatch(models.Model):
     @api.depends("amount", "move_ids")
     def _compute_difference(self):
         for match in self:
-            total = sum(m.amount_residual * (-1 if m.move_type == "out_refund" else 1)
-                        for m in match.move_ids)
+            total = sum(m.amount_residual * (-1 if m.move_type == "out_refund" else 1) for m in match.move_ids)
             match.difference = match.amount - total if match.move_ids else 0.0
 
     @api.depends("statement_line_id", "reason")
@@ -120,13 +137,15 @@ class CollectionMatch(models.Model):
     def _check_can_decide(self):
         """Approve, reject, match again: users with "Approve bank matches" only (Invoicing
         administrators have it; an administrator may grant it to anyone)."""
-        if not self.env.su and not self.env.user.has_group(
-                "account_collections_mx.group_collection_approve_match"):
-            raise AccessError(_(
-                "You are not allowed to approve, reject or match again bank payment "
-                "suggestions: it takes the right “Approve bank matches”, which Invoicing "
-                "administrators have. An administrator can grant it in Settings ▸ Users "
-                "(Collections review tray)."))
+        if not self.env.su and not self.env.user.has_group("account_collections_mx.group_collection_approve_match"):
+            raise AccessError(
+                _(
+                    "You are not allowed to approve, reject or match again bank payment "
+                    "suggestions: it takes the right “Approve bank matches”, which Invoicing "
+                    "administrators have. An administrator can grant it in Settings ▸ Users "
+                    "(Collections review tray)."
+                )
+            )
 
     def action_approve(self):
         """Reconcile each suggestion's bank line with its invoices (one savepoint each).
@@ -151,23 +170,20 @@ class CollectionMatch(models.Model):
         if len(self) > 1:
             message = _("%(done)s payment(s) reconciled.", done=len(done))
             if failed:
-                message += " " + _("%(failed)s could not be reconciled (see their notes).",
-                                   failed=len(failed))
-            return actions.notification(message, "warning" if failed else "success",
-                                        sticky=bool(failed))
+                message += " " + _("%(failed)s could not be reconciled (see their notes).", failed=len(failed))
+            return actions.notification(message, "warning" if failed else "success", sticky=bool(failed))
         return True
 
     def _approve_one(self, state="approved"):
         self.ensure_one()
         if self.state != "to_review":
-            raise UserError(_("The suggestion for %(line)s was already decided.",
-                              line=self.display_name))
+            raise UserError(_("The suggestion for %(line)s was already decided.", line=self.display_name))
         if not self.move_ids:
-            raise UserError(_("Choose the invoices to reconcile with %(line)s before approving.",
-                              line=self.display_name))
+            raise UserError(
+                _("Choose the invoices to reconcile with %(line)s before approving.", line=self.display_name)
+            )
         ranks = {c.move_id.id: c.sequence for c in self.candidate_ids}
-        moves = self.move_ids.sorted(lambda m: (ranks.get(m.id, 999), m.invoice_date_due or
-                                                 fields.Date.today(), m.id))
+        moves = self.move_ids.sorted(lambda m: (ranks.get(m.id, 999), m.invoice_date_due or fields.Date.today(), m.id))
         self.statement_line_id._collection_reconcile(moves)
         self.write({"state": state, "done_by_id": self.env.uid, "done_date": fields.Datetime.now()})
         user_name = self.env.user.name
@@ -175,13 +191,18 @@ class CollectionMatch(models.Model):
         date = format_date(self.env, line.date)
         for move in moves:
             if state == "auto":
-                body = _("Bank payment %(line)s (%(date)s) reconciled automatically by the "
-                         "collections matcher.", line=line.payment_ref or line.move_id.name,
-                         date=date)
+                body = _(
+                    "Bank payment %(line)s (%(date)s) reconciled automatically by the collections matcher.",
+                    line=line.payment_ref or line.move_id.name,
+                    date=date,
+                )
             else:
-                body = _("Bank payment %(line)s (%(date)s) reconciled from the collections review "
-                         "tray by %(user)s.", line=line.payment_ref or line.move_id.name,
-                         date=date, user=user_name)
+                body = _(
+                    "Bank payment %(line)s (%(date)s) reconciled from the collections review tray by %(user)s.",
+                    line=line.payment_ref or line.move_id.name,
+                    date=date,
+                    user=user_name,
+                )
             move.message_post(body=Markup("<p>%s</p>") % body)
 
     def _collection_auto_approve(self):
@@ -199,8 +220,7 @@ class CollectionMatch(models.Model):
         self._check_can_decide()
         if any(match.state != "to_review" for match in self):
             raise UserError(_("Only suggestions to review can be rejected."))
-        self.write({"state": "rejected", "done_by_id": self.env.uid,
-                    "done_date": fields.Datetime.now()})
+        self.write({"state": "rejected", "done_by_id": self.env.uid, "done_date": fields.Datetime.now()})
         return True
 
     def action_rematch(self):

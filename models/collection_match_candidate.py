@@ -27,16 +27,17 @@ class CollectionMatchCandidate(models.Model):
     sequence = fields.Integer(string="Rank", default=1)
     move_id = fields.Many2one("account.move", string="Invoice", required=True, ondelete="cascade")
     partner_id = fields.Many2one(related="move_id.partner_id")
-    amount_residual = fields.Monetary(related="move_id.amount_residual_signed",
-                                      string="Amount Due")
+    amount_residual = fields.Monetary(related="move_id.amount_residual_signed", string="Amount Due")
     currency_id = fields.Many2one(related="move_id.currency_id")
     invoice_date_due = fields.Date(related="move_id.invoice_date_due")
     payment_state = fields.Selection(related="move_id.payment_state", string="Payment")
     score = fields.Integer()
     why_codes = fields.Char(
-        string="Why (Codes)", readonly=True,
+        string="Why (Codes)",
+        readonly=True,
         help="Why the matcher proposes this document, as codes (tools/matching.py WHY_*), "
-        "comma-separated; shown in the reader's language by Why.")
+        "comma-separated; shown in the reader's language by Why.",
+    )
     why = fields.Char(string="Why", compute="_compute_why")
     selected = fields.Boolean(compute="_compute_selected")
 
@@ -50,5 +51,4 @@ class CollectionMatchCandidate(models.Model):
     def _compute_why(self):
         for cand in self:
             codes = [code for code in (cand.why_codes or "").split(",") if code]
-            cand.why = ", ".join(self.env._(WHY_LABELS[code]) if code in WHY_LABELS else code
-                                 for code in codes)
+            cand.why = ", ".join(self.env._(WHY_LABELS[code]) if code in WHY_LABELS else code for code in codes)

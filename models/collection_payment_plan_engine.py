@@ -50,12 +50,13 @@ class CollectionPaymentPlan(models.Model):
     def _cron_collection_plans(self):
         """Scheduled action ``ir_cron_collection_plans``."""
         return collection_cron_run(
-            self.env, "account_collections_mx.ir_cron_collection_plans",
-            lambda commit: self.sudo()._collection_plan_run(commit=commit, resume=True))
+            self.env,
+            "account_collections_mx.ir_cron_collection_plans",
+            lambda commit: self.sudo()._collection_plan_run(commit=commit, resume=True),
+        )
 
     @api.model
-    def _collection_plan_run(self, now=None, commit=False, max_batches=None, budget=None,
-                             resume=False):
+    def _collection_plan_run(self, now=None, commit=False, max_batches=None, budget=None, resume=False):
         """Handle every plan with something to do, in locked batches, for the time of the
         call's budget (:class:`CronBudget`; at least one plan per call).
 
@@ -74,8 +75,7 @@ class CollectionPaymentPlan(models.Model):
         while True:
             ids = self._collection_plan_due_ids(last_id)
             remaining = 0
-            if ids and ((max_batches is not None and batches >= max_batches)
-                        or (done and budget.exhausted())):
+            if ids and ((max_batches is not None and batches >= max_batches) or (done and budget.exhausted())):
                 remaining = self._collection_plan_due_ids(last_id, count=True)
             if not ids or remaining:
                 if resume and (remaining or Param.get_param(PLAN_CURSOR_PARAM)):
@@ -102,22 +102,29 @@ class CollectionPaymentPlan(models.Model):
     def _collection_plan_due_ids(self, last_id, count=False):
         """The next batch of plans with something to do (or how many are left)."""
         self.env.flush_all()
-        where = SQL("id > %s AND (state = 'active' OR (state = 'proposed' AND proposal_pending))",
-                    last_id)
+        where = SQL("id > %s AND (state = 'active' OR (state = 'proposed' AND proposal_pending))", last_id)
         if count:
             self.env.cr.execute(SQL("SELECT count(*) FROM collection_payment_plan WHERE %s", where))
             return self.env.cr.fetchone()[0]
-        self.env.cr.execute(SQL(
-            "SELECT id FROM collection_payment_plan WHERE %s ORDER BY id LIMIT %s",
-            where, self.env["account.move"]._collection_batch_size()))
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM collection_payment_plan WHERE %s ORDER BY id LIMIT %s",
+                where,
+                self.env["account.move"]._collection_batch_size(),
+            )
+        )
         return [r[0] for r in self.env.cr.fetchall()]
 
     @api.model
     def _collection_lock(self, ids):
         """These plans, locked for this transaction; those another run holds are skipped."""
-        self.env.cr.execute(SQL(
-            """SELECT id FROM collection_payment_plan WHERE id IN %s
-             ORDER BY id FOR NO KEY UPDATE SKIP LOCKED""", tuple(ids)))
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM collection_payment_plan WHERE id IN %s
+             ORDER BY id FOR NO KEY UPDATE SKIP LOCKED""",
+                tuple(ids),
+            )
+        )
         plans_ = self.browse([r[0] for r in self.env.cr.fetchall()])
         plans_.invalidate_recordset()  # read fresh: another run may have moved them on
         return plans_
@@ -137,10 +144,10 @@ class CollectionPaymentPlan(models.Model):
         if self._collection_held_reason(today):
             return  # the customer says it paid, or handed to a person: no automatic step
         Event = self.env["collection.event"].sudo()
-        logged = Event.search([("plan_id", "=", self.id), ("plan_line_id", "!=", False),
-                               ("channel", "=", "email")])
+        logged = Event.search([("plan_id", "=", self.id), ("plan_line_id", "!=", False), ("channel", "=", "email")])
         for line in self.line_ids.filtered(lambda ln: ln.state == "pending").sorted(
-                lambda ln: (ln.date, ln.sequence, ln.id)):
+            lambda ln: (ln.date, ln.sequence, ln.id)
+        ):
             done_steps = logged.filtered(lambda e, ln=line: e.plan_line_id == ln).mapped("plan_step")
             step = plans.due_step(line.date, today, done_steps)
             if step.broken:
@@ -148,8 +155,8 @@ class CollectionPaymentPlan(models.Model):
                 return
             for old in step.superseded:
                 Event._collection_plan_insert(
-                    self, old, "email", "skipped", now, line=line,
-                    reason=Event._collection_plan_skip_reason("catch_up"))
+                    self, old, "email", "skipped", now, line=line, reason=Event._collection_plan_skip_reason("catch_up")
+                )
             if step.fire == "late":
                 self._collection_plan_task(line, now)
             if step.fire:
@@ -181,8 +188,7 @@ class CollectionPaymentPlan(models.Model):
         wanted = "proposed" if step == "proposal" else "active"
         if self.state != wanted:
             labels = dict(self._fields["state"]._description_selection(self.env))
-            return _("Payment plan %(plan)s is %(state)s", plan=self.name,
-                     state=labels[self.state].lower())
+            return _("Payment plan %(plan)s is %(state)s", plan=self.name, state=labels[self.state].lower())
         if step == "proposal":
             return None
         if line.state == "paid":
@@ -203,14 +209,15 @@ class CollectionPaymentPlan(models.Model):
             return "skip", Event._collection_plan_skip_reason("bounced")
         company = self.company_id
         _when, why = contact_rules.next_contact_utc(
-            company._collection_contact_window(), now, partner._collection_tz(company))
+            company._collection_contact_window(), now, partner._collection_tz(company)
+        )
         if why:
             return "wait", why
         # the minimum gap counts every email of the customer: the cadence's, the plan's
         # (sent, or waiting in the mail queue)
         if not ignore_gap and cadence.gap_release(
-                Event._collection_last_contact(partner, "email", company),
-                company.collection_min_gap_days, now):
+            Event._collection_last_contact(partner, "email", company), company.collection_min_gap_days, now
+        ):
             return "wait", "minimum gap"
         return None
 
@@ -221,15 +228,13 @@ class CollectionPaymentPlan(models.Model):
         if block and block[0] == "wait":
             return None
         if block:
-            return Event._collection_plan_insert(self, step, "email", "skipped", now, line=line,
-                                                 reason=block[1])
+            return Event._collection_plan_insert(self, step, "email", "skipped", now, line=line, reason=block[1])
         event = Event._collection_plan_insert(self, step, "email", "scheduled", now, line=line)
         if not event:
             return None  # already logged by another run
         try:
             with self.env.cr.savepoint():
-                message = self._collection_post_email(
-                    self.env.ref(STEP_TEMPLATES[step]), line)
+                message = self._collection_post_email(self.env.ref(STEP_TEMPLATES[step]), line)
         except Exception as error:  # this plan's message fails alone, with the reason
             _logger.warning("collections: plan %s reminder not written: %s", self.id, error)
             event._mark("failed", error=str(error))
@@ -250,8 +255,8 @@ class CollectionPaymentPlan(models.Model):
         self._portal_ensure_token()
         values = template.sudo()._generate_template(record.ids, ("subject", "body_html"))[record.id]
         return self._collection_post_customer_email(
-            self.company_id, self.partner_id.commercial_partner_id, values["subject"],
-            values["body_html"])
+            self.company_id, self.partner_id.commercial_partner_id, values["subject"], values["body_html"]
+        )
 
     def _collection_send_proposal(self, now):
         """Email the proposal if the contact rules allow it now.
@@ -263,18 +268,15 @@ class CollectionPaymentPlan(models.Model):
         block = self._collection_contact_block(now, ignore_gap=True)
         if block and block[0] == "wait":
             tz = self.partner_id.commercial_partner_id._collection_tz(self.company_id)
-            when, _why = contact_rules.next_contact_utc(
-                self.company_id._collection_contact_window(), now, tz)
+            when, _why = contact_rules.next_contact_utc(self.company_id._collection_contact_window(), now, tz)
             return "%s (%s)" % (format_datetime(self.env, when, tz=tz, dt_format="short"), tz)
         self.proposal_pending = False
         if block:
-            event = Event._collection_plan_insert(self, "proposal", "email", "skipped", now,
-                                                  reason=block[1])
+            event = Event._collection_plan_insert(self, "proposal", "email", "skipped", now, reason=block[1])
             self._collection_log_chatter(_("The proposal was not sent: %s", block[1]))
             return None
         event = Event._collection_plan_insert(self, "proposal", "email", "scheduled", now)
-        message = self._collection_post_email(
-            self.env.ref("account_collections_mx.mail_template_plan_proposal"), self)
+        message = self._collection_post_email(self.env.ref("account_collections_mx.mail_template_plan_proposal"), self)
         self._collection_queued(event, message, now)
         self.proposed_date = now
         return None
@@ -282,8 +284,11 @@ class CollectionPaymentPlan(models.Model):
     def _collection_responsible_user(self):
         self.ensure_one()
         partner = self.partner_id.commercial_partner_id
-        return (self.user_id or partner._collection_responsible(self.move_ids[:1].collection_policy_id)
-                or self.env.ref("base.user_admin"))
+        return (
+            self.user_id
+            or partner._collection_responsible(self.move_ids[:1].collection_policy_id)
+            or self.env.ref("base.user_admin")
+        )
 
     def _collection_plan_task(self, line, now, step="late"):
         """The collector's task of a step (once), in the collector's language."""
@@ -294,7 +299,8 @@ class CollectionPaymentPlan(models.Model):
         activity = self.sudo()._collection_task(
             self._collection_responsible_user(),
             lambda plan: plan._collection_plan_task_texts(
-                plan.env["collection.payment.plan.line"].browse(line.id), step),
+                plan.env["collection.payment.plan.line"].browse(line.id), step
+            ),
             activity_type="mail.mail_activity_data_call",
             date_deadline=fields.Date.context_today(self),
         )
@@ -304,26 +310,39 @@ class CollectionPaymentPlan(models.Model):
     def _collection_plan_task_texts(self, line, step):
         """Summary and note of the task of an instalment's ``step`` (context's language)."""
         if step == "broken":
-            return (_("Broken payment plan: %s", self.partner_id.display_name),
-                    _("%(text)s The invoices are back in their reminder cadence. Call the "
-                      "customer.", text=self._collection_break_text(line)))
+            return (
+                _("Broken payment plan: %s", self.partner_id.display_name),
+                _(
+                    "%(text)s The invoices are back in their reminder cadence. Call the customer.",
+                    text=self._collection_break_text(line),
+                ),
+            )
         amount = formatLang(self.env, line.amount_due, currency_obj=self.currency_id)
-        return (_("Instalment %(label)s of %(plan)s is 3 days late", label=line.label,
-                  plan=self.name),
-                _("%(partner)s has not paid %(amount)s due on %(date)s under payment plan "
-                  "%(plan)s. Call the customer: the plan breaks on %(deadline)s.",
-                  partner=self.partner_id.display_name, amount=amount,
-                  date=format_date(self.env, line.date), plan=self.name,
-                  deadline=format_date(self.env, fields.Date.add(
-                      line.date, days=plans.BREAK_AFTER_DAYS))))
+        return (
+            _("Instalment %(label)s of %(plan)s is 3 days late", label=line.label, plan=self.name),
+            _(
+                "%(partner)s has not paid %(amount)s due on %(date)s under payment plan "
+                "%(plan)s. Call the customer: the plan breaks on %(deadline)s.",
+                partner=self.partner_id.display_name,
+                amount=amount,
+                date=format_date(self.env, line.date),
+                plan=self.name,
+                deadline=format_date(self.env, fields.Date.add(line.date, days=plans.BREAK_AFTER_DAYS)),
+            ),
+        )
 
     def _collection_break_text(self, line):
         """What the break of the plan at ``line`` says (context's language)."""
         amount = formatLang(self.env, line.amount_due, currency_obj=self.currency_id)
-        return _("Payment plan %(plan)s of %(partner)s is broken: instalment %(label)s "
-                 "(%(amount)s due on %(date)s) was not paid.", plan=self.name,
-                 partner=self.partner_id.display_name, label=line.label, amount=amount,
-                 date=format_date(self.env, line.date))
+        return _(
+            "Payment plan %(plan)s of %(partner)s is broken: instalment %(label)s "
+            "(%(amount)s due on %(date)s) was not paid.",
+            plan=self.name,
+            partner=self.partner_id.display_name,
+            label=line.label,
+            amount=amount,
+            date=format_date(self.env, line.date),
+        )
 
     def _collection_break(self, line, now):
         """D+5 unpaid: the plan is broken; alert, task, invoices back to their cadence."""
@@ -335,15 +354,18 @@ class CollectionPaymentPlan(models.Model):
         if alert:
             channel = self.env["discuss.channel"]._collection_channel(self.company_id)
             link = Markup('<a href="/odoo/action-account_collections_mx.collection_payment_plan_action/%s">%s</a>') % (
-                self.id, self.name)
+                self.id,
+                self.name,
+            )
             body = Markup("<p>%s %s</p>") % (text, link)
             if channel:
-                message = channel.sudo().message_post(body=body, message_type="comment",
-                                                      subtype_xmlid="mail.mt_comment")
+                message = channel.sudo().message_post(
+                    body=body, message_type="comment", subtype_xmlid="mail.mt_comment"
+                )
             else:
-                message = self.message_post(body=body, message_type="comment",
-                                            subtype_xmlid="mail.mt_note")
+                message = self.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
             alert._mark("sent", mail_message_id=message.id, done_at=now, skip_reason=False)
         self._collection_close("broken", text)
         self.partner_id.commercial_partner_id.sudo().message_post(
-            body=text, message_type="comment", subtype_xmlid="mail.mt_note")
+            body=text, message_type="comment", subtype_xmlid="mail.mt_note"
+        )

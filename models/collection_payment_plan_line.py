@@ -8,8 +8,7 @@ class CollectionPaymentPlanLine(models.Model):
     _order = "plan_id, date, sequence, id"
     _rec_name = "date"
 
-    plan_id = fields.Many2one("collection.payment.plan", required=True, index=True,
-                              ondelete="cascade")
+    plan_id = fields.Many2one("collection.payment.plan", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="plan_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="plan_id.partner_id", store=True, string="Customer")
     currency_id = fields.Many2one(related="plan_id.currency_id", store=True)
@@ -18,8 +17,14 @@ class CollectionPaymentPlanLine(models.Model):
     date = fields.Date(required=True)
     amount = fields.Monetary(required=True)
     is_down_payment = fields.Boolean(string="Down Payment")
-    state = fields.Selection([("pending", "Pending"), ("paid", "Paid")], required=True,
-                             default="pending", readonly=True, index=True, copy=False)
+    state = fields.Selection(
+        [("pending", "Pending"), ("paid", "Paid")],
+        required=True,
+        default="pending",
+        readonly=True,
+        index=True,
+        copy=False,
+    )
     amount_paid = fields.Monetary(string="Paid", readonly=True, copy=False)
     amount_due = fields.Monetary(string="Due", compute="_compute_amount_due", store=True)
     paid_date = fields.Date(readonly=True, copy=False)
@@ -33,8 +38,9 @@ class CollectionPaymentPlanLine(models.Model):
     @api.depends("plan_id.name", "date", "amount")
     def _compute_display_name(self):
         for line in self:
-            line.display_name = _("%(plan)s, %(date)s", plan=line.plan_id.name or "",
-                                  date=format_date(self.env, line.date))
+            line.display_name = _(
+                "%(plan)s, %(date)s", plan=line.plan_id.name or "", date=format_date(self.env, line.date)
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -57,12 +63,11 @@ class CollectionPaymentPlanLine(models.Model):
         """'2 of 3' (the down payment is not counted)."""
         for line in self:
             regular = line.plan_id.line_ids.filtered(lambda ln: not ln.is_down_payment).sorted(
-                lambda ln: (ln.date, ln.sequence, ln.id))
+                lambda ln: (ln.date, ln.sequence, ln.id)
+            )
             if line.is_down_payment:
                 line.label = _("Down payment")
             elif line in regular:
-                line.label = _("%(n)s of %(total)s", n=list(regular).index(line) + 1,
-                               total=len(regular))
+                line.label = _("%(n)s of %(total)s", n=list(regular).index(line) + 1, total=len(regular))
             else:
                 line.label = ""
-

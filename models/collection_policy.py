@@ -13,10 +13,9 @@ class CollectionPolicy(models.Model):
     sequence = fields.Integer(default=10)
     code = fields.Char(
         help="Technical code of the policies created by the addon (standard, key_accounts, "
-        "late_payers), used to find them again in each company.")
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
+        "late_payers), used to find them again in each company."
     )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     active = fields.Boolean(default=True)
     is_default = fields.Boolean(
         string="Default Policy",
@@ -42,10 +41,12 @@ class CollectionPolicy(models.Model):
 
     def init(self):
         # one default policy per company (see _check_one_default), enforced by the database
-        self.env.cr.execute(SQL(
-            """CREATE UNIQUE INDEX IF NOT EXISTS collection_policy_one_default_per_company
+        self.env.cr.execute(
+            SQL(
+                """CREATE UNIQUE INDEX IF NOT EXISTS collection_policy_one_default_per_company
                ON collection_policy (company_id) WHERE is_default AND active"""
-        ))
+            )
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -64,10 +65,8 @@ class CollectionPolicy(models.Model):
         """One default policy per company: refuse another one than ``exclude`` (these
         policies by default).  Checked before writing, so the user gets this message
         rather than the database's refusal (unique index, :meth:`init`)."""
-        if self.search_count(self._default_policy_domain(company)
-                             + [("id", "not in", (exclude or self).ids)]):
-            raise ValidationError(
-                _("Company %s already has a default collection policy.", company.name))
+        if self.search_count(self._default_policy_domain(company) + [("id", "not in", (exclude or self).ids)]):
+            raise ValidationError(_("Company %s already has a default collection policy.", company.name))
 
     @api.constrains("is_default", "active", "company_id")
     def _check_is_default(self):
@@ -78,9 +77,7 @@ class CollectionPolicy(models.Model):
     def _check_stage_ids(self):
         for policy in self:
             if policy.active and not policy.stage_ids:
-                raise ValidationError(
-                    _("The collection policy “%s” has no stages: add at least one.", policy.name)
-                )
+                raise ValidationError(_("The collection policy “%s” has no stages: add at least one.", policy.name))
             policy.stage_ids.with_context(collection_policy_write=False)._check_offset_order()
 
     def action_set_default(self):

@@ -19,9 +19,7 @@ class CollectionPolicyStage(models.Model):
     _order = "policy_id, sequence, offset_days, id"
     _check_company_auto = True
 
-    policy_id = fields.Many2one(
-        "collection.policy", required=True, ondelete="cascade", index=True
-    )
+    policy_id = fields.Many2one("collection.policy", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="policy_id.company_id", store=True)
     sequence = fields.Integer(default=10)
     name = fields.Char(required=True, translate=True)
@@ -55,7 +53,8 @@ class CollectionPolicyStage(models.Model):
     whatsapp_template_name = fields.Char(
         string="WhatsApp Template",
         help="Name of the approved WhatsApp template of this stage. A stage by email alone "
-        "uses it when the customer's email bounced and the customer has a valid mobile.")
+        "uses it when the customer's email bounced and the customer has a valid mobile.",
+    )
     whatsapp_template_params = fields.Char(
         string="WhatsApp Parameters",
         default="partner_name,invoice_numbers,amount_residual,date_due,payment_link",
@@ -90,9 +89,7 @@ class CollectionPolicyStage(models.Model):
     def _check_template(self):
         for stage in self:
             if "email" in stage._customer_channels() and not stage.mail_template_id:
-                raise ValidationError(
-                    _("The stage “%s” sends emails: choose its email template.", stage.name)
-                )
+                raise ValidationError(_("The stage “%s” sends emails: choose its email template.", stage.name))
 
     def _display_offset(self):
         self.ensure_one()

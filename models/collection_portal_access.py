@@ -44,25 +44,28 @@ class CollectionPortalAccess(models.Model):
     _rec_name = "partner_id"
     _order = "id"
 
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True,
-                                 ondelete="cascade", readonly=True)
-    company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade",
-                                 readonly=True)
-    spei_reference = fields.Char(string="SPEI Reference", required=True, readonly=True,
-                                 size=portal.SPEI_REFERENCE_DIGITS)
-    access_token = fields.Char(required=True, readonly=True, copy=False,
-                               groups="account_collections_mx.group_collection_user")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade", readonly=True)
+    spei_reference = fields.Char(
+        string="SPEI Reference", required=True, readonly=True, size=portal.SPEI_REFERENCE_DIGITS
+    )
+    access_token = fields.Char(
+        required=True, readonly=True, copy=False, groups="account_collections_mx.group_collection_user"
+    )
     token_date = fields.Datetime(string="Link Created", readonly=True)
     last_visit = fields.Datetime(readonly=True)
 
     _sql_constraints = [
-        ("partner_company_uniq", "UNIQUE(partner_id, company_id)",
-         "A customer has one page per company."),
-        ("spei_reference_uniq", "UNIQUE(company_id, spei_reference)",
-         "A SPEI reference belongs to one customer of a company."),
+        ("partner_company_uniq", "UNIQUE(partner_id, company_id)", "A customer has one page per company."),
+        (
+            "spei_reference_uniq",
+            "UNIQUE(company_id, spei_reference)",
+            "A SPEI reference belongs to one customer of a company.",
+        ),
         ("access_token_uniq", "UNIQUE(access_token)", "Customer links are unique."),
-        ("spei_reference_digits", "CHECK(spei_reference ~ '^[1-9][0-9]{6}$')",
-         "A SPEI reference has 7 digits."),
+        ("spei_reference_digits", "CHECK(spei_reference ~ '^[1-9][0-9]{6}$')", "A SPEI reference has 7 digits."),
     ]
 
     def write(self, vals):
@@ -79,8 +82,7 @@ class CollectionPortalAccess(models.Model):
         partner.ensure_one()
         company.ensure_one()
         Access = self.sudo()
-        access = Access.search([("partner_id", "=", partner.id), ("company_id", "=", company.id)],
-                               limit=1)
+        access = Access.search([("partner_id", "=", partner.id), ("company_id", "=", company.id)], limit=1)
         if access:
             return access
         sequence = self.env.ref("account_collections_mx.seq_collection_spei_reference").sudo()
@@ -90,16 +92,19 @@ class CollectionPortalAccess(models.Model):
             raise UserError(_("No SPEI reference is left for new customers: %s", error)) from None
         try:
             with self.env.cr.savepoint():
-                access = Access.create({
-                    "partner_id": partner.id, "company_id": company.id,
-                    "spei_reference": reference, "access_token": self._collection_new_secret(),
-                    "token_date": fields.Datetime.now(),
-                })
+                access = Access.create(
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "spei_reference": reference,
+                        "access_token": self._collection_new_secret(),
+                        "token_date": fields.Datetime.now(),
+                    }
+                )
                 access.flush_recordset()
         except psycopg2.errors.UniqueViolation:
             # created meanwhile by a concurrent transaction for the same customer
-            access = Access.search([("partner_id", "=", partner.id),
-                                    ("company_id", "=", company.id)], limit=1)
+            access = Access.search([("partner_id", "=", partner.id), ("company_id", "=", company.id)], limit=1)
             if not access:
                 raise
         return access
@@ -134,13 +139,15 @@ class CollectionPortalAccess(models.Model):
     def _collection_reset(self):
         """A new secret: every link sent before stops working."""
         for access in self.sudo():
-            access.write({"access_token": self._collection_new_secret(),
-                          "token_date": fields.Datetime.now()})
+            access.write({"access_token": self._collection_new_secret(), "token_date": fields.Datetime.now()})
             access.partner_id.message_post(
-                body=_("Customer page link of %(company)s reset by %(user)s: the links sent "
-                       "before no longer open it.", company=access.company_id.name,
-                       user=self.env.user.name),
-                subtype_xmlid="mail.mt_note")
+                body=_(
+                    "Customer page link of %(company)s reset by %(user)s: the links sent before no longer open it.",
+                    company=access.company_id.name,
+                    user=self.env.user.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
         return True
 
     # ------------------------------------------------------------------ what the page shows
@@ -152,24 +159,42 @@ class CollectionPortalAccess(models.Model):
     def _collection_open_moves(self):
         """Open customer invoices of the customer (and its contacts) in this company."""
         self.ensure_one()
-        return self.env["account.move"].sudo().with_company(self.company_id).search([
-            ("company_id", "=", self.company_id.id),
-            ("commercial_partner_id", "=", self.partner_id.id),
-            ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
-            ("amount_residual", ">", 0),
-        ], order="invoice_date_due asc, id asc")
+        return (
+            self.env["account.move"]
+            .sudo()
+            .with_company(self.company_id)
+            .search(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("commercial_partner_id", "=", self.partner_id.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                    ("amount_residual", ">", 0),
+                ],
+                order="invoice_date_due asc, id asc",
+            )
+        )
 
     def _collection_credits(self):
         """Credit of the customer not applied yet (credit notes, payments): {currency: amount}."""
         self.ensure_one()
-        groups = self.env["account.move.line"].sudo()._read_group([
-            ("company_id", "=", self.company_id.id),
-            ("partner_id", "child_of", self.partner_id.id),
-            ("account_id.account_type", "=", "asset_receivable"),
-            ("parent_state", "=", "posted"), ("reconciled", "=", False),
-            ("amount_residual", "<", 0),
-        ], ["currency_id"], ["amount_residual_currency:sum"])
+        groups = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("partner_id", "child_of", self.partner_id.id),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("reconciled", "=", False),
+                    ("amount_residual", "<", 0),
+                ],
+                ["currency_id"],
+                ["amount_residual_currency:sum"],
+            )
+        )
         return {currency: -amount for currency, amount in groups if amount}
 
     def _collection_move_status(self, move, today):
@@ -181,8 +206,7 @@ class CollectionPortalAccess(models.Model):
         if move.collection_promise_until:
             promise = move.collection_promise_ids.filtered(lambda p: p.state == "open")[:1]
             if promise:
-                return _("Payment promised for %s",
-                         format_date(self.env, promise.promised_date)), "info"
+                return _("Payment promised for %s", format_date(self.env, promise.promised_date)), "info"
         due = move.invoice_date_due or move.invoice_date
         days = cadence.days_overdue(due, today)
         if days == 1:
@@ -199,9 +223,11 @@ class CollectionPortalAccess(models.Model):
         self.ensure_one()
         if "payment.provider" not in self.env:
             return False
-        return bool(self.env["payment.provider"].sudo().search_count([
-            ("state", "in", ("enabled", "test")),
-            ("company_id", "=", self.company_id.id)], limit=1))
+        return bool(
+            self.env["payment.provider"]
+            .sudo()
+            .search_count([("state", "in", ("enabled", "test")), ("company_id", "=", self.company_id.id)], limit=1)
+        )
 
     def _collection_page_values(self):
         """Everything the page shows, formatted in the context's language."""
@@ -219,32 +245,32 @@ class CollectionPortalAccess(models.Model):
             totals[move.currency_id] += move.amount_residual
             label, colour = self._collection_move_status(move, today)
             due = move.invoice_date_due or move.invoice_date
-            lines.append({
-                "id": move.id,
-                "name": move.name,
-                "date": format_date(env, move.invoice_date),
-                "due": format_date(env, due),
-                "due_iso": due.isoformat() if due else "",
-                "days_overdue": cadence.days_overdue(due, today),
-                "amount_total": format_amount(env, move.amount_total, move.currency_id),
-                "amount_due": format_amount(env, move.amount_residual, move.currency_id),
-                "amount_due_raw": move.amount_residual,
-                "currency": move.currency_id.name,
-                "status": label,
-                "status_colour": colour,
-                "disputed": move.collection_disputed,
-                "uuid": move.cfdi_uuid,
-                "has_xml": bool(move.cfdi_xml_attachment_id),
-                "pay_url": move._collection_payment_link() if online else False,
-            })
+            lines.append(
+                {
+                    "id": move.id,
+                    "name": move.name,
+                    "date": format_date(env, move.invoice_date),
+                    "due": format_date(env, due),
+                    "due_iso": due.isoformat() if due else "",
+                    "days_overdue": cadence.days_overdue(due, today),
+                    "amount_total": format_amount(env, move.amount_total, move.currency_id),
+                    "amount_due": format_amount(env, move.amount_residual, move.currency_id),
+                    "amount_due_raw": move.amount_residual,
+                    "currency": move.currency_id.name,
+                    "status": label,
+                    "status_colour": colour,
+                    "disputed": move.collection_disputed,
+                    "uuid": move.cfdi_uuid,
+                    "has_xml": bool(move.cfdi_xml_attachment_id),
+                    "pay_url": move._collection_payment_link() if online else False,
+                }
+            )
         # the promise form starts with the overdue invoices of one currency (the company's
         # when it has some), else all the invoices of that currency
         currencies = moves.currency_id
-        promise_currency = company.currency_id if company.currency_id in currencies \
-            else currencies[:1]
+        promise_currency = company.currency_id if company.currency_id in currencies else currencies[:1]
         same = moves.filtered(lambda m: m.currency_id == promise_currency)
-        overdue = same.filtered(lambda m: cadence.days_overdue(
-            m.invoice_date_due or m.invoice_date, today) > 0)
+        overdue = same.filtered(lambda m: cadence.days_overdue(m.invoice_date_due or m.invoice_date, today) > 0)
         promise_moves = overdue or same
         credits = self._collection_credits()
         oldest = min((m.invoice_date_due or m.invoice_date for m in moves), default=False)
@@ -255,10 +281,14 @@ class CollectionPortalAccess(models.Model):
             "company": company,
             "partner": partner,
             "lines": lines,
-            "totals": [{"currency": c.name, "amount": format_amount(env, amount, c)}
-                       for c, amount in sorted(totals.items(), key=lambda i: i[0].name)],
-            "credits": [{"currency": c.name, "amount": format_amount(env, amount, c)}
-                        for c, amount in sorted(credits.items(), key=lambda i: i[0].name)],
+            "totals": [
+                {"currency": c.name, "amount": format_amount(env, amount, c)}
+                for c, amount in sorted(totals.items(), key=lambda i: i[0].name)
+            ],
+            "credits": [
+                {"currency": c.name, "amount": format_amount(env, amount, c)}
+                for c, amount in sorted(credits.items(), key=lambda i: i[0].name)
+            ],
             "currencies": sorted({m.currency_id.name for m in moves}),
             "promise_move_ids": {str(i) for i in promise_moves.ids},
             "promise_amount": "%.2f" % sum(promise_moves.mapped("amount_residual")),
@@ -279,36 +309,51 @@ class CollectionPortalAccess(models.Model):
         }
 
     # ------------------------------------------------------------------ what the page records
-    def _collection_log(self, action, details, ip=None, state="sent", error=False,
-                        message=None, activity=None):
+    def _collection_log(self, action, details, ip=None, state="sent", error=False, message=None, activity=None):
         """One line of the contact log (channel *Customer page*) for what the customer did."""
         self.ensure_one()
         now = fields.Datetime.now()
-        return self.env["collection.event"].sudo().create({
-            "partner_id": self.partner_id.id,
-            "company_id": self.company_id.id,
-            "channel": "portal",
-            "direction": "in",  # what the customer did: part of its side of the conversation
-            "state": state,
-            "scheduled_at": now,
-            "done_at": now,
-            "portal_action": action,
-            "portal_ip": (ip or "")[:64] or False,
-            "portal_details": details,
-            "error": error or False,
-            "mail_message_id": message.id if message else False,
-            "activity_id": activity.id if activity else False,
-        })
+        return (
+            self.env["collection.event"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.partner_id.id,
+                    "company_id": self.company_id.id,
+                    "channel": "portal",
+                    "direction": "in",  # what the customer did: part of its side of the conversation
+                    "state": state,
+                    "scheduled_at": now,
+                    "done_at": now,
+                    "portal_action": action,
+                    "portal_ip": (ip or "")[:64] or False,
+                    "portal_details": details,
+                    "error": error or False,
+                    "mail_message_id": message.id if message else False,
+                    "activity_id": activity.id if activity else False,
+                }
+            )
+        )
 
     def _collection_log_visit(self, ip=None):
         """The page was opened: logged once a day (collectors see that the customer looked)."""
         self.ensure_one()
         today_start = fields.Datetime.to_datetime(fields.Date.today())
         self.sudo().last_visit = fields.Datetime.now()
-        seen = self.env["collection.event"].sudo().search_count([
-            ("partner_id", "=", self.partner_id.id), ("company_id", "=", self.company_id.id),
-            ("channel", "=", "portal"), ("portal_action", "=", "view"),
-            ("create_date", ">=", today_start)], limit=1)
+        seen = (
+            self.env["collection.event"]
+            .sudo()
+            .search_count(
+                [
+                    ("partner_id", "=", self.partner_id.id),
+                    ("company_id", "=", self.company_id.id),
+                    ("channel", "=", "portal"),
+                    ("portal_action", "=", "view"),
+                    ("create_date", ">=", today_start),
+                ],
+                limit=1,
+            )
+        )
         if not seen:  # in the company's language, like the rest of its contact log
             staff = self._collection_staff()
             staff._collection_log("view", staff.env._("The customer opened its page."), ip=ip)
@@ -324,8 +369,7 @@ class CollectionPortalAccess(models.Model):
         self.ensure_one()
         self = self._collection_staff()
         parts = []
-        ids = portal.parse_ids((params.get("move_ids") or []) + (
-            [params["move_id"]] if params.get("move_id") else []))
+        ids = portal.parse_ids((params.get("move_ids") or []) + ([params["move_id"]] if params.get("move_id") else []))
         mine = self.env["account.move"]
         if ids:
             mine = self._collection_open_moves().filtered(lambda m: m.id in ids)
@@ -343,8 +387,7 @@ class CollectionPortalAccess(models.Model):
         """``Label: value`` of the fields a form posted (date, amount, problem, preference),
         values formatted in the context's language; what cannot be read is kept as typed."""
         parts = []
-        raw = {key: str(params[key])[:40] for key in ("date", "amount", "reason", "preference")
-               if params.get(key)}
+        raw = {key: str(params[key])[:40] for key in ("date", "amount", "reason", "preference") if params.get(key)}
         if "date" in raw:
             try:
                 date = format_date(self.env, fields.Date.to_date(raw["date"]))
@@ -353,16 +396,16 @@ class CollectionPortalAccess(models.Model):
             parts.append(_("Date: %s", date))
         if "amount" in raw:
             amount = portal.parse_amount(raw["amount"])
-            currency = moves.currency_id if len(moves.currency_id) == 1 \
-                else self.company_id.currency_id
-            parts.append(_("Amount: %s", raw["amount"] if amount is None
-                           else format_amount(self.env, amount, currency)))
+            currency = moves.currency_id if len(moves.currency_id) == 1 else self.company_id.currency_id
+            parts.append(
+                _("Amount: %s", raw["amount"] if amount is None else format_amount(self.env, amount, currency))
+            )
         if "reason" in raw:
-            parts.append(_("Problem: %s", self._collection_dispute_labels().get(
-                raw["reason"], raw["reason"])))
+            parts.append(_("Problem: %s", self._collection_dispute_labels().get(raw["reason"], raw["reason"])))
         if "preference" in raw:
-            parts.append(_("Preference: %s", self._collection_preference_labels().get(
-                raw["preference"], raw["preference"])))
+            parts.append(
+                _("Preference: %s", self._collection_preference_labels().get(raw["preference"], raw["preference"]))
+            )
         return parts
 
     def _collection_preference_labels(self):
@@ -374,12 +417,20 @@ class CollectionPortalAccess(models.Model):
     def _collection_rate_exceeded(self):
         """Too many forms posted from this link in the last hour (accepted or refused)."""
         self.ensure_one()
-        since = fields.Datetime.subtract(fields.Datetime.now(),
-                                         seconds=portal.RATE_LIMIT_WINDOW_SECONDS)
-        count = self.env["collection.event"].sudo().search_count([
-            ("partner_id", "=", self.partner_id.id), ("company_id", "=", self.company_id.id),
-            ("channel", "=", "portal"), ("portal_action", "!=", "view"),
-            ("create_date", ">=", since)])
+        since = fields.Datetime.subtract(fields.Datetime.now(), seconds=portal.RATE_LIMIT_WINDOW_SECONDS)
+        count = (
+            self.env["collection.event"]
+            .sudo()
+            .search_count(
+                [
+                    ("partner_id", "=", self.partner_id.id),
+                    ("company_id", "=", self.company_id.id),
+                    ("channel", "=", "portal"),
+                    ("portal_action", "!=", "view"),
+                    ("create_date", ">=", since),
+                ]
+            )
+        )
         return count >= portal.RATE_LIMIT_ACTIONS
 
     def _collection_moves_from(self, values, single=False):
@@ -388,40 +439,52 @@ class CollectionPortalAccess(models.Model):
         self.ensure_one()
         ids = portal.parse_ids(values)
         if ids is None:
-            raise ValidationError(_("The invoices chosen are not valid. Reload the page and "
-                                    "try again."))
+            raise ValidationError(_("The invoices chosen are not valid. Reload the page and try again."))
         if not ids:
             raise ValidationError(_("Choose at least one invoice."))
         if single and len(ids) != 1:
             raise ValidationError(_("Choose one invoice."))
         moves = self._collection_open_moves().filtered(lambda m: m.id in ids)
         if len(moves) != len(ids):
-            raise ValidationError(_("One of the invoices chosen is not an open invoice of "
-                                    "this account. Reload the page and try again."))
+            raise ValidationError(
+                _("One of the invoices chosen is not an open invoice of this account. Reload the page and try again.")
+            )
         return moves
 
     def _collection_responsible(self, moves=None):
         self.ensure_one()
         moves = moves or self.env["account.move"]
-        return (self.partner_id._collection_responsible(moves[:1].collection_policy_id)
-                or moves[:1].invoice_user_id or self.env.ref("base.user_admin"))
+        return (
+            self.partner_id._collection_responsible(moves[:1].collection_policy_id)
+            or moves[:1].invoice_user_id
+            or self.env.ref("base.user_admin")
+        )
 
     def _collection_accountant(self):
         """Who checks a proof of payment: the first invoicing administrator of the company
         (else the customer's collector)."""
         self.ensure_one()
         group = self.env.ref("account.group_account_manager")
-        users = self.env["res.users"].sudo().search([
-            ("groups_id", "in", group.ids), ("share", "=", False),
-            ("company_ids", "in", self.company_id.ids), ("id", "!=", self.env.ref("base.user_root").id),
-        ], order="id", limit=1)
+        users = (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("groups_id", "in", group.ids),
+                    ("share", "=", False),
+                    ("company_ids", "in", self.company_id.ids),
+                    ("id", "!=", self.env.ref("base.user_root").id),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
         return users or self._collection_responsible()
 
     def _collection_author(self):
         """Messages of the customer are written in its name, as internal notes (the
         customer's own followers are never emailed its own words)."""
-        return {"author_id": self.partner_id.id, "message_type": "comment",
-                "subtype_xmlid": "mail.mt_note"}
+        return {"author_id": self.partner_id.id, "message_type": "comment", "subtype_xmlid": "mail.mt_note"}
 
     @staticmethod
     def _collection_ip_note(ip):
@@ -462,54 +525,72 @@ class CollectionPortalAccess(models.Model):
         if error == "past":
             raise ValidationError(_("The payment date cannot be in the past."))
         if error == "too_late":
-            raise ValidationError(_(
-                "The payment date can be at most %(days)s days from today (%(date)s). For a "
-                "longer term, please contact us.", days=company.collection_portal_promise_days,
-                date=format_date(self.env, fields.Date.add(
-                    today, days=company.collection_portal_promise_days))))
+            raise ValidationError(
+                _(
+                    "The payment date can be at most %(days)s days from today (%(date)s). For a "
+                    "longer term, please contact us.",
+                    days=company.collection_portal_promise_days,
+                    date=format_date(self.env, fields.Date.add(today, days=company.collection_portal_promise_days)),
+                )
+            )
         amount = portal.parse_amount(params.get("amount"))
         if not amount or amount <= 0:
             raise ValidationError(_("Enter the amount you will pay, e.g. 1500.00."))
         due = sum(moves.mapped("amount_residual"))
         if currency.compare_amounts(amount, due + company.collection_tolerance) > 0:
-            raise ValidationError(_(
-                "The amount promised (%(amount)s) is more than what these invoices owe "
-                "(%(due)s).", amount=format_amount(self.env, amount, currency),
-                due=format_amount(self.env, due, currency)))
+            raise ValidationError(
+                _(
+                    "The amount promised (%(amount)s) is more than what these invoices owe (%(due)s).",
+                    amount=format_amount(self.env, amount, currency),
+                    due=format_amount(self.env, due, currency),
+                )
+            )
         comment = (params.get("comment") or "").strip()[:1000]
         amount_company = currency._convert(amount, company.currency_id, company, today)
         # what is recorded for the staff: in the company's language
         staff = self._collection_staff()
         note = staff._collection_promise_note(amount, currency, promised, moves, comment)
-        promise = staff.env["collection.promise"].sudo().with_company(company).create({
-            "company_id": company.id,
-            "partner_id": self.partner_id.id,
-            "move_ids": [(6, 0, moves.ids)],
-            "amount": amount_company,
-            "promised_date": promised,
-            "promise_date": today,
-            "note": note,
-            "user_id": False,
-            "source": "portal",
-        })
+        promise = (
+            staff.env["collection.promise"]
+            .sudo()
+            .with_company(company)
+            .create(
+                {
+                    "company_id": company.id,
+                    "partner_id": self.partner_id.id,
+                    "move_ids": [(6, 0, moves.ids)],
+                    "amount": amount_company,
+                    "promised_date": promised,
+                    "promise_date": today,
+                    "note": note,
+                    "user_id": False,
+                    "source": "portal",
+                }
+            )
+        )
         moves.with_env(staff.env)._collection_skip_scheduled(staff.env._("Promise to pay"))
         activity = promise._collection_task(
-            self._collection_responsible(moves), lambda record: (
+            self._collection_responsible(moves),
+            lambda record: (
                 record.env._("Promise to pay from the customer page: %s", self.partner_id.name),
-                self.with_env(record.env)._collection_promise_note(
-                    amount, currency, promised, moves, comment)),
-            date_deadline=promised)
+                self.with_env(record.env)._collection_promise_note(amount, currency, promised, moves, comment),
+            ),
+            date_deadline=promised,
+        )
         message = promise.message_post(
-            body=escape(note) + escape(self._collection_ip_note(ip)), **self._collection_author())
+            body=escape(note) + escape(self._collection_ip_note(ip)), **self._collection_author()
+        )
         details = note + self._collection_ip_note(ip)
-        return staff._collection_log("promise", details, ip=ip, message=message,
-                                     activity=activity)
+        return staff._collection_log("promise", details, ip=ip, message=message, activity=activity)
 
     def _collection_promise_note(self, amount, currency, promised, moves, comment):
         """What a promise made on the page says (context's language)."""
-        note = _("Promised on the customer page: %(amount)s by %(date)s for %(moves)s.",
-                 amount=format_amount(self.env, amount, currency),
-                 date=format_date(self.env, promised), moves=", ".join(moves.mapped("name")))
+        note = _(
+            "Promised on the customer page: %(amount)s by %(date)s for %(moves)s.",
+            amount=format_amount(self.env, amount, currency),
+            date=format_date(self.env, promised),
+            moves=", ".join(moves.mapped("name")),
+        )
         if comment:
             note += "\n" + _("Customer's note: %s", comment)
         return note
@@ -527,25 +608,29 @@ class CollectionPortalAccess(models.Model):
         staff = self._collection_staff()
         note = staff._collection_dispute_note(reason, comment)
         previous = move.collection_dispute_note
-        move._collection_write({
-            "collection_disputed": True,
-            "collection_dispute_note": f"{previous}\n{note}" if previous else note,
-        })
+        move._collection_write(
+            {
+                "collection_disputed": True,
+                "collection_dispute_note": f"{previous}\n{note}" if previous else note,
+            }
+        )
         move.with_env(staff.env)._collection_skip_scheduled(staff.env._("Invoice disputed"))
-        message = move.message_post(body=escape(note) + escape(self._collection_ip_note(ip)),
-                                    **self._collection_author())
+        message = move.message_post(
+            body=escape(note) + escape(self._collection_ip_note(ip)), **self._collection_author()
+        )
         activity = move._collection_task(
-            self._collection_responsible(move), lambda record: (
+            self._collection_responsible(move),
+            lambda record: (
                 record.env._("Dispute from the customer page: %s", move.name),
-                self.with_env(record.env)._collection_dispute_note(reason, comment)))
+                self.with_env(record.env)._collection_dispute_note(reason, comment),
+            ),
+        )
         details = f"{move.name}: {note}{self._collection_ip_note(ip)}"
-        return staff._collection_log("dispute", details, ip=ip, message=message,
-                                     activity=activity)
+        return staff._collection_log("dispute", details, ip=ip, message=message, activity=activity)
 
     def _collection_dispute_note(self, reason, comment):
         """What a problem reported on the page says (context's language)."""
-        note = _("Problem reported on the customer page: %(reason)s.",
-                 reason=self._collection_dispute_labels()[reason])
+        note = _("Problem reported on the customer page: %(reason)s.", reason=self._collection_dispute_labels()[reason])
         if comment:
             note += " " + _("Comment: %s", comment)
         return note
@@ -567,8 +652,7 @@ class CollectionPortalAccess(models.Model):
         if error == "empty":
             raise ValidationError(_("The file is empty."))
         if error == "too_large":
-            raise ValidationError(_("The file is larger than %s MB.",
-                                    portal.MAX_PROOF_BYTES // (1024 * 1024)))
+            raise ValidationError(_("The file is larger than %s MB.", portal.MAX_PROOF_BYTES // (1024 * 1024)))
         if error == "type":
             raise ValidationError(_("Send a PDF, JPG or PNG file."))
         moves = self._collection_moves_from(params.get("move_ids"))
@@ -579,44 +663,61 @@ class CollectionPortalAccess(models.Model):
         comment = (params.get("comment") or "").strip()[:1000]
         company = self.company_id
         until = portal.add_business_days(
-            today, portal.PROOF_HOLD_BUSINESS_DAYS, contact_rules.is_mx_holiday,
-            company.collection_non_contact_day_ids.mapped("date"))
+            today,
+            portal.PROOF_HOLD_BUSINESS_DAYS,
+            contact_rules.is_mx_holiday,
+            company.collection_non_contact_day_ids.mapped("date"),
+        )
         names = ", ".join(moves.mapped("name"))
         # what is recorded for the staff: in the company's language
         staff = self._collection_staff()
-        note = staff.env._("Proof of payment sent on the customer page for %(moves)s: %(file)s.",
-                           moves=names, file=name)
+        note = staff.env._(
+            "Proof of payment sent on the customer page for %(moves)s: %(file)s.", moves=names, file=name
+        )
         if comment:
             note += " " + staff.env._("Comment: %s", comment)
         Attachment = self.env["ir.attachment"].sudo()
         messages = self.env["mail.message"]
         for move in moves:
-            attachment = Attachment.create({
-                "name": name, "raw": content, "mimetype": mimetype,
-                "res_model": "account.move", "res_id": move.id,
-                "description": staff.env._("Proof of payment from the customer page"),
-            })
+            attachment = Attachment.create(
+                {
+                    "name": name,
+                    "raw": content,
+                    "mimetype": mimetype,
+                    "res_model": "account.move",
+                    "res_id": move.id,
+                    "description": staff.env._("Proof of payment from the customer page"),
+                }
+            )
             messages |= move.message_post(
                 body=escape(note) + escape(self._collection_ip_note(ip)),
-                attachment_ids=attachment.ids, **self._collection_author())
-        held = moves.filtered(lambda m: not m.collection_paused or (
-            m.collection_pause_until and m.collection_pause_until < until))
+                attachment_ids=attachment.ids,
+                **self._collection_author(),
+            )
+        held = moves.filtered(
+            lambda m: not m.collection_paused or (m.collection_pause_until and m.collection_pause_until < until)
+        )
         if held:
-            held._collection_write({"collection_paused": True, "collection_pause_reason": "proof",
-                                    "collection_pause_until": until})
-        moves.with_env(staff.env)._collection_skip_scheduled(
-            staff.env._("Proof of payment received: in review"))
-        activity = moves[:1]._collection_task(self._collection_accountant(), lambda record: (
-            record.env._("Check a proof of payment: %s", names),
-            record.env._("%(partner)s sent a proof of payment for %(moves)s (attached to the "
-                         "invoices). Find the transfer in the review tray or the bank statement "
-                         "and reconcile it. Reminders of these invoices are held until %(date)s.",
-                         partner=self.partner_id.name, moves=names,
-                         date=format_date(record.env, until))))
-        details = "%s (%s, %s KB)%s" % (note, kind.upper(), max(1, len(content) // 1024),
-                                        self._collection_ip_note(ip))
-        return staff._collection_log("proof", details, ip=ip, message=messages[:1],
-                                     activity=activity)
+            held._collection_write(
+                {"collection_paused": True, "collection_pause_reason": "proof", "collection_pause_until": until}
+            )
+        moves.with_env(staff.env)._collection_skip_scheduled(staff.env._("Proof of payment received: in review"))
+        activity = moves[:1]._collection_task(
+            self._collection_accountant(),
+            lambda record: (
+                record.env._("Check a proof of payment: %s", names),
+                record.env._(
+                    "%(partner)s sent a proof of payment for %(moves)s (attached to the "
+                    "invoices). Find the transfer in the review tray or the bank statement "
+                    "and reconcile it. Reminders of these invoices are held until %(date)s.",
+                    partner=self.partner_id.name,
+                    moves=names,
+                    date=format_date(record.env, until),
+                ),
+            ),
+        )
+        details = "%s (%s, %s KB)%s" % (note, kind.upper(), max(1, len(content) // 1024), self._collection_ip_note(ip))
+        return staff._collection_log("proof", details, ip=ip, message=messages[:1], activity=activity)
 
     def _collection_submit_preferences(self, params, _files, ip):
         choice = params.get("preference")
@@ -633,26 +734,34 @@ class CollectionPortalAccess(models.Model):
             partner.write({"collection_do_not_contact": True})
             channels = CONTACT_CHANNELS
         note = staff._collection_preferences_note(choice)
-        waiting = Event.search([("partner_id", "=", partner.id), ("state", "=", "scheduled"),
-                                ("channel", "in", channels)])
+        waiting = Event.search(
+            [("partner_id", "=", partner.id), ("state", "=", "scheduled"), ("channel", "in", channels)]
+        )
         if waiting:
-            waiting._mark("skipped", skip_reason=staff.env._(
-                "The customer changed its preferences"))
-        message = partner.message_post(body=escape(note) + escape(self._collection_ip_note(ip)),
-                                       **self._collection_author())
+            waiting._mark("skipped", skip_reason=staff.env._("The customer changed its preferences"))
+        message = partner.message_post(
+            body=escape(note) + escape(self._collection_ip_note(ip)), **self._collection_author()
+        )
         if choice == "no_contact":
-            activity = partner._collection_task(self._collection_responsible(), lambda record: (
-                record.env._("Asked not to be contacted: %s", partner.name),
-                self.with_env(record.env)._collection_preferences_note(choice)))
-        return staff._collection_log("preferences", note + self._collection_ip_note(ip), ip=ip,
-                                     message=message, activity=activity)
+            activity = partner._collection_task(
+                self._collection_responsible(),
+                lambda record: (
+                    record.env._("Asked not to be contacted: %s", partner.name),
+                    self.with_env(record.env)._collection_preferences_note(choice),
+                ),
+            )
+        return staff._collection_log(
+            "preferences", note + self._collection_ip_note(ip), ip=ip, message=message, activity=activity
+        )
 
     def _collection_preferences_note(self, choice):
         """What a change of preferences on the page says (context's language)."""
         if choice == "no_whatsapp":
             return _("The customer asked on its page to receive no more WhatsApp messages.")
-        return _("The customer asked on its page to receive no more collection messages "
-                 "(do not contact). Invoices and notices required by law still go by email.")
+        return _(
+            "The customer asked on its page to receive no more collection messages "
+            "(do not contact). Invoices and notices required by law still go by email."
+        )
 
     # ------------------------------------------------------------------ downloads
     def _collection_document(self, move_id, kind):
@@ -670,8 +779,12 @@ class CollectionPortalAccess(models.Model):
         name = move._get_invoice_report_filename()
         if pdf and pdf.raw:
             return pdf.raw, "application/pdf", name
-        content, filetype = self.env["ir.actions.report"].sudo().with_company(
-            self.company_id)._render_qweb_pdf("account.account_invoices", move.ids)
+        content, filetype = (
+            self.env["ir.actions.report"]
+            .sudo()
+            .with_company(self.company_id)
+            ._render_qweb_pdf("account.account_invoices", move.ids)
+        )
         if filetype != "pdf":  # no PDF engine (tests): the HTML of the same report
             return content, "text/html", name.replace(".pdf", ".html")
         return content, "application/pdf", name
@@ -689,5 +802,4 @@ class CollectionPortalAccess(models.Model):
         """The demo story: a customer uses its page (a promise, a reported problem)."""
         company = self.env["res.company"].browse(company_id)
         access = self._collection_get(self.env["res.partner"].browse(partner_id), company)
-        return access.with_company(company)._collection_submit(action, params,
-                                                               ip="203.0.113.10")
+        return access.with_company(company)._collection_submit(action, params, ip="203.0.113.10")

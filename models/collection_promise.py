@@ -29,49 +29,67 @@ class CollectionPromise(models.Model):
     _check_company_auto = True
 
     name = fields.Char(compute="_compute_name")
-    company_id = fields.Many2one("res.company", required=True, index=True,
-                                 default=lambda self: self.env.company)
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True,
-                                 tracking=True, check_company=True,
-                                 domain="[('is_company', '=', True)]")
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        domain="[('is_company', '=', True)]",
+    )
     move_ids = fields.Many2many(
-        "account.move", "collection_promise_move_rel", "promise_id", "move_id",
-        string="Invoices", check_company=True,
+        "account.move",
+        "collection_promise_move_rel",
+        "promise_id",
+        "move_id",
+        string="Invoices",
+        check_company=True,
         domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
-               f"('payment_state', 'not in', {SETTLED_PAYMENT_STATES!r})]")
+        f"('payment_state', 'not in', {SETTLED_PAYMENT_STATES!r})]",
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
-    amount = fields.Monetary(string="Promised Amount", required=True, tracking=True,
-                             help="In the company's currency.")
+    amount = fields.Monetary(string="Promised Amount", required=True, tracking=True, help="In the company's currency.")
     promised_date = fields.Date(required=True, tracking=True)
-    promise_date = fields.Date(string="Recorded On", required=True, readonly=True,
-                               default=fields.Date.context_today,
-                               help="Payments reconciled from this day on count for the promise.")
-    deadline = fields.Date(compute="_compute_deadline", store=True,
-                           help="Promised date plus the company's grace days.")
-    state = fields.Selection(PROMISE_STATES, required=True, default="open", index=True,
-                             tracking=True, readonly=True)
+    promise_date = fields.Date(
+        string="Recorded On",
+        required=True,
+        readonly=True,
+        default=fields.Date.context_today,
+        help="Payments reconciled from this day on count for the promise.",
+    )
+    deadline = fields.Date(compute="_compute_deadline", store=True, help="Promised date plus the company's grace days.")
+    state = fields.Selection(PROMISE_STATES, required=True, default="open", index=True, tracking=True, readonly=True)
     note = fields.Text()
-    user_id = fields.Many2one("res.users", string="Recorded By", default=lambda self: self.env.user,
-                              readonly=True)
+    user_id = fields.Many2one("res.users", string="Recorded By", default=lambda self: self.env.user, readonly=True)
     amount_received = fields.Monetary(string="Received", readonly=True)
     source = fields.Selection(
         [("collector", "Recorded by a collector"), ("portal", "Customer page")],
-        string="Source", default="collector", required=True, readonly=True,
-        help="Customer page: the customer promised on its own page.")
+        string="Source",
+        default="collector",
+        required=True,
+        readonly=True,
+        help="Customer page: the customer promised on its own page.",
+    )
     closed_date = fields.Date(readonly=True)
 
     @api.depends("partner_id", "promised_date", "amount")
     @api.depends_context("lang")
     def _compute_name(self):
         for promise in self:
-            promise.name = _("%(partner)s, %(date)s", partner=promise.partner_id.display_name or "",
-                             date=format_date(self.env, promise.promised_date) or "")
+            promise.name = _(
+                "%(partner)s, %(date)s",
+                partner=promise.partner_id.display_name or "",
+                date=format_date(self.env, promise.promised_date) or "",
+            )
 
     @api.depends("promised_date", "company_id.collection_promise_grace_days")
     def _compute_deadline(self):
         for promise in self:
             promise.deadline = promise.promised_date and fields.Date.add(
-                promise.promised_date, days=promise.company_id.collection_promise_grace_days)
+                promise.promised_date, days=promise.company_id.collection_promise_grace_days
+            )
 
     @api.constrains("amount", "promised_date", "move_ids", "partner_id")
     def _check_promise(self):
@@ -82,18 +100,20 @@ class CollectionPromise(models.Model):
                 raise ValidationError(_("The promised date cannot be before today."))
             partner = promise.partner_id.commercial_partner_id
             if promise.move_ids.partner_id.commercial_partner_id - partner:
-                raise ValidationError(_("The promised invoices must belong to %s.",
-                                        partner.display_name))
+                raise ValidationError(_("The promised invoices must belong to %s.", partner.display_name))
 
     @api.model_create_multi
     def create(self, vals_list):
         promises = super().create(vals_list)
         promises._collection_apply_hold()
         for promise in promises:
-            promise.partner_id.commercial_partner_id.sudo().message_post(body=_(
-                "Promise to pay %(amount)s by %(date)s recorded.",
-                amount=promise._fmt(promise.amount),
-                date=format_date(self.env, promise.promised_date)))
+            promise.partner_id.commercial_partner_id.sudo().message_post(
+                body=_(
+                    "Promise to pay %(amount)s by %(date)s recorded.",
+                    amount=promise._fmt(promise.amount),
+                    date=format_date(self.env, promise.promised_date),
+                )
+            )
         return promises
 
     def write(self, vals):
@@ -104,6 +124,7 @@ class CollectionPromise(models.Model):
 
     def _fmt(self, amount):
         from odoo.tools.misc import formatLang
+
         return formatLang(self.env, amount, currency_obj=self.company_id.currency_id)
 
     def _collection_apply_hold(self, extra_moves=None):
@@ -137,8 +158,9 @@ class CollectionPromise(models.Model):
         if not self:
             return {}
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT pm.promise_id, COALESCE(SUM(pr.amount), 0)
               FROM collection_promise p
               JOIN collection_promise_move_rel pm ON pm.promise_id = p.id
@@ -150,8 +172,9 @@ class CollectionPromise(models.Model):
                AND pr.max_date >= p.promise_date AND pr.max_date <= p.deadline
              GROUP BY pm.promise_id
             """,
-            self.ids,
-        ))
+                self.ids,
+            )
+        )
         return dict(self.env.cr.fetchall())
 
     def _collection_check(self, today=None):
@@ -161,8 +184,9 @@ class CollectionPromise(models.Model):
         kept = broken = self.browse()
         for promise in self.filtered(lambda p: p.state == "open"):
             amount = received.get(promise.id, 0.0)
-            outcome = summary.promise_outcome(promise.amount, amount, promise.deadline, today,
-                                              promise.company_id.collection_tolerance)
+            outcome = summary.promise_outcome(
+                promise.amount, amount, promise.deadline, today, promise.company_id.collection_tolerance
+            )
             if outcome == "kept":
                 kept |= promise
             elif outcome == "broken":
@@ -172,9 +196,9 @@ class CollectionPromise(models.Model):
         for promise in broken:
             promise._collection_broken_followup()
         for promise in kept:
-            promise.partner_id.commercial_partner_id.sudo().message_post(body=_(
-                "Promise to pay of %(date)s kept.",
-                date=format_date(self.env, promise.promised_date)))
+            promise.partner_id.commercial_partner_id.sudo().message_post(
+                body=_("Promise to pay of %(date)s kept.", date=format_date(self.env, promise.promised_date))
+            )
         return kept, broken
 
     def _collection_broken_followup(self):
@@ -183,22 +207,23 @@ class CollectionPromise(models.Model):
         self.ensure_one()
         partner = self.partner_id.commercial_partner_id
         user = partner._collection_responsible(self.move_ids[:1].collection_policy_id)
-        partner.sudo().message_post(body=_("%(text)s. Automatic collections resume.",
-                                           text=self._collection_broken_texts()[0]))
-        self._collection_task(user or self.user_id or self.env.user,
-                              lambda promise: promise._collection_broken_texts())
+        partner.sudo().message_post(
+            body=_("%(text)s. Automatic collections resume.", text=self._collection_broken_texts()[0])
+        )
+        self._collection_task(user or self.user_id or self.env.user, lambda promise: promise._collection_broken_texts())
 
     def _collection_broken_texts(self):
         """Summary and note of the task of a broken promise (context's language)."""
         date = format_date(self.env, self.promised_date)
         return (
-            _("Broken promise to pay: %(amount)s by %(date)s", amount=self._fmt(self.amount),
-              date=date),
-            _("%(partner)s did not pay %(amount)s promised for %(date)s (received "
-              "%(received)s). Call the customer.",
-              partner=self.partner_id.commercial_partner_id.display_name,
-              amount=self._fmt(self.amount), date=date,
-              received=self._fmt(self.amount_received)),
+            _("Broken promise to pay: %(amount)s by %(date)s", amount=self._fmt(self.amount), date=date),
+            _(
+                "%(partner)s did not pay %(amount)s promised for %(date)s (received %(received)s). Call the customer.",
+                partner=self.partner_id.commercial_partner_id.display_name,
+                amount=self._fmt(self.amount),
+                date=date,
+                received=self._fmt(self.amount_received),
+            ),
         )
 
     @api.model
@@ -219,12 +244,13 @@ class CollectionPromise(models.Model):
                 Param.set_param(PROMISE_CURSOR_PARAM, promises[start - 1].id)
                 self.env.ref("account_collections_mx.ir_cron_collection_promises")._trigger()
                 return False
-            batch = promises[start:start + batch_size]
+            batch = promises[start : start + batch_size]
             for company in batch.company_id:
                 # notes and tasks of the company's promises: in its language (its
                 # collectors': their own)
                 mine = batch.filtered(lambda p, c=company: p.company_id == c).with_context(
-                    lang=company._collection_lang())
+                    lang=company._collection_lang()
+                )
                 today = fields.Date.context_today(mine.with_context(tz=company._collection_tz()))
                 mine._collection_check(today)
             # the grace setting may have changed since the promise was recorded

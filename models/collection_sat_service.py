@@ -50,8 +50,7 @@ class CollectionSatService(models.AbstractModel):
         last_error = None
         for attempt in range(1, attempts + 1):
             try:
-                response = requests.post(url, data=body, headers=sat_status.headers(),
-                                         timeout=timeout)
+                response = requests.post(url, data=body, headers=sat_status.headers(), timeout=timeout)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last_error = exc
                 _logger.info("SAT status of %s: attempt %s failed: %s", uuid, attempt, exc)
@@ -64,11 +63,11 @@ class CollectionSatService(models.AbstractModel):
             try:
                 answer = sat_status.parse_response(response.content)
             except sat_status.SatResponseError as exc:
-                _logger.warning("SAT status of %s: HTTP %s, unusable answer: %s",
-                                uuid, response.status_code, exc)
+                _logger.warning("SAT status of %s: HTTP %s, unusable answer: %s", uuid, response.status_code, exc)
                 return {"status": "error", "message": "HTTP %s: %s" % (response.status_code, exc)}
             answer["message"] = " / ".join(
-                x for x in (answer["state"], answer["code"], answer["cancellation_status"]) if x)
+                x for x in (answer["state"], answer["code"], answer["cancellation_status"]) if x
+            )
             return answer
         _logger.warning("SAT status of %s: service unreachable: %s", uuid, last_error)
         return {"status": "error", "message": str(last_error)[:250]}

@@ -12,8 +12,7 @@ from ..tools.channels import REMINDER_CHANNELS
 #: SQL: the journal item ``l`` (account_move_line) is open: posted, not reconciled,
 #: something left to pay (or, negative, to apply); the summary, the analysis, the
 #: customer worklist and the statements read the open receivable items so
-OPEN_ITEM_SQL = SQL(
-    "l.parent_state = 'posted' AND NOT l.reconciled AND l.amount_residual != 0")
+OPEN_ITEM_SQL = SQL("l.parent_state = 'posted' AND NOT l.reconciled AND l.amount_residual != 0")
 #: SQL: the day an invoice ``m`` (account_move) was fully paid (its last reconciliation on
 #: the receivable), NULL while it is open; used by the effectiveness and the payer rating
 PAID_ON_SQL = SQL(
@@ -22,7 +21,9 @@ PAID_ON_SQL = SQL(
       FROM account_move_line l
       JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
       JOIN account_partial_reconcile pr ON pr.debit_move_id = l.id
-     WHERE l.move_id = m.id) END""", PAID_PAYMENT_STATES)
+     WHERE l.move_id = m.id) END""",
+    PAID_PAYMENT_STATES,
+)
 #: the receivable items ``l``, their account ``a``, entry ``m`` and partner ``rp``
 RECEIVABLE_LINES = SQL("""
     FROM account_move_line l
@@ -54,8 +55,11 @@ class CollectionSummary(models.Model):
     recipient_ids = fields.Many2many("res.users", string="Recipients", readonly=True)
 
     _sql_constraints = [
-        ("company_week_unique", "UNIQUE(company_id, week)",
-         "There is already a weekly summary for this company and week."),
+        (
+            "company_week_unique",
+            "UNIQUE(company_id, week)",
+            "There is already a weekly summary for this company and week.",
+        ),
     ]
 
     # ------------------------------------------------------------------ data
@@ -81,14 +85,20 @@ class CollectionSummary(models.Model):
     def _collection_open_items(self, company):
         """``(customer, invoice, move type, due date, residual)`` of the open receivable
         items, per customer (commercial entity), invoice and due date."""
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT COALESCE(rp.commercial_partner_id, l.partner_id), l.move_id, m.move_type,
                    COALESCE(l.date_maturity, l.date), SUM(l.amount_residual)
               %s
              WHERE l.company_id = %s AND %s
              GROUP BY 1, 2, 3, 4
-            """, RECEIVABLE_LINES, company.id, OPEN_ITEM_SQL))
+            """,
+                RECEIVABLE_LINES,
+                company.id,
+                OPEN_ITEM_SQL,
+            )
+        )
         return self.env.cr.fetchall()
 
     @api.model
@@ -96,9 +106,9 @@ class CollectionSummary(models.Model):
         """({customer: rating}, {customer: name}) of these customers."""
         ratings, names = {}, {}
         if partner_ids:
-            self.env.cr.execute(SQL(
-                "SELECT id, collection_rating, name FROM res_partner WHERE id = ANY(%s)",
-                partner_ids))
+            self.env.cr.execute(
+                SQL("SELECT id, collection_rating, name FROM res_partner WHERE id = ANY(%s)", partner_ids)
+            )
             for pid, rating, name in self.env.cr.fetchall():
                 ratings[pid], names[pid] = rating or "good", name
         return ratings, names
@@ -118,33 +128,46 @@ class CollectionSummary(models.Model):
     @api.model
     def _collection_section_projection(self, company, today, items, ratings):
         """Expected collections of the coming week: invoices due and open promises."""
-        promises = self.env["collection.promise"].sudo().search_read(
-            [("company_id", "=", company.id), ("state", "=", "open")],
-            ["partner_id", "promised_date", "amount", "move_ids"])
+        promises = (
+            self.env["collection.promise"]
+            .sudo()
+            .search_read(
+                [("company_id", "=", company.id), ("state", "=", "open")],
+                ["partner_id", "promised_date", "amount", "move_ids"],
+            )
+        )
         promise_rows = []
         for promise in promises:
             pid = promise["partner_id"][0]
             rating = ratings.get(pid) or self.env["res.partner"].browse(pid).collection_rating
-            promise_rows.append((promise["promised_date"], promise["amount"], rating,
-                                 promise["move_ids"]))
-        invoice_rows = [(move_id, due, residual, ratings.get(partner_id, "good"))
-                        for partner_id, move_id, move_type, due, residual in items
-                        if move_type == "out_invoice" and residual > 0]
+            promise_rows.append((promise["promised_date"], promise["amount"], rating, promise["move_ids"]))
+        invoice_rows = [
+            (move_id, due, residual, ratings.get(partner_id, "good"))
+            for partner_id, move_id, move_type, due, residual in items
+            if move_type == "out_invoice" and residual > 0
+        ]
         return summary.projection(invoice_rows, promise_rows, today)
 
     @api.model
     def _collection_section_dso(self, company, today):
         """DSO and its trend over 8 weeks, from the daily receivable movements and sales."""
         start = today - dt.timedelta(days=7 * 8 + summary.DSO_PERIOD_DAYS * summary.DSO_MAX_PERIODS)
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT CASE WHEN l.date <= %(start)s THEN NULL ELSE l.date END, SUM(l.balance),
                    SUM(l.balance) FILTER (WHERE m.move_type IN ('out_invoice', 'out_refund'))
               %(lines)s
              WHERE l.company_id = %(company)s AND l.parent_state = 'posted'
                AND l.date <= %(today)s
              GROUP BY 1
-            """, start=start, lines=RECEIVABLE_LINES, company=company.id, today=today))
+            """,
+                start=start,
+                lines=RECEIVABLE_LINES,
+                company=company.id,
+                today=today,
+            )
+        )
         opening, moves, sales = summary.daily_receivable(self.env.cr.fetchall())
         trend = summary.dso_trend(opening, moves, sales, today)
         return {"dso": trend[-1][1], "trend": trend}
@@ -152,8 +175,9 @@ class CollectionSummary(models.Model):
     @api.model
     def _collection_section_effectiveness(self, company, today):
         """Reminder effectiveness per stage over the messages of the last 90 days."""
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT e.stage_id, e.move_id, e.done_at::date,
                    %(paid_on)s
               FROM collection_event e
@@ -161,15 +185,18 @@ class CollectionSummary(models.Model):
              WHERE e.company_id = %(company)s AND e.state = 'sent'
                AND e.channel IN %(channels)s AND e.done_at IS NOT NULL
                AND e.done_at >= %(since)s
-            """, paid_on=PAID_ON_SQL, company=company.id, channels=REMINDER_CHANNELS,
-            since=today - dt.timedelta(days=90)))
+            """,
+                paid_on=PAID_ON_SQL,
+                company=company.id,
+                channels=REMINDER_CHANNELS,
+                since=today - dt.timedelta(days=90),
+            )
+        )
         effectiveness = summary.effectiveness(self.env.cr.fetchall(), today)
-        stages = self.env["collection.policy.stage"].sudo().browse(
-            [s for s in effectiveness if s]).exists()
+        stages = self.env["collection.policy.stage"].sudo().browse([s for s in effectiveness if s]).exists()
         return [
             {"stage": stage.display_name, "policy": stage.policy_id.name, **effectiveness[stage.id]}
-            for stage in stages.sorted(lambda s: (s.policy_id.sequence, s.policy_id.id,
-                                                  s.sequence, s.offset_days))
+            for stage in stages.sorted(lambda s: (s.policy_id.sequence, s.policy_id.id, s.sequence, s.offset_days))
         ]
 
     @api.model
@@ -180,27 +207,37 @@ class CollectionSummary(models.Model):
         states = {}
         top_moves = [m for _p, row in top for m in row["moves"]]
         if top_moves:
-            for partner, state, count in self.env["account.move"].sudo()._read_group(
-                    [("id", "in", top_moves)], ["commercial_partner_id", "collection_state"],
-                    ["__count"]):
+            for partner, state, count in (
+                self.env["account.move"]
+                .sudo()
+                ._read_group([("id", "in", top_moves)], ["commercial_partner_id", "collection_state"], ["__count"])
+            ):
                 states.setdefault(partner.id, {})[state] = count
-        state_labels = dict(self.env["account.move"]._fields["collection_state"]
-                            ._description_selection(self.env))
-        return [{
-            "name": names.get(pid, ""),
-            "overdue": row["overdue"],
-            "invoices": len(row["moves"]),
-            "rating": ratings.get(pid, "good"),
-            "states": summary.state_counts(states.get(pid, {}), state_labels),
-        } for pid, row in top]
+        state_labels = dict(self.env["account.move"]._fields["collection_state"]._description_selection(self.env))
+        return [
+            {
+                "name": names.get(pid, ""),
+                "overdue": row["overdue"],
+                "invoices": len(row["moves"]),
+                "rating": ratings.get(pid, "good"),
+                "states": summary.state_counts(states.get(pid, {}), state_labels),
+            }
+            for pid, row in top
+        ]
 
     @api.model
     def _collection_section_tray(self, company):
         """Waiting items: bank lines in the review tray, payment complements to issue."""
-        review = self.env["collection.match"].sudo().search_count(
-            [("state", "=", "to_review"), ("company_id", "=", company.id)])
-        complements = self.env["account.move"].sudo().search_count(
-            [("company_id", "=", company.id), ("cfdi_complement_required", "=", True)])
+        review = (
+            self.env["collection.match"]
+            .sudo()
+            .search_count([("state", "=", "to_review"), ("company_id", "=", company.id)])
+        )
+        complements = (
+            self.env["account.move"]
+            .sudo()
+            .search_count([("company_id", "=", company.id), ("cfdi_complement_required", "=", True)])
+        )
         return {"review": review, "complements": complements}
 
     # ------------------------------------------------------------------ build / send
@@ -215,21 +252,28 @@ class CollectionSummary(models.Model):
             return formatLang(self.env, amount or 0.0, currency_obj=company.currency_id)
 
         template = "account_collections_mx.collection_weekly_summary_body"
-        body = self.env["ir.qweb"]._render(template, {
-            "company": company,
-            "data": data,
-            "fmt": fmt,
-            "bucket_labels": {
-                "current": _("Current"), "1_30": _("1-30 days"), "31_60": _("31-60 days"),
-                "61_90": _("61-90 days"), "90_plus": _("Over 90 days")},
-            "buckets": summary.BUCKETS,
-            "rating_labels": dict(self.env["res.partner"]._fields["collection_rating"]
-                                  ._description_selection(self.env)),
-        })
+        body = self.env["ir.qweb"]._render(
+            template,
+            {
+                "company": company,
+                "data": data,
+                "fmt": fmt,
+                "bucket_labels": {
+                    "current": _("Current"),
+                    "1_30": _("1-30 days"),
+                    "31_60": _("31-60 days"),
+                    "61_90": _("61-90 days"),
+                    "90_plus": _("Over 90 days"),
+                },
+                "buckets": summary.BUCKETS,
+                "rating_labels": dict(
+                    self.env["res.partner"]._fields["collection_rating"]._description_selection(self.env)
+                ),
+            },
+        )
         record = self.search([("company_id", "=", company.id), ("week", "=", week)])
         vals = {
-            "name": _("Collections summary %(week)s - %(company)s", week=week,
-                      company=company.name),
+            "name": _("Collections summary %(week)s - %(company)s", week=week, company=company.name),
             "company_id": company.id,
             "week": week,
             "date": today,
@@ -246,15 +290,17 @@ class CollectionSummary(models.Model):
             record = self.create(vals)
         emails = [u.email_formatted for u in company.collection_summary_user_ids if u.email]
         if send and emails:
-            record.mail_id = self.env["mail.mail"].create({
-                "subject": record.name,
-                "body_html": body,
-                "email_to": ",".join(emails),
-                "email_from": company.email_formatted or self.env.user.email_formatted,
-                "auto_delete": False,
-                "model": self._name,
-                "res_id": record.id,
-            })
+            record.mail_id = self.env["mail.mail"].create(
+                {
+                    "subject": record.name,
+                    "body_html": body,
+                    "email_to": ",".join(emails),
+                    "email_from": company.email_formatted or self.env.user.email_formatted,
+                    "auto_delete": False,
+                    "model": self._name,
+                    "res_id": record.id,
+                }
+            )
         return record
 
     @api.model

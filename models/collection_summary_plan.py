@@ -22,16 +22,31 @@ class CollectionSummary(models.Model):
         Line = self.env["collection.payment.plan.line"].sudo()
 
         def to_company(amount, currency):
-            return currency._convert(amount, company.currency_id, company, today) \
-                if currency and currency != company.currency_id else amount
+            return (
+                currency._convert(amount, company.currency_id, company, today)
+                if currency and currency != company.currency_id
+                else amount
+            )
 
         active = Plan.search([("company_id", "=", company.id), ("state", "=", "active")])
         end = today + dt.timedelta(days=6)
-        due = Line.search([("company_id", "=", company.id), ("plan_state", "=", "active"),
-                           ("state", "=", "pending"), ("date", ">=", today), ("date", "<=", end)])
-        broken = Plan.search([("company_id", "=", company.id), ("state", "=", "broken"),
-                              ("closed_date", ">", today - dt.timedelta(days=7)),
-                              ("closed_date", "<=", today)])
+        due = Line.search(
+            [
+                ("company_id", "=", company.id),
+                ("plan_state", "=", "active"),
+                ("state", "=", "pending"),
+                ("date", ">=", today),
+                ("date", "<=", end),
+            ]
+        )
+        broken = Plan.search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "broken"),
+                ("closed_date", ">", today - dt.timedelta(days=7)),
+                ("closed_date", "<=", today),
+            ]
+        )
         return {
             "active_count": len(active),
             "active_amount": sum(to_company(p.amount_due, p.currency_id) for p in active),

@@ -48,18 +48,21 @@ class CollectionWhatsAppMessage(models.Model):
         names = ", ".join(candidates.mapped("display_name"))
         for message in self.sudo():
             # the task in its assignee's language
-            message._collection_task(message._collection_handler(),
-                                     lambda msg: msg._collection_unmatched_texts(names))
+            message._collection_task(message._collection_handler(), lambda msg: msg._collection_unmatched_texts(names))
 
     def _collection_unmatched_texts(self, candidate_names):
         """Summary and note of the task of a message nobody could place (context's
         language); ``candidate_names``: the customers sharing the number, if any."""
         if candidate_names:
             summary = _("WhatsApp from +%s: several customers have this number", self.phone)
-            why = _("The number belongs to several customers (%s): find out who wrote and "
-                    "answer from the customer.", candidate_names)
+            why = _(
+                "The number belongs to several customers (%s): find out who wrote and answer from the customer.",
+                candidate_names,
+            )
         else:
             summary = _("WhatsApp from an unknown number: +%s", self.phone)
-            why = _("No customer of %s has this number: find out who wrote (and add the "
-                    "number to the customer).", self.company_id.name)
+            why = _(
+                "No customer of %s has this number: find out who wrote (and add the number to the customer).",
+                self.company_id.name,
+            )
         return summary, Markup("<p>“%s”</p><p>%s</p>") % (self.body or "", why)

@@ -44,11 +44,17 @@ def surely_not_sent(error):
     have been delivered."""
     if isinstance(error, requests.exceptions.ConnectTimeout):
         return True
-    if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader,
-                          requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)):
+    if isinstance(
+        error,
+        (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidHeader,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ),
+    ):
         return True
-    if isinstance(error, requests.exceptions.ConnectionError) and not isinstance(
-            error, requests.exceptions.SSLError):
+    if isinstance(error, requests.exceptions.ConnectionError) and not isinstance(error, requests.exceptions.SSLError):
         reason = error.args[0] if error.args else None
         if isinstance(reason, MaxRetryError):
             reason = reason.reason
@@ -79,8 +85,11 @@ class CollectionWhatsAppProvider(models.AbstractModel):
         }
         if not config["phone_number_id"] or not config["token"]:
             raise WhatsAppNotConfigured(
-                _("Waiting: WhatsApp is not configured (phone number id and access token, "
-                  "Invoicing settings ▸ Collections)."))
+                _(
+                    "Waiting: WhatsApp is not configured (phone number id and access token, "
+                    "Invoicing settings ▸ Collections)."
+                )
+            )
         return config
 
     @api.model
@@ -91,18 +100,19 @@ class CollectionWhatsAppProvider(models.AbstractModel):
         url = f"{config['base_url']}/{config['version']}/{config['phone_number_id']}/messages"
         try:
             response = requests.post(
-                url, json=payload, timeout=TIMEOUT,
-                headers={"Authorization": f"Bearer {config['token']}"})
+                url, json=payload, timeout=TIMEOUT, headers={"Authorization": f"Bearer {config['token']}"}
+            )
         except requests.exceptions.RequestException as error:
             if surely_not_sent(error):
-                raise WhatsAppError(
-                    _("WhatsApp unreachable, the message did not leave: %s", error)) from error
+                raise WhatsAppError(_("WhatsApp unreachable, the message did not leave: %s", error)) from error
             raise WhatsAppError(
-                _("Delivery unknown: the message was sent to WhatsApp but no answer came back "
-                  "(%s).", error), unknown=True) from error
+                _("Delivery unknown: the message was sent to WhatsApp but no answer came back (%s).", error),
+                unknown=True,
+            ) from error
         if response.status_code == 429:
-            raise WhatsAppError(_("WhatsApp rate limit (429)"),
-                                retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+            raise WhatsAppError(
+                _("WhatsApp rate limit (429)"), retry_after=retry_after_seconds(response.headers.get("Retry-After"))
+            )
         if response.status_code >= 400:
             try:
                 detail = response.json().get("error", {})
@@ -111,16 +121,22 @@ class CollectionWhatsAppProvider(models.AbstractModel):
                 text = response.text[:300]
             if response.status_code >= 500:
                 raise WhatsAppError(
-                    _("Delivery unknown: WhatsApp answered error %(status)s after receiving the "
-                      "message (%(text)s).", status=response.status_code, text=text),
-                    unknown=True)
-            raise WhatsAppError(_("WhatsApp error %(status)s: %(text)s",
-                                  status=response.status_code, text=text), retryable=False)
+                    _(
+                        "Delivery unknown: WhatsApp answered error %(status)s after receiving the message (%(text)s).",
+                        status=response.status_code,
+                        text=text,
+                    ),
+                    unknown=True,
+                )
+            raise WhatsAppError(
+                _("WhatsApp error %(status)s: %(text)s", status=response.status_code, text=text), retryable=False
+            )
         try:
             return response.json()["messages"][0]["id"]
         except (ValueError, KeyError, IndexError, TypeError) as error:
-            raise WhatsAppError(_("Delivery unknown: unexpected WhatsApp answer: %s",
-                                  response.text[:300]), unknown=True) from error
+            raise WhatsAppError(
+                _("Delivery unknown: unexpected WhatsApp answer: %s", response.text[:300]), unknown=True
+            ) from error
 
     @api.model
     def _recipient(self, phone):
@@ -130,16 +146,21 @@ class CollectionWhatsAppProvider(models.AbstractModel):
         to = whatsapp.e164(phone)
         if not to:
             raise WhatsAppError(
-                _("“%s” is not a valid mobile number for WhatsApp (expected a Mexican number "
-                  "of 10 digits, or an international number with its country code).",
-                  phone or ""), retryable=False)
+                _(
+                    "“%s” is not a valid mobile number for WhatsApp (expected a Mexican number "
+                    "of 10 digits, or an international number with its country code).",
+                    phone or "",
+                ),
+                retryable=False,
+            )
         return to
 
     @api.model
     def _send_template(self, phone, template_name, language, parameters, company=None):
         """Send an approved template message; return the provider message id (wamid)."""
-        return self._post(whatsapp.template_payload(
-            self._recipient(phone), template_name, language, parameters), company=company)
+        return self._post(
+            whatsapp.template_payload(self._recipient(phone), template_name, language, parameters), company=company
+        )
 
     @api.model
     def _send_text(self, phone, text, company=None):

@@ -24,7 +24,8 @@ class CollectionWhatsAppRule(models.Model):
     keywords = fields.Text(
         required=True,
         help="Words or phrases, one per line or separated by commas; case and accents do not "
-        "matter. The first rule (by sequence) with a keyword in the reply decides.")
+        "matter. The first rule (by sequence) with a keyword in the reply decides.",
+    )
     company_id = fields.Many2one("res.company", help="Empty: all companies.")
 
     def _keyword_list(self):

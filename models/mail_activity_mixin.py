@@ -4,8 +4,7 @@ from odoo import models
 class MailActivityMixin(models.AbstractModel):
     _inherit = "mail.activity.mixin"
 
-    def _collection_task(self, user, texts, activity_type="mail.mail_activity_data_todo",
-                         **values):
+    def _collection_task(self, user, texts, activity_type="mail.mail_activity_data_todo", **values):
         """Give ``user`` a task on this record, its summary and note in the user's language
         (whoever runs the code: a cron has none, a customer's page has the customer's).
 
@@ -19,5 +18,4 @@ class MailActivityMixin(models.AbstractModel):
         if not isinstance(activity_type, str):
             values["activity_type_id"] = activity_type.id
             activity_type = ""
-        return record.activity_schedule(activity_type, summary=summary, note=note,
-                                        user_id=user.id, **values)
+        return record.activity_schedule(activity_type, summary=summary, note=note, user_id=user.id, **values)

@@ -34,17 +34,24 @@ class MailMail(models.Model):
         if not mails:
             return self.browse()
         # queued emails, and failed ones a person sends again (Technical ▸ Emails ▸ Retry)
-        events = self.env["collection.event"].sudo().search([
-            ("mail_message_id", "in", mails.mail_message_id.ids),
-            ("channel", "in", MAIL_CHANNELS), ("state", "in", ("queued", "failed"))])
+        events = (
+            self.env["collection.event"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id", "in", mails.mail_message_id.ids),
+                    ("channel", "in", MAIL_CHANNELS),
+                    ("state", "in", ("queued", "failed")),
+                ]
+            )
+        )
         if not events:
             return self.browse()
         now = fields.Datetime.now()
         held = self.browse()
         for message, message_events in events.grouped("mail_message_id").items():
             # the reasons logged in the language of the company's contact log
-            message_events = message_events.with_context(
-                lang=message_events.company_id[:1]._collection_lang())
+            message_events = message_events.with_context(lang=message_events.company_id[:1]._collection_lang())
             verdict, detail = message_events._collection_mail_check(now)
             if verdict == "send":
                 continue
@@ -61,9 +68,12 @@ class MailMail(models.Model):
         if failure_type in UNDELIVERABLE:
             try:
                 with self.env.cr.savepoint():
-                    undeliverable = set(self.env["collection.event"].sudo()
-                                        ._collection_email_undeliverable(
-                                            self, success_pids, failure_type).mail_message_id.ids)
+                    undeliverable = set(
+                        self.env["collection.event"]
+                        .sudo()
+                        ._collection_email_undeliverable(self, success_pids, failure_type)
+                        .mail_message_id.ids
+                    )
             except Exception:  # the mail queue goes on whatever happens here
                 _logger.exception("collections: undeliverable mails %s not handled", self.ids)
         sent, failed = set(), set()
@@ -83,7 +93,5 @@ class MailMail(models.Model):
             if sent:
                 Event._collection_mail_sent(sent)
             if failed - sent:
-                Event._collection_mail_failed(
-                    failed - sent, failure_reason or self[:1].failure_reason or failure_type)
-        return super()._postprocess_sent_message(
-            success_pids, failure_reason=failure_reason, failure_type=failure_type)
+                Event._collection_mail_failed(failed - sent, failure_reason or self[:1].failure_reason or failure_type)
+        return super()._postprocess_sent_message(success_pids, failure_reason=failure_reason, failure_type=failure_type)

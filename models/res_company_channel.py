@@ -32,8 +32,7 @@ class ResCompany(models.Model):
         main = self.env.ref("base.main_company", raise_if_not_found=False)
         group = self.env.ref("account_collections_mx.group_collection_user")
         for company in self:
-            values = Channel.with_context(
-                lang=company._collection_lang())._collection_channel_values(company)
+            values = Channel.with_context(lang=company._collection_lang())._collection_channel_values(company)
             channel = Channel.search([("collection_company_id", "=", company.id)], limit=1)
             if not channel and legacy and not legacy.collection_company_id and company == main:
                 channel = legacy.sudo()
@@ -45,8 +44,9 @@ class ResCompany(models.Model):
             if channel.name == LEGACY_CHANNEL_NAME:
                 channel.write({"name": values["name"], "description": values["description"]})
             if legacy != channel:
-                self.env["ir.model.data"].sudo()._update_xmlids([{
-                    "xml_id": MAIN_CHANNEL_XMLID, "record": channel, "noupdate": True}])
+                self.env["ir.model.data"].sudo()._update_xmlids(
+                    [{"xml_id": MAIN_CHANNEL_XMLID, "record": channel, "noupdate": True}]
+                )
                 legacy = channel
         channels = Channel.search([("collection_company_id", "in", self.ids)])
         channels.filtered("group_ids").write({"group_ids": [Command.clear()]})

@@ -12,29 +12,33 @@ class ResCompany(models.Model):
     _inherit = "res.company"
 
     collection_receipt_bank_id = fields.Many2one(
-        "res.partner.bank", string="Account for Customer Transfers",
+        "res.partner.bank",
+        string="Account for Customer Transfers",
         domain="[('partner_id', '=', partner_id)]",
         help="The bank account (with its CLABE) shown to customers on their page, in the "
         "reminders and on the statement of account. Empty: the account of the company's "
-        "first bank journal that has one.")
+        "first bank journal that has one.",
+    )
     collection_portal_promise_days = fields.Integer(
-        string="Latest Promise From the Customer Page (Days)", default=30,
-        help="On their page customers may promise to pay at most this many days ahead.")
+        string="Latest Promise From the Customer Page (Days)",
+        default=30,
+        help="On their page customers may promise to pay at most this many days ahead.",
+    )
 
     @api.constrains("collection_portal_promise_days")
     def _check_collection_portal_promise_days(self):
         for company in self:
             if not 1 <= company.collection_portal_promise_days <= 365:
-                raise ValidationError(self.env._(
-                    "Customers may promise to pay between 1 and 365 days ahead."))
+                raise ValidationError(self.env._("Customers may promise to pay between 1 and 365 days ahead."))
 
     @api.constrains("collection_receipt_bank_id")
     def _check_collection_receipt_bank(self):
         for company in self:
             bank = company.collection_receipt_bank_id.sudo()
             if bank and bank.partner_id != company.partner_id:
-                raise ValidationError(self.env._(
-                    "The account for customer transfers must be an account of %s.", company.name))
+                raise ValidationError(
+                    self.env._("The account for customer transfers must be an account of %s.", company.name)
+                )
 
     def _collection_receipt_bank(self):
         """The account customers pay into: the one chosen in the settings, else the account
@@ -43,9 +47,15 @@ class ResCompany(models.Model):
         bank = self.sudo().collection_receipt_bank_id
         if bank:
             return bank
-        journal = self.env["account.journal"].sudo().search([
-            ("company_id", "=", self.id), ("type", "=", "bank"),
-            ("bank_account_id", "!=", False)], order="sequence, id", limit=1)
+        journal = (
+            self.env["account.journal"]
+            .sudo()
+            .search(
+                [("company_id", "=", self.id), ("type", "=", "bank"), ("bank_account_id", "!=", False)],
+                order="sequence, id",
+                limit=1,
+            )
+        )
         return journal.bank_account_id
 
     def _collection_receipt_bank_info(self):

@@ -62,9 +62,10 @@ class ResPartner(models.Model):
         "created, no email or WhatsApp is ever sent.",
     )
     collection_responsible_id = fields.Many2one(
-        "res.users", string="Collector", tracking=True,
-        help="Gets the collection tasks of this customer (else its salesperson, else the "
-        "policy's default collector).",
+        "res.users",
+        string="Collector",
+        tracking=True,
+        help="Gets the collection tasks of this customer (else its salesperson, else the policy's default collector).",
     )
     collection_first_invoice_reviewed = fields.Boolean(
         string="Tax Data Reviewed",
@@ -73,11 +74,13 @@ class ResPartner(models.Model):
         "first invoice may join the reminder cadence.",
     )
     collection_wa_last_inbound = fields.Datetime(
-        string="Last WhatsApp Message Received", readonly=True,
-        help="A customer's message opens a 24-hour window in which collectors may answer with "
-        "free text on WhatsApp.")
+        string="Last WhatsApp Message Received",
+        readonly=True,
+        help="A customer's message opens a 24-hour window in which collectors may answer with free text on WhatsApp.",
+    )
     collection_wa_window_open = fields.Boolean(
-        string="WhatsApp Window Open", compute="_compute_collection_wa_window_open")
+        string="WhatsApp Window Open", compute="_compute_collection_wa_window_open"
+    )
     collection_event_ids = fields.One2many("collection.event", "partner_id", string="Contact Log")
     collection_event_count = fields.Integer(compute="_compute_collection_event_count")
 
@@ -104,8 +107,11 @@ class ResPartner(models.Model):
         return super()._commercial_fields() + COLLECTION_COMMERCIAL_FIELDS
 
     def _compute_collection_event_count(self):
-        counts = dict(self.env["collection.event"]._read_group(
-            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]))
+        counts = dict(
+            self.env["collection.event"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+            )
+        )
         for partner in self:
             partner.collection_event_count = counts.get(partner.commercial_partner_id, 0)
 
@@ -115,12 +121,13 @@ class ResPartner(models.Model):
         for partner in self:
             if partner.commercial_partner_id != partner:
                 continue  # synced copy of the commercial entity's values
-            if partner.collection_paused and partner.collection_pause_until and \
-                    partner.collection_pause_until < today:
+            if partner.collection_paused and partner.collection_pause_until and partner.collection_pause_until < today:
                 raise ValidationError(
-                    _("The pause of %(partner)s cannot end in the past (%(date)s).",
-                      partner=partner.display_name,
-                      date=format_date(self.env, partner.collection_pause_until))
+                    _(
+                        "The pause of %(partner)s cannot end in the past (%(date)s).",
+                        partner=partner.display_name,
+                        date=format_date(self.env, partner.collection_pause_until),
+                    )
                 )
 
     def _collection_is_paused(self, day=None):
@@ -139,22 +146,27 @@ class ResPartner(models.Model):
         self.ensure_one()
         commercial = self.commercial_partner_id
         return contact_rules.customer_tz(
-            self.tz, commercial.tz,
+            self.tz,
+            commercial.tz,
             contact_rules.state_tz(self.country_id.code, self.state_id.code),
             contact_rules.state_tz(commercial.country_id.code, commercial.state_id.code),
-            default=(company or self.company_id or self.env.company)._collection_tz())
+            default=(company or self.company_id or self.env.company)._collection_tz(),
+        )
 
     def _collection_responsible(self, policy=None):
         """Who gets the tasks: collector, else salesperson, else the policy's default."""
         self.ensure_one()
         partner = self.commercial_partner_id
-        return (partner.collection_responsible_id or partner.user_id
-                or (policy and policy.responsible_id) or self.env["res.users"])
+        return (
+            partner.collection_responsible_id
+            or partner.user_id
+            or (policy and policy.responsible_id)
+            or self.env["res.users"]
+        )
 
     def action_collection_pause(self):
         self.ensure_one()
-        return self.env["collection.pause.wizard"]._action_open(
-            partner=self.commercial_partner_id, mode="pause")
+        return self.env["collection.pause.wizard"]._action_open(partner=self.commercial_partner_id, mode="pause")
 
     def _collection_check_user(self):
         if not self.env.user.has_group("account_collections_mx.group_collection_user"):
@@ -163,24 +175,30 @@ class ResPartner(models.Model):
     def action_collection_resume(self):
         self._collection_check_user()
         # collectors may resume a customer without the right to edit contacts
-        self.commercial_partner_id.sudo().write({
-            "collection_paused": False,
-            "collection_pause_reason": False,
-            "collection_pause_until": False,
-            "collection_pause_note": False,
-        })
+        self.commercial_partner_id.sudo().write(
+            {
+                "collection_paused": False,
+                "collection_pause_reason": False,
+                "collection_pause_until": False,
+                "collection_pause_note": False,
+            }
+        )
         for partner in self.commercial_partner_id.sudo():
-            partner.message_post(body=_("Collections resumed by %s.", self.env.user.name),
-                                 author_id=self.env.user.partner_id.id)
+            partner.message_post(
+                body=_("Collections resumed by %s.", self.env.user.name), author_id=self.env.user.partner_id.id
+            )
         return True
 
     def action_collection_mark_reviewed(self):
         self._collection_check_user()
         self.commercial_partner_id.sudo().write({"collection_first_invoice_reviewed": True})
         for partner in self.commercial_partner_id.sudo():
-            body = " ".join([
-                _("Tax data reviewed by %s: the first invoice joins the cadence.", self.env.user.name),
-                *partner._collection_review_note()])
+            body = " ".join(
+                [
+                    _("Tax data reviewed by %s: the first invoice joins the cadence.", self.env.user.name),
+                    *partner._collection_review_note(),
+                ]
+            )
             partner.message_post(body=body, author_id=self.env.user.partner_id.id)
         return True
 
@@ -191,51 +209,61 @@ class ResPartner(models.Model):
 
     def action_collection_open_events(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account_collections_mx.collection_event_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id("account_collections_mx.collection_event_action")
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {}
         return action
 
     # ------------------------------------------------------------------ rating, promises
     collection_avg_days_late = fields.Float(
-        string="Average Days Late", readonly=True, digits=(16, 2),
+        string="Average Days Late",
+        readonly=True,
+        digits=(16, 2),
         help="Last 12 months: payment date minus due date of the paid invoices, averaged "
-        "weighted by amount (negative = pays early). Recomputed every night.")
+        "weighted by amount (negative = pays early). Recomputed every night.",
+    )
     collection_rating = fields.Selection(
-        summary.RATINGS, string="Payer Rating", default="good", readonly=True, index=True,
+        summary.RATINGS,
+        string="Payer Rating",
+        default="good",
+        readonly=True,
+        index=True,
         help="From the average days late and the broken promises of the last 12 months "
-        "(thresholds in the Invoicing settings). Recomputed every night.")
-    collection_broken_promises = fields.Integer(
-        string="Broken Promises (12 Months)", readonly=True)
+        "(thresholds in the Invoicing settings). Recomputed every night.",
+    )
+    collection_broken_promises = fields.Integer(string="Broken Promises (12 Months)", readonly=True)
     collection_policy_manual = fields.Boolean(
         string="Policy Chosen by Hand",
-        help="Set when someone chose this customer's policy: the rating never replaces it.")
+        help="Set when someone chose this customer's policy: the rating never replaces it.",
+    )
     collection_overdue_amount = fields.Monetary(
-        string="Overdue Receivable", compute="_compute_collection_amounts",
-        currency_field="collection_currency_id")
+        string="Overdue Receivable", compute="_compute_collection_amounts", currency_field="collection_currency_id"
+    )
     collection_open_amount = fields.Monetary(
-        string="Open Receivable", compute="_compute_collection_amounts",
-        currency_field="collection_currency_id")
-    collection_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_collection_amounts")
+        string="Open Receivable", compute="_compute_collection_amounts", currency_field="collection_currency_id"
+    )
+    collection_currency_id = fields.Many2one("res.currency", compute="_compute_collection_amounts")
     collection_statement_opt_out = fields.Boolean(
-        string="No Monthly Statement",
-        help="This customer does not receive the monthly statement of account.")
+        string="No Monthly Statement", help="This customer does not receive the monthly statement of account."
+    )
     collection_statement_last_sent = fields.Date(string="Last Statement Sent", readonly=True)
-    collection_promise_ids = fields.One2many("collection.promise", "partner_id",
-                                             string="Promises to Pay")
+    collection_promise_ids = fields.One2many("collection.promise", "partner_id", string="Promises to Pay")
 
     def _compute_collection_amounts(self):
         company = self.env.company
         today = fields.Date.context_today(self)
         partners = self.commercial_partner_id
         groups = self.env["account.move.line"]._read_group(
-            [("partner_id", "child_of", partners.ids) if partners.ids else ("id", "=", 0),
-             ("company_id", "=", company.id),
-             ("account_id.account_type", "=", "asset_receivable"),
-             ("parent_state", "=", "posted"), ("reconciled", "=", False)],
-            ["partner_id", "date_maturity:day"], ["amount_residual:sum"])
+            [
+                ("partner_id", "child_of", partners.ids) if partners.ids else ("id", "=", 0),
+                ("company_id", "=", company.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+            ],
+            ["partner_id", "date_maturity:day"],
+            ["amount_residual:sum"],
+        )
         open_amount, overdue = {}, {}
         for partner, due, residual in groups:
             key = partner.commercial_partner_id.id
@@ -251,15 +279,20 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.context.get("collection_policy_auto"):
-            vals_list = [dict(vals, collection_policy_manual=True)
-                         if vals.get("collection_policy_id") else vals for vals in vals_list]
+            vals_list = [
+                dict(vals, collection_policy_manual=True) if vals.get("collection_policy_id") else vals
+                for vals in vals_list
+            ]
         return super().create(vals_list)
 
     def write(self, vals):
         # a policy written by someone (not by the rating) is a manual choice the rating never
         # replaces; an explicit flag (the commercial entity's, synced to its contacts) is kept
-        if "collection_policy_id" in vals and "collection_policy_manual" not in vals \
-                and not self.env.context.get("collection_policy_auto"):
+        if (
+            "collection_policy_id" in vals
+            and "collection_policy_manual" not in vals
+            and not self.env.context.get("collection_policy_auto")
+        ):
             vals = dict(vals, collection_policy_manual=bool(vals["collection_policy_id"]))
         return super().write(vals)
 
@@ -284,8 +317,9 @@ class ResPartner(models.Model):
         return self.commercial_partner_id._collection_promise_wizard_action()
 
     def action_collection_print_statement(self):
-        return self.env.ref("account_collections_mx.action_report_statement_of_account") \
-            .report_action(self.commercial_partner_id)
+        return self.env.ref("account_collections_mx.action_report_statement_of_account").report_action(
+            self.commercial_partner_id
+        )
 
     def action_collection_send_statement(self):
         """Email the statement now, or queue it for the next time the contact rules allow
@@ -296,8 +330,7 @@ class ResPartner(models.Model):
         partner = self.commercial_partner_id
         company = self.env.company
         if partner.collection_do_not_contact:
-            raise UserError(_("%s asked not to be contacted: no statement is sent.",
-                              partner.display_name))
+            raise UserError(_("%s asked not to be contacted: no statement is sent.", partner.display_name))
         if not partner.email:
             raise UserError(_("%s has no email address.", partner.display_name))
         now = fields.Datetime.now()
@@ -305,42 +338,72 @@ class ResPartner(models.Model):
         tz = partner._collection_tz(company)
         period = contact_rules.to_local(now, tz).date()
         period = period.isoformat()  # one statement by hand per customer and day
-        event = Event.sudo().search([
-            ("channel", "=", "statement"), ("company_id", "=", company.id),
-            ("partner_id", "=", partner.id), ("statement_period", "=", period),
-            ("state", "!=", "failed")], limit=1)
+        event = Event.sudo().search(
+            [
+                ("channel", "=", "statement"),
+                ("company_id", "=", company.id),
+                ("partner_id", "=", partner.id),
+                ("statement_period", "=", period),
+                ("state", "!=", "failed"),
+            ],
+            limit=1,
+        )
         if event.state == "scheduled":
-            return self._collection_notify(_(
-                "The statement of account of %(partner)s is already queued: it goes on "
-                "%(when)s.", partner=partner.display_name,
-                when=event._collection_statement_when()), "info")
+            return self._collection_notify(
+                _(
+                    "The statement of account of %(partner)s is already queued: it goes on %(when)s.",
+                    partner=partner.display_name,
+                    when=event._collection_statement_when(),
+                ),
+                "info",
+            )
         if event.state == "queued":
-            return self._collection_notify(_(
-                "The statement of account of %(partner)s is already in the outgoing mail "
-                "queue.", partner=partner.display_name), "info")
+            return self._collection_notify(
+                _(
+                    "The statement of account of %(partner)s is already in the outgoing mail queue.",
+                    partner=partner.display_name,
+                ),
+                "info",
+            )
         if event:
-            return self._collection_notify(_(
-                "A statement of account was already sent to %(partner)s today (see the "
-                "contact log); you can still print it.", partner=partner.display_name),
-                "warning")
-        event = Event._collection_statement_queue_one(partner, company, period, now,
-                                                      retry_failed=True)
+            return self._collection_notify(
+                _(
+                    "A statement of account was already sent to %(partner)s today (see the "
+                    "contact log); you can still print it.",
+                    partner=partner.display_name,
+                ),
+                "warning",
+            )
+        event = Event._collection_statement_queue_one(partner, company, period, now, retry_failed=True)
         event._collection_statement_deliver(now)
         if event.state == "queued":
-            return self._collection_notify(_(
-                "Statement of account sent to %s: it leaves with the outgoing mail queue "
-                "within a few minutes.", partner.email), "success")
+            return self._collection_notify(
+                _(
+                    "Statement of account sent to %s: it leaves with the outgoing mail queue within a few minutes.",
+                    partner.email,
+                ),
+                "success",
+            )
         if event.state == "scheduled":
-            why = company.sudo()._collection_contact_window().non_contact_reason(
-                contact_rules.to_local(now, tz))
-            return self._collection_notify(_(
-                "Outside the contact window (%(reason)s): the statement of account of "
-                "%(partner)s is queued and goes on %(when)s.",
-                reason=wait_reason(self.env, why), partner=partner.display_name,
-                when=event._collection_statement_when()), "info")
-        return self._collection_notify(_(
-            "The statement of account of %(partner)s was not sent: %(reason)s",
-            partner=partner.display_name, reason=event.skip_reason or event.error), "danger")
+            why = company.sudo()._collection_contact_window().non_contact_reason(contact_rules.to_local(now, tz))
+            return self._collection_notify(
+                _(
+                    "Outside the contact window (%(reason)s): the statement of account of "
+                    "%(partner)s is queued and goes on %(when)s.",
+                    reason=wait_reason(self.env, why),
+                    partner=partner.display_name,
+                    when=event._collection_statement_when(),
+                ),
+                "info",
+            )
+        return self._collection_notify(
+            _(
+                "The statement of account of %(partner)s was not sent: %(reason)s",
+                partner=partner.display_name,
+                reason=event.skip_reason or event.error,
+            ),
+            "danger",
+        )
 
     def _collection_notify(self, message, kind):
         return actions.notification(message, kind, sticky=kind != "success")
@@ -363,8 +426,11 @@ class ResPartner(models.Model):
         name = partner._collection_statement_filename()
         today = fields.Date.context_today(partner)
         message = partner.message_post(
-            body=_("Statement of account of %(date)s sent to %(email)s.",
-                   date=format_date(partner.env, today), email=partner.email),
+            body=_(
+                "Statement of account of %(date)s sent to %(email)s.",
+                date=format_date(partner.env, today),
+                email=partner.email,
+            ),
             subject=_("Statement of account - %s", company.name),
             attachments=[(name, content)],
             partner_ids=partner.ids,
@@ -387,15 +453,20 @@ class ResPartner(models.Model):
         """Customers of ``company`` with an open receivable balance that take the monthly
         statement (the delivery applies the other contact rules and logs them)."""
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT DISTINCT p.commercial_partner_id
               FROM account_move_line l
               JOIN account_account a ON a.id = l.account_id
               JOIN res_partner p ON p.id = l.partner_id
              WHERE l.company_id = %s AND a.account_type = 'asset_receivable'
                AND %s
-            """, company.id, OPEN_ITEM_SQL))
+            """,
+                company.id,
+                OPEN_ITEM_SQL,
+            )
+        )
         partners = self.browse([r[0] for r in self.env.cr.fetchall()])
         return partners.filtered(lambda p: not p.collection_statement_opt_out)
 
@@ -408,12 +479,9 @@ class ResPartner(models.Model):
         Event = self.env["collection.event"]
         for company in self.env["res.company"].search([("collection_statement_monthly", "=", True)]):
             period = contact_rules.to_local(now, company._collection_tz()).strftime("%Y-%m")
-            Event._collection_statement_queue(
-                self._collection_statement_candidates(company), company, period, now)
-        done, remaining = Event._collection_statement_run(now, batch_size=batch_size,
-                                                          max_batches=max_batches)
-        collection_report_progress(
-            self.env, "account_collections_mx.ir_cron_collection_statements", done, remaining)
+            Event._collection_statement_queue(self._collection_statement_candidates(company), company, period, now)
+        done, remaining = Event._collection_statement_run(now, batch_size=batch_size, max_batches=max_batches)
+        collection_report_progress(self.env, "account_collections_mx.ir_cron_collection_statements", done, remaining)
         return True
 
     # rating ------------------------------------------------------------------------
@@ -435,8 +503,9 @@ class ResPartner(models.Model):
         since = fields.Date.subtract(today, days=365)
         self.env.flush_all()
         # newest invoice first: its company is the customer's company for the mapping
-        self.env.cr.execute(SQL(
-            """
+        self.env.cr.execute(
+            SQL(
+                """
             SELECT p.commercial_partner_id, m.invoice_date_due, m.company_id,
                    ABS(m.amount_total_signed),
                    %(paid_on)s AS paid
@@ -445,7 +514,12 @@ class ResPartner(models.Model):
              WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
                AND (m.invoice_date >= %(since)s OR m.payment_state NOT IN %(settled)s)
           ORDER BY m.invoice_date DESC, m.id DESC
-            """, paid_on=PAID_ON_SQL, since=since, settled=SETTLED_PAYMENT_STATES))
+            """,
+                paid_on=PAID_ON_SQL,
+                since=since,
+                settled=SETTLED_PAYMENT_STATES,
+            )
+        )
         rows = {}
         companies = {}
         for partner_id, due, company_id, amount, paid in self.env.cr.fetchall():
@@ -454,9 +528,11 @@ class ResPartner(models.Model):
                 rows.setdefault(partner_id, []).append((due, paid, amount))
             else:
                 rows.setdefault(partner_id, [])
-        broken = dict(self.env["collection.promise"].sudo()._read_group(
-            [("state", "=", "broken"), ("closed_date", ">=", since)],
-            ["partner_id"], ["__count"]))
+        broken = dict(
+            self.env["collection.promise"]
+            .sudo()
+            ._read_group([("state", "=", "broken"), ("closed_date", ">=", since)], ["partner_id"], ["__count"])
+        )
         broken = {p.commercial_partner_id.id: n for p, n in broken.items()}
         todo = self.browse([p for p in sorted(set(rows) | set(broken)) if p > cursor])
         Company = self.env["res.company"]
@@ -465,15 +541,18 @@ class ResPartner(models.Model):
         for batch_number, start in enumerate(range(0, len(todo), batch_size)):
             if batch_number >= max_batches or (done and budget.exhausted()):
                 break
-            chunk = todo[start:start + batch_size]
+            chunk = todo[start : start + batch_size]
             for partner in chunk:
-                company = partner.company_id or Company.browse(
-                    companies.get(partner.id) or self.env.company.id)
+                company = partner.company_id or Company.browse(companies.get(partner.id) or self.env.company.id)
                 late = summary.average_days_late(rows.get(partner.id, []))
                 n_broken = broken.get(partner.id, 0)
-                rating = summary.rating(late, n_broken, company.collection_rating_watch_days,
-                                        company.collection_rating_risky_days,
-                                        company.collection_rating_risky_broken)
+                rating = summary.rating(
+                    late,
+                    n_broken,
+                    company.collection_rating_watch_days,
+                    company.collection_rating_risky_days,
+                    company.collection_rating_risky_broken,
+                )
                 vals = {}
                 if partner.collection_avg_days_late != (late or 0.0):
                     vals["collection_avg_days_late"] = late or 0.0
@@ -499,8 +578,7 @@ class ResPartner(models.Model):
     def _collection_segment_policy(self, company):
         """The policy the customer's segment maps to (key account, else rating), or empty."""
         self.ensure_one()
-        key_tag = self.env.ref("account_collections_mx.res_partner_category_key_account",
-                               raise_if_not_found=False)
+        key_tag = self.env.ref("account_collections_mx.res_partner_category_key_account", raise_if_not_found=False)
         if key_tag and key_tag in self.category_id and company.collection_key_account_policy_id:
             return company.collection_key_account_policy_id
         mapping = {
@@ -516,5 +594,4 @@ class ResPartner(models.Model):
                 continue
             policy = partner._collection_segment_policy(company)
             if partner.collection_policy_id != policy:
-                partner.with_context(collection_policy_auto=True).write(
-                    {"collection_policy_id": policy.id})
+                partner.with_context(collection_policy_auto=True).write({"collection_policy_id": policy.id})

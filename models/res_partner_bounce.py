@@ -8,9 +8,11 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     collection_email_bounced = fields.Boolean(
-        string="Email Not Working", compute="_compute_collection_email_bounced",
+        string="Email Not Working",
+        compute="_compute_collection_email_bounced",
         help="Reminders to this address bounced (Odoo's bounce counter). The reminders go by "
-        "WhatsApp when the customer has a valid mobile; fix the address to use email again.")
+        "WhatsApp when the customer has a valid mobile; fix the address to use email again.",
+    )
 
     @api.depends("message_bounce", "email")
     def _compute_collection_email_bounced(self):

@@ -11,27 +11,39 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     cfdi_tax_regime = fields.Selection(
-        sat_catalogs.selection(sat_catalogs.TAX_REGIMES), string="Tax Regime (CFDI)",
-        help="SAT c_RegimenFiscal of the customer, as in its Constancia de Situación Fiscal.")
+        sat_catalogs.selection(sat_catalogs.TAX_REGIMES),
+        string="Tax Regime (CFDI)",
+        help="SAT c_RegimenFiscal of the customer, as in its Constancia de Situación Fiscal.",
+    )
     cfdi_usage = fields.Selection(
-        sat_catalogs.selection(sat_catalogs.USAGES), string="CFDI Usage",
-        help="Default SAT c_UsoCFDI of this customer's invoices.")
+        sat_catalogs.selection(sat_catalogs.USAGES),
+        string="CFDI Usage",
+        help="Default SAT c_UsoCFDI of this customer's invoices.",
+    )
     cfdi_data_ok = fields.Boolean(
-        string="CFDI Data Complete", compute="_compute_cfdi_data_ok", store=True,
-        help="RFC, tax regime and fiscal postal code are valid for a CFDI 4.0.")
+        string="CFDI Data Complete",
+        compute="_compute_cfdi_data_ok",
+        store=True,
+        help="RFC, tax regime and fiscal postal code are valid for a CFDI 4.0.",
+    )
     # not stored: shown in the reader's language
     cfdi_data_issues = fields.Text(
-        string="CFDI Data Issues", compute="_compute_cfdi_data_issues",
+        string="CFDI Data Issues",
+        compute="_compute_cfdi_data_issues",
         help="What is missing or invalid in the tax data for a CFDI 4.0. Shown to whoever "
-        "reviews the customer's first invoice; the review decides.")
+        "reviews the customer's first invoice; the review decides.",
+    )
     cfdi_data_warnings = fields.Text(
-        string="CFDI Data Warnings", compute="_compute_cfdi_data_issues",
-        help="Worth a look, not an error (e.g. an RFC check digit that does not verify: the SAT "
-        "has issued such RFCs).")
+        string="CFDI Data Warnings",
+        compute="_compute_cfdi_data_issues",
+        help="Worth a look, not an error (e.g. an RFC check digit that does not verify: the SAT has issued such RFCs).",
+    )
     collection_contact_issues = fields.Text(
-        string="How to Reach", compute="_compute_cfdi_data_issues",
+        string="How to Reach",
+        compute="_compute_cfdi_data_issues",
         help="Contact data the reminders need (email, mobile for WhatsApp). Not tax data: it "
-        "never holds an invoice in review.")
+        "never holds an invoice in review.",
+    )
 
     @api.model
     def _commercial_fields(self):
@@ -52,8 +64,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.cfdi_data_issues = "\n".join(partner._cfdi_data_issue_list()) or False
             partner.cfdi_data_warnings = "\n".join(partner._cfdi_data_warning_list()) or False
-            partner.collection_contact_issues = "\n".join(
-                partner._collection_contact_issue_list()) or False
+            partner.collection_contact_issues = "\n".join(partner._collection_contact_issue_list()) or False
 
     def _cfdi_data_issue_list(self):
         """Translated list of what is missing or invalid in the tax data for a CFDI 4.0
@@ -67,15 +78,15 @@ class ResPartner(models.Model):
         code = cfdi.check_rfc(self.vat, self.is_company)
         messages = {
             "missing": _("RFC is missing."),
-            "short": _("RFC %s has 10 characters: a CFDI needs the full RFC with homoclave "
-                       "(12 characters for companies, 13 for people).", self.vat),
+            "short": _(
+                "RFC %s has 10 characters: a CFDI needs the full RFC with homoclave "
+                "(12 characters for companies, 13 for people).",
+                self.vat,
+            ),
             "length": _("RFC %s must have 12 characters (company) or 13 (person).", self.vat),
-            "invalid": _("RFC %s is not valid (letters, date of birth or incorporation).",
-                         self.vat),
-            "company_person": _("RFC %s is a person's RFC (13 characters) but the contact "
-                                "is a company.", self.vat),
-            "person_company": _("RFC %s is a company's RFC (12 characters) but the contact "
-                                "is a person.", self.vat),
+            "invalid": _("RFC %s is not valid (letters, date of birth or incorporation).", self.vat),
+            "company_person": _("RFC %s is a person's RFC (13 characters) but the contact is a company.", self.vat),
+            "person_company": _("RFC %s is a company's RFC (12 characters) but the contact is a person.", self.vat),
         }
         if code:
             issues.append(messages[code])
@@ -84,8 +95,13 @@ class ResPartner(models.Model):
         elif is_company is not None:
             _name, fisica, moral = sat_catalogs.TAX_REGIMES[self.cfdi_tax_regime]
             if (is_company and not moral) or (not is_company and not fisica):
-                issues.append(_("Tax regime %(regime)s does not apply to the RFC %(rfc)s.",
-                                regime=self.cfdi_tax_regime, rfc=self.vat))
+                issues.append(
+                    _(
+                        "Tax regime %(regime)s does not apply to the RFC %(rfc)s.",
+                        regime=self.cfdi_tax_regime,
+                        rfc=self.vat,
+                    )
+                )
         zip_code = (self.zip or "").strip()
         if not zip_code:
             issues.append(_("Fiscal postal code (ZIP) is missing."))
@@ -98,10 +114,13 @@ class ResPartner(models.Model):
         self.ensure_one()
         if self._cfdi_is_foreign() or not cfdi.rfc_check_digit_warning(self.vat):
             return []
-        return [self.env._(
-            "The check digit of RFC %s does not verify. The SAT has issued real RFCs like "
-            "this one: compare it with the customer's Constancia de Situación Fiscal.",
-            self.vat)]
+        return [
+            self.env._(
+                "The check digit of RFC %s does not verify. The SAT has issued real RFCs like "
+                "this one: compare it with the customer's Constancia de Situación Fiscal.",
+                self.vat,
+            )
+        ]
 
     def _collection_contact_issue_list(self):
         """Translated list of the contact data the reminders lack (how to reach)."""
@@ -128,13 +147,16 @@ class ResPartner(models.Model):
         issues = self.collection_first_invoice_reviewed and self._cfdi_review_issues()
         if not issues:
             return None
-        return {"warning": {
-            "title": self.env._("CFDI data still has issues"),
-            "message": self.env._(
-                "%(issues)s\n\nOnce saved, the first invoice joins the reminder cadence "
-                "at the next run all the same. Untick to correct the data first.",
-                issues=issues),
-        }}
+        return {
+            "warning": {
+                "title": self.env._("CFDI data still has issues"),
+                "message": self.env._(
+                    "%(issues)s\n\nOnce saved, the first invoice joins the reminder cadence "
+                    "at the next run all the same. Untick to correct the data first.",
+                    issues=issues,
+                ),
+            }
+        }
 
     def action_collection_mark_reviewed(self):
         """*Mark tax data reviewed*: when the CFDI data still has issues, a confirmation
@@ -143,13 +165,13 @@ class ResPartner(models.Model):
         if not self.env.context.get("collection_review_confirmed"):
             pending = self.commercial_partner_id.filtered(lambda p: p._cfdi_review_issues())
             if pending:
-                return self.env["collection.review.wizard"]._action_open(
-                    self.commercial_partner_id)
+                return self.env["collection.review.wizard"]._action_open(self.commercial_partner_id)
         return super().action_collection_mark_reviewed()
 
     def _collection_review_note(self):
         notes = super()._collection_review_note()
         if self._cfdi_review_issues():
-            notes.append(self.env._("CFDI data issues open at the review: %s",
-                                    self.cfdi_data_issues.replace("\n", " ")))
+            notes.append(
+                self.env._("CFDI data issues open at the review: %s", self.cfdi_data_issues.replace("\n", " "))
+            )
         return notes

@@ -6,8 +6,7 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
-    collection_payment_plan_ids = fields.One2many("collection.payment.plan", "partner_id",
-                                                  string="Payment Plans")
+    collection_payment_plan_ids = fields.One2many("collection.payment.plan", "partner_id", string="Payment Plans")
 
     def action_collection_payment_plan(self):
         self.ensure_one()

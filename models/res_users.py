@@ -13,7 +13,8 @@ class ResUsers(models.Model):
     def write(self, vals):
         res = super().write(vals)
         if {"groups_id", "company_ids", "active", "share"} & set(vals) or any(
-                key.startswith(("in_group_", "sel_groups_")) for key in vals):
+            key.startswith(("in_group_", "sel_groups_")) for key in vals
+        ):
             self.env["discuss.channel"]._collection_sync_members(self)
         return res
 

@@ -19,8 +19,7 @@ class ReportStatementOfAccount(models.AbstractModel):
         """Read as the user who prints: only collectors get it, for the customers and the
         receivable items they may read (record rules of the current company); the
         collections engine sends it as superuser."""
-        if not self.env.su and not self.env.user.has_group(
-                "account_collections_mx.group_collection_user"):
+        if not self.env.su and not self.env.user.has_group("account_collections_mx.group_collection_user"):
             raise AccessError(_("Only Collections Users can print statements of account."))
         data = data or {}
         company = self.env.company
@@ -34,41 +33,56 @@ class ReportStatementOfAccount(models.AbstractModel):
         statements = {}
         Line = self.env["account.move.line"]
         for partner in partners:
-            base = [("partner_id", "child_of", partner.id), ("company_id", "=", company.id),
-                    ("account_id.account_type", "=", "asset_receivable"),
-                    ("parent_state", "=", "posted")]
-            open_lines = Line.search(base + [("reconciled", "=", False),
-                                             ("amount_residual", "!=", 0)],
-                                     order="date_maturity, date, id")
+            base = [
+                ("partner_id", "child_of", partner.id),
+                ("company_id", "=", company.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+            ]
+            open_lines = Line.search(
+                base + [("reconciled", "=", False), ("amount_residual", "!=", 0)], order="date_maturity, date, id"
+            )
             balance = 0.0
             rows = []
             for line in open_lines:
                 balance += line.amount_residual
                 due = line.date_maturity or line.date
-                rows.append({
-                    "date": line.date,
-                    "name": line.move_id.name,
-                    "ref": line.move_id.ref or (
-                        line.move_id.payment_reference
-                        if line.move_id.payment_reference != line.move_id.name else ""),
-                    "type": line.move_id.move_type,
-                    "due": due,
-                    "days": max((date_to - due).days, 0),
-                    "amount": line.balance,
-                    "residual": line.amount_residual,
-                    "balance": balance,
-                })
-            payments = Line.search(base + [("credit", ">", 0), ("date", ">=", date_from),
-                                           ("date", "<=", date_to),
-                                           ("move_id.move_type", "=", "entry")],
-                                   order="date, id")
+                rows.append(
+                    {
+                        "date": line.date,
+                        "name": line.move_id.name,
+                        "ref": line.move_id.ref
+                        or (
+                            line.move_id.payment_reference
+                            if line.move_id.payment_reference != line.move_id.name
+                            else ""
+                        ),
+                        "type": line.move_id.move_type,
+                        "due": due,
+                        "days": max((date_to - due).days, 0),
+                        "amount": line.balance,
+                        "residual": line.amount_residual,
+                        "balance": balance,
+                    }
+                )
+            payments = Line.search(
+                base
+                + [
+                    ("credit", ">", 0),
+                    ("date", ">=", date_from),
+                    ("date", "<=", date_to),
+                    ("move_id.move_type", "=", "entry"),
+                ],
+                order="date, id",
+            )
             statements[partner.id] = {
                 "rows": rows,
                 "total": balance,
                 "overdue": sum(r["residual"] for r in rows if r["due"] < date_to),
-                "payments": [{"date": p.date, "name": p.move_id.name,
-                              "ref": p.move_id.ref or p.name or "", "amount": p.credit}
-                             for p in payments],
+                "payments": [
+                    {"date": p.date, "name": p.move_id.name, "ref": p.move_id.ref or p.name or "", "amount": p.credit}
+                    for p in payments
+                ],
                 "aging": summary.aging([(r["due"], r["residual"]) for r in rows], date_to),
                 # the customer's own page and SPEI reference (created on first use)
                 "portal_url": partner._collection_portal_url(company),

@@ -24,27 +24,54 @@ OUT = ROOT / "static" / "description" / "screenshots"
 # name of a notebook page, "@row" (open the first row of a list), "@groups" (open every
 # group of a grouped list but the first) or None; height: of the window.
 SHOTS = [
-    {"name": "invoice_form", "user": "admin", "xmlid": "account_collections_mx.demo_inv_esp_p3",
-     "url": "/odoo/action-account.action_move_out_invoice_type/{id}", "click": "collections"},
-    {"name": "partner_tab", "user": "admin", "xmlid": "account_collections_mx.demo_partner_bajio",
-     "url": "/odoo/action-account.res_partner_action_customer/{id}", "click": "collections", "height": 1250},
-    {"name": "invoices_to_collect", "user": "collector",
-     "url": "/odoo/action-account_collections_mx.account_move_collection_action", "click": "@groups"},
-    {"name": "customers_to_collect", "user": "collector",
-     "url": "/odoo/action-account_collections_mx.collection_customer_action"},
-    {"name": "contact_log", "user": "admin",
-     "url": "/odoo/action-account_collections_mx.collection_event_action"},
-    {"name": "payment_plan", "user": "admin", "xmlid": "account_collections_mx.demo_plan_bajio",
-     "url": "/odoo/action-account_collections_mx.collection_payment_plan_action/{id}"},
-    {"name": "review_tray", "user": "admin",
-     "url": "/odoo/action-account_collections_mx.collection_match_action"},
-    {"name": "review_tray_line", "user": "admin", "xmlid": "account_collections_mx.demo_stl_multi",
-     "url": "/odoo/action-account_collections_mx.collection_match_action/{match}"},
-    {"name": "weekly_summary", "user": "admin",
-     "url": "/odoo/action-account_collections_mx.collection_summary_action", "click": "@row",
-     "height": 1500},
-    {"name": "analysis", "user": "admin",
-     "url": "/odoo/action-account_collections_mx.collection_analysis_action"},
+    {
+        "name": "invoice_form",
+        "user": "admin",
+        "xmlid": "account_collections_mx.demo_inv_esp_p3",
+        "url": "/odoo/action-account.action_move_out_invoice_type/{id}",
+        "click": "collections",
+    },
+    {
+        "name": "partner_tab",
+        "user": "admin",
+        "xmlid": "account_collections_mx.demo_partner_bajio",
+        "url": "/odoo/action-account.res_partner_action_customer/{id}",
+        "click": "collections",
+        "height": 1250,
+    },
+    {
+        "name": "invoices_to_collect",
+        "user": "collector",
+        "url": "/odoo/action-account_collections_mx.account_move_collection_action",
+        "click": "@groups",
+    },
+    {
+        "name": "customers_to_collect",
+        "user": "collector",
+        "url": "/odoo/action-account_collections_mx.collection_customer_action",
+    },
+    {"name": "contact_log", "user": "admin", "url": "/odoo/action-account_collections_mx.collection_event_action"},
+    {
+        "name": "payment_plan",
+        "user": "admin",
+        "xmlid": "account_collections_mx.demo_plan_bajio",
+        "url": "/odoo/action-account_collections_mx.collection_payment_plan_action/{id}",
+    },
+    {"name": "review_tray", "user": "admin", "url": "/odoo/action-account_collections_mx.collection_match_action"},
+    {
+        "name": "review_tray_line",
+        "user": "admin",
+        "xmlid": "account_collections_mx.demo_stl_multi",
+        "url": "/odoo/action-account_collections_mx.collection_match_action/{match}",
+    },
+    {
+        "name": "weekly_summary",
+        "user": "admin",
+        "url": "/odoo/action-account_collections_mx.collection_summary_action",
+        "click": "@row",
+        "height": 1500,
+    },
+    {"name": "analysis", "user": "admin", "url": "/odoo/action-account_collections_mx.collection_analysis_action"},
 ]
 
 
@@ -74,17 +101,26 @@ def main():
 
     def ref(xmlid):
         module, name = xmlid.split(".")
-        found = models.execute_kw(args.db, uid, args.password, "ir.model.data", "search_read",
-                                  [[("module", "=", module), ("name", "=", name)]],
-                                  {"fields": ["res_id"]})
+        found = models.execute_kw(
+            args.db,
+            uid,
+            args.password,
+            "ir.model.data",
+            "search_read",
+            [[("module", "=", module), ("name", "=", name)]],
+            {"fields": ["res_id"]},
+        )
         return found and found[0]["res_id"]
 
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=args.chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        pages = {"admin": login(browser, args, args.login, args.password),
-                 "collector": login(browser, args, args.collector_login, args.collector_password)}
+        browser = pw.chromium.launch(
+            executable_path=args.chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        pages = {
+            "admin": login(browser, args, args.login, args.password),
+            "collector": login(browser, args, args.collector_login, args.collector_password),
+        }
         for shot in SHOTS:
             name, click = shot["name"], shot.get("click")
             record_id = match_id = None
@@ -94,8 +130,15 @@ def main():
                     print(f"skip {name}: no {shot['xmlid']}")
                     continue
             if "{match}" in shot["url"]:  # the review-tray suggestion of a bank line
-                found = models.execute_kw(args.db, uid, args.password, "collection.match", "search",
-                                          [[("statement_line_id", "=", record_id)]], {"limit": 1})
+                found = models.execute_kw(
+                    args.db,
+                    uid,
+                    args.password,
+                    "collection.match",
+                    "search",
+                    [[("statement_line_id", "=", record_id)]],
+                    {"limit": 1},
+                )
                 match_id = found and found[0]
             page = pages[shot["user"]]
             page.set_viewport_size({"width": 1440, "height": shot.get("height", 900)})
@@ -120,11 +163,18 @@ def main():
         # the customer's page as a customer sees it on a phone (no login)
         partner_id = ref("account_collections_mx.demo_partner_monterrey")
         rows = partner_id and models.execute_kw(
-            args.db, uid, args.password, "collection.portal.access", "search_read",
-            [[("partner_id", "=", partner_id)]], {"fields": ["access_token"], "limit": 1})
+            args.db,
+            uid,
+            args.password,
+            "collection.portal.access",
+            "search_read",
+            [[("partner_id", "=", partner_id)]],
+            {"fields": ["access_token"], "limit": 1},
+        )
         if rows:
-            phone = browser.new_context(viewport={"width": 412, "height": 915},
-                                        device_scale_factor=2, is_mobile=True, has_touch=True)
+            phone = browser.new_context(
+                viewport={"width": 412, "height": 915}, device_scale_factor=2, is_mobile=True, has_touch=True
+            )
             page = phone.new_page()
             page.goto(f"{args.url}/mi-estado-de-cuenta/{rows[0]['id']}-{rows[0]['access_token']}")
             page.wait_for_selector(".o_acmx_customer_page", timeout=15000)

@@ -14,28 +14,31 @@ class CollectionsCommon(AccountTestInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.company_data["company"]
-        cls.company.write({
-            "email": "cobranza@example.mx",
-            "collection_min_gap_days": 2,
-        })
+        cls.company.write(
+            {
+                "email": "cobranza@example.mx",
+                "collection_min_gap_days": 2,
+            }
+        )
         cls.company.partner_id.tz = "America/Mexico_City"
         cls.Policy = cls.env["collection.policy"]
         cls.Event = cls.env["collection.event"]
         cls.policy = cls.Policy.search([("company_id", "=", cls.company.id), ("code", "=", "standard")])
         cls.stage = {s.offset_days: s for s in cls.policy.stage_ids}
-        cls.customer = cls.env["res.partner"].create({
-            "name": "Abarrotes La Esperanza",
-            "email": "pagos@esperanza.example.mx",
-            "is_company": True,
-            "tz": "America/Mexico_City",
-            "lang": "en_US",
-            "collection_first_invoice_reviewed": True,
-        })
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Abarrotes La Esperanza",
+                "email": "pagos@esperanza.example.mx",
+                "is_company": True,
+                "tz": "America/Mexico_City",
+                "lang": "en_US",
+                "collection_first_invoice_reviewed": True,
+            }
+        )
 
     # ------------------------------------------------------------------ helpers
     @classmethod
-    def make_invoice(cls, due, amount=1000.0, partner=None, invoice_date=None, post=True,
-                     currency=None, company=None):
+    def make_invoice(cls, due, amount=1000.0, partner=None, invoice_date=None, post=True, currency=None, company=None):
         due = fields.Date.to_date(due)
         invoice_date = invoice_date or (due - dt.timedelta(days=30))
         values = {
@@ -44,9 +47,18 @@ class CollectionsCommon(AccountTestInvoicingCommon):
             "invoice_date": invoice_date,
             "invoice_date_due": due,
             "invoice_payment_term_id": False,
-            "invoice_line_ids": [(0, 0, {
-                "name": "Servicio", "quantity": 1, "price_unit": amount, "tax_ids": [(6, 0, [])],
-            })],
+            "invoice_line_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "name": "Servicio",
+                        "quantity": 1,
+                        "price_unit": amount,
+                        "tax_ids": [(6, 0, [])],
+                    },
+                )
+            ],
         }
         Move = cls.env["account.move"]
         if company:
@@ -80,7 +92,12 @@ class CollectionsCommon(AccountTestInvoicingCommon):
         return self.Event.search(dom, order="id")
 
     def pay(self, move, amount=None):
-        return self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=move.ids,
-        ).create({"amount": amount or move.amount_residual,
-                  "payment_date": fields.Date.context_today(move)})._create_payments()
+        return (
+            self.env["account.payment.register"]
+            .with_context(
+                active_model="account.move",
+                active_ids=move.ids,
+            )
+            .create({"amount": amount or move.amount_residual, "payment_date": fields.Date.context_today(move)})
+            ._create_payments()
+        )

@@ -20,7 +20,6 @@ def at(day, time=AT_9):
 
 @tagged("post_install", "-at_install")
 class TestCadence(CollectionsCommon):
-
     def sent(self, move):
         return [(e.stage_id.offset_days, e.channel) for e in self.events(move, state="sent")]
 
@@ -30,8 +29,8 @@ class TestCadence(CollectionsCommon):
         self.assertEqual(policies.filtered("is_default"), self.policy)
         self.assertEqual(
             [(s.offset_days, s.channel) for s in self.policy.stage_ids.sorted("sequence")],
-            [(-3, "email_whatsapp"), (0, "email"), (3, "email"), (7, "email_whatsapp"),
-             (15, "escalate")])
+            [(-3, "email_whatsapp"), (0, "email"), (3, "email"), (7, "email_whatsapp"), (15, "escalate")],
+        )
 
     def test_walk_one_invoice_from_d_minus_4_to_d_plus_16(self):
         # due Thursday 10 Dec 2026: D-3 Mon 7, D0 Thu 10, D+3 Sun 13 (waits for Monday),
@@ -130,16 +129,21 @@ class TestCadence(CollectionsCommon):
         # first Monday of February 2027 (1 Feb) and third Monday of March 2027 (15 Mar)
         move2 = self.make_invoice("2027-02-01", partner=self.customer.copy())
         self.run_at(at("2027-02-01"))
-        self.assertEqual(self.events(move2, channel="email", state="scheduled").scheduled_at.date(),
-                         fields.Date.to_date("2027-02-02"))
+        self.assertEqual(
+            self.events(move2, channel="email", state="scheduled").scheduled_at.date(),
+            fields.Date.to_date("2027-02-02"),
+        )
         move3 = self.make_invoice("2027-03-15", partner=self.customer.copy())
         self.run_at(at("2027-03-15"))
-        self.assertEqual(self.events(move3, channel="email", state="scheduled").scheduled_at.date(),
-                         fields.Date.to_date("2027-03-16"))
+        self.assertEqual(
+            self.events(move3, channel="email", state="scheduled").scheduled_at.date(),
+            fields.Date.to_date("2027-03-16"),
+        )
 
     def test_company_non_contact_day(self):
         self.env["collection.non.contact.day"].create(
-            {"company_id": self.company.id, "date": "2026-12-07", "name": "Inventario"})
+            {"company_id": self.company.id, "date": "2026-12-07", "name": "Inventario"}
+        )
         move = self.make_invoice("2026-12-10")
         self.run_at(at("2026-12-07"))
         email = self.events(move, channel="email")
@@ -153,9 +157,14 @@ class TestCadence(CollectionsCommon):
             with self.run_frozen("2026-12-01 15:00:00"):
                 self.customer.write({"collection_paused": True, "collection_pause_until": "2026-11-30"})
         with self.run_frozen("2026-12-01 15:00:00"):
-            wizard = self.env["collection.pause.wizard"].create({
-                "partner_id": self.customer.id, "reason": "payment_plan", "until": "2026-12-11",
-                "note": "Pagará en dos partes"})
+            wizard = self.env["collection.pause.wizard"].create(
+                {
+                    "partner_id": self.customer.id,
+                    "reason": "payment_plan",
+                    "until": "2026-12-11",
+                    "note": "Pagará en dos partes",
+                }
+            )
             wizard.action_confirm()
         self.assertEqual(move.collection_state, "paused")
         for day in ("2026-12-07", "2026-12-10", "2026-12-11"):
@@ -166,18 +175,19 @@ class TestCadence(CollectionsCommon):
         self.assertFalse(self.customer.collection_paused)
         self.assertEqual(move.collection_state, "active")
         self.assertEqual(self.sent(move), [(3, "email")])  # D+3 fires, not a burst
-        self.assertEqual(set(self.events(move, state="skipped").stage_id.mapped("offset_days")),
-                         {-3, 0})
+        self.assertEqual(set(self.events(move, state="skipped").stage_id.mapped("offset_days")), {-3, 0})
 
     def test_dispute_and_resume(self):
         move = self.make_invoice("2026-12-10")
         self.run_at(at("2026-12-07"))
         action = move.action_collection_dispute()
-        wizard = self.env["collection.pause.wizard"].with_context(action["context"]).create(
-            {"note": "El cliente dice que faltaron 3 piezas"})
+        wizard = (
+            self.env["collection.pause.wizard"]
+            .with_context(action["context"])
+            .create({"note": "El cliente dice que faltaron 3 piezas"})
+        )
         with self.assertRaises(UserError), self.env.cr.savepoint():
-            self.env["collection.pause.wizard"].with_context(action["context"]).create(
-                {"note": " "}).action_confirm()
+            self.env["collection.pause.wizard"].with_context(action["context"]).create({"note": " "}).action_confirm()
         wizard.action_confirm()
         self.assertTrue(move.collection_disputed)
         self.assertEqual(move.collection_state, "disputed")
@@ -191,11 +201,19 @@ class TestCadence(CollectionsCommon):
         self.assertEqual(self.sent(move), [(-3, "email"), (0, "email")])
 
     def test_first_invoice_of_new_customer_in_review(self):
-        newbie = self.env["res.partner"].create({
-            "name": "Nuevo Cliente SA", "email": "n@example.mx", "is_company": True,
-            # complete CFDI data: only the missing review holds the first invoice
-            "vat": "AAA010101AA1", "cfdi_tax_regime": "601", "zip": "06600", "mobile": "+52 55 5555 0000",
-            "country_id": self.env.ref("base.mx").id})
+        newbie = self.env["res.partner"].create(
+            {
+                "name": "Nuevo Cliente SA",
+                "email": "n@example.mx",
+                "is_company": True,
+                # complete CFDI data: only the missing review holds the first invoice
+                "vat": "AAA010101AA1",
+                "cfdi_tax_regime": "601",
+                "zip": "06600",
+                "mobile": "+52 55 5555 0000",
+                "country_id": self.env.ref("base.mx").id,
+            }
+        )
         first = self.make_invoice("2026-12-10", partner=newbie)
         second = self.make_invoice("2026-12-10", partner=newbie)
         self.assertTrue(first.collection_first_invoice)
@@ -237,11 +255,16 @@ class TestCadence(CollectionsCommon):
 
     def test_credit_note_covers_invoice(self):
         move = self.make_invoice("2026-12-10", amount=500)
-        refund = self.env["account.move"].create({
-            "move_type": "out_refund", "partner_id": self.customer.id, "invoice_date": "2026-11-20",
-            "invoice_line_ids": [(0, 0, {"name": "Nota de crédito", "quantity": 1, "price_unit": 800,
-                                         "tax_ids": [(6, 0, [])]})],
-        })
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.customer.id,
+                "invoice_date": "2026-11-20",
+                "invoice_line_ids": [
+                    (0, 0, {"name": "Nota de crédito", "quantity": 1, "price_unit": 800, "tax_ids": [(6, 0, [])]})
+                ],
+            }
+        )
         refund.action_post()
         self.run_at(at("2026-12-07"))
         events = self.events(move)
@@ -265,8 +288,8 @@ class TestCadence(CollectionsCommon):
         self.assertNotEqual(self.events(other, channel="email").mail_message_id, e1.mail_message_id)
 
     def test_minimum_gap_between_messages(self):
-        late = self.make_invoice("2026-12-04")       # D+3 on Mon 7 Dec
-        early = self.make_invoice("2026-12-11")      # D-3 on Tue 8 Dec
+        late = self.make_invoice("2026-12-04")  # D+3 on Mon 7 Dec
+        early = self.make_invoice("2026-12-11")  # D-3 on Tue 8 Dec
         self.run_at(at("2026-12-07"))
         self.assertEqual(self.events(late, channel="email", state="sent").stage_id, self.stage[3])
         self.run_at(at("2026-12-08"))
@@ -278,7 +301,7 @@ class TestCadence(CollectionsCommon):
         self.assertEqual(waiting.state, "sent")
 
     def test_due_today_ignores_minimum_gap(self):
-        late = self.make_invoice("2026-12-04")   # D+3 on Mon 7 Dec
+        late = self.make_invoice("2026-12-04")  # D+3 on Mon 7 Dec
         today = self.make_invoice("2026-12-08")  # D0 on Tue 8 Dec
         today.sudo().collection_stage_id = self.stage[-3]  # D-3 already done
         self.run_at(at("2026-12-07"))
@@ -306,12 +329,12 @@ class TestCadence(CollectionsCommon):
         task = self.events(move, channel="activity")
         self.assertEqual(task.state, "sent")
         self.assertTrue(task.activity_id)
-        self.assertFalse(self.env["mail.mail"].sudo().search([("model", "=", "account.move"),
-                                                              ("res_id", "=", move.id)]))
+        self.assertFalse(
+            self.env["mail.mail"].sudo().search([("model", "=", "account.move"), ("res_id", "=", move.id)])
+        )
 
     def test_sixty_days_overdue_goes_to_a_person(self):
-        collector = new_test_user(self.env, login="cobrador",
-                                  groups="account_collections_mx.group_collection_user")
+        collector = new_test_user(self.env, login="cobrador", groups="account_collections_mx.group_collection_user")
         self.customer.collection_responsible_id = collector
         move = self.make_invoice("2026-10-01")
         move.sudo().collection_stage_id = self.stage[7]
@@ -337,23 +360,40 @@ class TestCadence(CollectionsCommon):
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
             self.Policy.create({"name": "Empty", "company_id": self.company.id})
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
-            self.Policy.create({"name": "Disordered", "company_id": self.company.id, "stage_ids": [
-                (0, 0, {"sequence": 1, "name": "A", "offset_days": 5, "channel": "activity"}),
-                (0, 0, {"sequence": 2, "name": "B", "offset_days": 2, "channel": "activity"}),
-            ]})
+            self.Policy.create(
+                {
+                    "name": "Disordered",
+                    "company_id": self.company.id,
+                    "stage_ids": [
+                        (0, 0, {"sequence": 1, "name": "A", "offset_days": 5, "channel": "activity"}),
+                        (0, 0, {"sequence": 2, "name": "B", "offset_days": 2, "channel": "activity"}),
+                    ],
+                }
+            )
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
             self.company.collection_window_start = 6.5
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
             self.company.collection_window_end = 22.5
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
-            self.Policy.create({"name": "Second default", "company_id": self.company.id,
-                                "is_default": True, "stage_ids": [
-                                    (0, 0, {"name": "A", "offset_days": 5, "channel": "activity"})]})
+            self.Policy.create(
+                {
+                    "name": "Second default",
+                    "company_id": self.company.id,
+                    "is_default": True,
+                    "stage_ids": [(0, 0, {"name": "A", "offset_days": 5, "channel": "activity"})],
+                }
+            )
         # stages reordered in one save are checked once, at the end
-        policy = self.Policy.create({"name": "Two", "company_id": self.company.id, "stage_ids": [
-            (0, 0, {"sequence": 1, "name": "A", "offset_days": 1, "channel": "activity"}),
-            (0, 0, {"sequence": 2, "name": "B", "offset_days": 2, "channel": "activity"}),
-        ]})
+        policy = self.Policy.create(
+            {
+                "name": "Two",
+                "company_id": self.company.id,
+                "stage_ids": [
+                    (0, 0, {"sequence": 1, "name": "A", "offset_days": 1, "channel": "activity"}),
+                    (0, 0, {"sequence": 2, "name": "B", "offset_days": 2, "channel": "activity"}),
+                ],
+            }
+        )
         a, b = policy.stage_ids.sorted("sequence")
         policy.write({"stage_ids": [(1, a.id, {"offset_days": 10}), (1, b.id, {"offset_days": 20})]})
         self.assertEqual(policy.stage_ids.mapped("offset_days"), [10, 20])
@@ -362,15 +402,19 @@ class TestCadence(CollectionsCommon):
         move = self.make_invoice("2026-12-10")
         self.run_at(at("2026-12-07"))
         event = self.events(move, channel="email")
-        manager = new_test_user(self.env, login="jefa",
-                                groups="account.group_account_manager,account_collections_mx.group_collection_manager")
+        manager = new_test_user(
+            self.env,
+            login="jefa",
+            groups="account.group_account_manager,account_collections_mx.group_collection_manager",
+        )
         with self.assertRaises(UserError):
             event.with_user(manager).write({"skip_reason": "edited"})
         with self.assertRaises(UserError):
             event.with_user(manager).unlink()
         with self.assertRaises(UserError):
-            self.Event.with_user(manager).create({"move_id": move.id, "partner_id": self.customer.id,
-                                                   "channel": "email"})
+            self.Event.with_user(manager).create(
+                {"move_id": move.id, "partner_id": self.customer.id, "channel": "email"}
+            )
         with self.assertRaises(UserError):
             event.sudo().write({"channel": "whatsapp"})  # even the engine keeps the facts
         with self.assertRaises(UserError):
@@ -381,19 +425,22 @@ class TestCadence(CollectionsCommon):
         self.run_at(at("2026-12-07"))
         event = self.events(move, channel="email")
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-            self.Event.sudo().create({"move_id": move.id, "partner_id": self.customer.id,
-                                      "stage_id": event.stage_id.id, "channel": "email"})
+            self.Event.sudo().create(
+                {"move_id": move.id, "partner_id": self.customer.id, "stage_id": event.stage_id.id, "channel": "email"}
+            )
         # a failed event does not block a new attempt
         event._mark("failed", error="SMTP down")
-        self.Event.sudo().create({"move_id": move.id, "partner_id": self.customer.id,
-                                  "stage_id": event.stage_id.id, "channel": "email"})
+        self.Event.sudo().create(
+            {"move_id": move.id, "partner_id": self.customer.id, "stage_id": event.stage_id.id, "channel": "email"}
+        )
 
     def test_batches_resume_without_repeating(self):
         self.env["ir.config_parameter"].sudo().set_param("account_collections_mx.batch_size", 2)
         moves = [self.make_invoice("2026-12-10", partner=self.customer.copy()) for _i in range(5)]
         with self.run_frozen(at("2026-12-07")):
             done, remaining = self.env["account.move"]._collection_run(
-                max_batches=1, now=fields.Datetime.to_datetime(at("2026-12-07")))
+                max_batches=1, now=fields.Datetime.to_datetime(at("2026-12-07"))
+            )
         # one batch of two invoices planned; three invoices and the 4 messages planned remain
         self.assertEqual((done, remaining), (2, 7))
         self.assertEqual(len(self.Event.search([("move_id", "in", [m.id for m in moves])])), 4)
@@ -403,12 +450,10 @@ class TestCadence(CollectionsCommon):
             self.assertEqual(self.events(move, channel="email").state, "sent")
 
     def test_run_now_action_permissions(self):
-        collector = new_test_user(self.env, login="cobrador2",
-                                  groups="account_collections_mx.group_collection_user")
+        collector = new_test_user(self.env, login="cobrador2", groups="account_collections_mx.group_collection_user")
         with self.assertRaises(UserError):
             self.env["account.move"].with_user(collector).action_collection_run_now()
-        manager = new_test_user(self.env, login="gerente",
-                                groups="account_collections_mx.group_collection_manager")
+        manager = new_test_user(self.env, login="gerente", groups="account_collections_mx.group_collection_manager")
         # due in 3 days for the customer (Mexico City), whatever the hour in UTC
         local_today = fields.Date.context_today(self.customer.with_context(tz=self.customer.tz))
         move = self.make_invoice(fields.Date.add(local_today, days=3))
@@ -419,12 +464,12 @@ class TestCadence(CollectionsCommon):
     # ------------------------------------------------------------------ helpers
     def run_frozen(self, when):
         from freezegun import freeze_time
+
         return freeze_time(fields.Datetime.to_datetime(when))
 
 
 @tagged("post_install", "-at_install")
 class TestCadencePolicyChanges(CollectionsCommon):
-
     def test_stage_offset_change_replans(self):
         move = self.make_invoice("2026-12-10")
         self.assertEqual(move.collection_next_date, fields.Date.to_date("2026-12-07"))
@@ -446,11 +491,9 @@ class TestCadencePolicyChanges(CollectionsCommon):
 
 @tagged("post_install", "-at_install")
 class TestReminderLanguage(CollectionsCommon):
-
     def test_spanish_customer_gets_spanish_reminder(self):
         self.env["res.lang"]._activate_lang("es_MX")
-        self.env["ir.module.module"]._load_module_terms(["account_collections_mx"], ["es_MX"],
-                                                        overwrite=True)
+        self.env["ir.module.module"]._load_module_terms(["account_collections_mx"], ["es_MX"], overwrite=True)
         self.customer.lang = "es_MX"
         move = self.make_invoice("2026-12-10")
         self.env["account.move"]._collection_run(now=fields.Datetime.to_datetime("2026-12-07 15:00:00"))
@@ -497,20 +540,25 @@ class TestCadencePlanningSetBased(CollectionsCommon):
         move = self.make_invoice("2026-12-10")  # D-3 on Mon 7 Dec
         Move = self.env["account.move"]
         # 03:00 UTC on 7 Dec is still Sunday 6 Dec in Mexico City: not due there yet
-        self.assertNotIn(move.id, Move._collection_plan_candidates(
-            fields.Datetime.to_datetime("2026-12-07 03:00:00"), 0))
-        self.assertIn(move.id, Move._collection_plan_candidates(
-            fields.Datetime.to_datetime("2026-12-07 06:00:00"), 0))
+        self.assertNotIn(
+            move.id, Move._collection_plan_candidates(fields.Datetime.to_datetime("2026-12-07 03:00:00"), 0)
+        )
+        self.assertIn(move.id, Move._collection_plan_candidates(fields.Datetime.to_datetime("2026-12-07 06:00:00"), 0))
         self.customer.tz = "Asia/Tokyo"  # already Monday 7 Dec at 16:00 UTC on the 6th
-        self.assertIn(move.id, Move._collection_plan_candidates(
-            fields.Datetime.to_datetime("2026-12-06 16:00:00"), 0))
+        self.assertIn(move.id, Move._collection_plan_candidates(fields.Datetime.to_datetime("2026-12-06 16:00:00"), 0))
 
     def test_plan_insert_never_duplicates_an_event(self):
         move = self.make_invoice("2026-12-10")
         # the D-3 email was recorded already (e.g. by a run that crashed after its commit)
-        existing = self.Event.sudo().create({
-            "move_id": move.id, "partner_id": self.customer.id, "stage_id": self.stage[-3].id,
-            "channel": "email", "state": "sent"})
+        existing = self.Event.sudo().create(
+            {
+                "move_id": move.id,
+                "partner_id": self.customer.id,
+                "stage_id": self.stage[-3].id,
+                "channel": "email",
+                "state": "sent",
+            }
+        )
         self.run_at(at("2026-12-07"))
         emails = self.events(move, channel="email")
         self.assertEqual(emails, existing)
@@ -518,15 +566,16 @@ class TestCadencePlanningSetBased(CollectionsCommon):
         self.assertEqual(move.collection_stage_id, self.stage[-3])
         # the statement itself refuses a second live row for the same invoice, stage, channel
         now = fields.Datetime.to_datetime(at("2026-12-07"))
-        row = (move.id, self.customer.id, self.company.id, self.stage[-3].id, "email", "scheduled",
-               None, None)
+        row = (move.id, self.customer.id, self.company.id, self.stage[-3].id, "email", "scheduled", None, None)
         self.env["account.move"]._collection_plan_write(now, [], [row, row], [])
         self.assertEqual(self.events(move, channel="email"), existing)
 
     def test_alert_digest_one_channel_message_for_several_invoices(self):
         other = self.customer.copy({"name": "Ferretería El Tornillo"})
-        moves = [self.make_invoice("2026-12-10", amount=100 * (i + 1), partner=partner)
-                 for i, partner in enumerate((self.customer, self.customer, other))]
+        moves = [
+            self.make_invoice("2026-12-10", amount=100 * (i + 1), partner=partner)
+            for i, partner in enumerate((self.customer, self.customer, other))
+        ]
         for move in moves:
             move.sudo().collection_stage_id = self.stage[3]
         channel = self.env["discuss.channel"].search([("collection_company_id", "=", self.company.id)])
@@ -564,8 +613,7 @@ class TestCadencePlanningSetBased(CollectionsCommon):
     def test_tasks_created_together_in_delivery(self):
         from unittest.mock import patch
 
-        collector = new_test_user(self.env, login="cobradora",
-                                  groups="account_collections_mx.group_collection_user")
+        collector = new_test_user(self.env, login="cobradora", groups="account_collections_mx.group_collection_user")
         self.customer.collection_responsible_id = collector
         moves = [self.make_invoice("2026-12-10", amount=100 * (i + 1)) for i in range(3)]
         for move in moves:
@@ -593,9 +641,10 @@ class TestCadencePlanningSetBased(CollectionsCommon):
             self.assertEqual(activity.date_deadline, fields.Date.to_date("2026-12-28"))
             self.assertIn(move.name, activity.summary)
             self.assertIn("Handed over to a person", move.message_ids[0].body)
-        self.assertFalse(self.Event.search([("move_id", "in", [m.id for m in moves]),
-                                            ("channel", "in", ("email", "whatsapp"))]),
-                         "no customer message at the hand-over")
+        self.assertFalse(
+            self.Event.search([("move_id", "in", [m.id for m in moves]), ("channel", "in", ("email", "whatsapp"))]),
+            "no customer message at the hand-over",
+        )
 
     def test_waiting_whatsapp_rescheduled_from_the_run_time(self):
         move = self.make_invoice("2026-12-10")
@@ -612,4 +661,5 @@ class TestCadencePlanningSetBased(CollectionsCommon):
 
     def run_frozen(self, when):
         from freezegun import freeze_time
+
         return freeze_time(fields.Datetime.to_datetime(when))

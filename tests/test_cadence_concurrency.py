@@ -19,18 +19,36 @@ class TestCadenceConcurrency(TransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env.ref("base.main_company")
             company.partner_id.tz = "America/Mexico_City"
-            journal = env["account.journal"].search(
-                [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
-            partner = env["res.partner"].create({
-                "name": "Concurrent Customer", "email": "cc@example.mx", "is_company": True,
-                "tz": "America/Mexico_City", "collection_first_invoice_reviewed": True})
-            moves = env["account.move"].with_company(company).create([{
-                "move_type": "out_invoice", "partner_id": partner.id, "journal_id": journal.id,
-                "invoice_date": "2026-11-10", "invoice_date_due": "2026-12-10",
-                "invoice_payment_term_id": False,
-                "invoice_line_ids": [(0, 0, {"name": "x", "quantity": 1, "price_unit": 100 + i,
-                                             "tax_ids": [(6, 0, [])]})],
-            } for i in range(3)])
+            journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
+            partner = env["res.partner"].create(
+                {
+                    "name": "Concurrent Customer",
+                    "email": "cc@example.mx",
+                    "is_company": True,
+                    "tz": "America/Mexico_City",
+                    "collection_first_invoice_reviewed": True,
+                }
+            )
+            moves = (
+                env["account.move"]
+                .with_company(company)
+                .create(
+                    [
+                        {
+                            "move_type": "out_invoice",
+                            "partner_id": partner.id,
+                            "journal_id": journal.id,
+                            "invoice_date": "2026-11-10",
+                            "invoice_date_due": "2026-12-10",
+                            "invoice_payment_term_id": False,
+                            "invoice_line_ids": [
+                                (0, 0, {"name": "x", "quantity": 1, "price_unit": 100 + i, "tax_ids": [(6, 0, [])]})
+                            ],
+                        }
+                        for i in range(3)
+                    ]
+                )
+            )
             moves.action_post()
             ids = moves.ids
             partner_id = partner.id
@@ -68,7 +86,8 @@ class TestCadenceConcurrency(TransactionCase):
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 env["collection.event"].with_context(collection_event_force_unlink=True).search(
-                    [("move_id", "in", ids)]).unlink()
+                    [("move_id", "in", ids)]
+                ).unlink()
                 env["mail.mail"].search([("model", "=", "account.move"), ("res_id", "in", ids)]).unlink()
                 moves = env["account.move"].browse(ids)
                 moves.button_draft()

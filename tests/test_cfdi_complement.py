@@ -14,8 +14,9 @@ REP2 = "CCCCCCCC-0000-4000-8000-000000000002"
 @tagged("post_install", "-at_install")
 class TestCfdiComplement(CfdiCommon):
     def register(self, moves, uuids):
-        wizard = self.env["collection.cfdi.complement.register"].create({
-            "move_ids": [(6, 0, moves.ids)], "uuids": uuids})
+        wizard = self.env["collection.cfdi.complement.register"].create(
+            {"move_ids": [(6, 0, moves.ids)], "uuids": uuids}
+        )
         return wizard.action_register()
 
     def test_ppd_payment_needs_rep_by_fifth_of_next_month(self):
@@ -27,7 +28,8 @@ class TestCfdiComplement(CfdiCommon):
         self.assertEqual(invoice.cfdi_complement_due_date, D("2026-02-05"))
         self.assertEqual(invoice.cfdi_complement_payment_count, 1)
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account_collections_mx.account_move_action_cfdi_complement")
+            "account_collections_mx.account_move_action_cfdi_complement"
+        )
         tray = self.env["account.move"].search(eval(action["domain"]))
         self.assertIn(invoice, tray)
         # registering the REP clears it
@@ -60,15 +62,18 @@ class TestCfdiComplement(CfdiCommon):
 
     def test_credit_note_is_no_payment(self):
         invoice = self.make_invoice(1000.0, invoice_date="2026-01-10", due="2026-03-10")
-        credit = self.env["account.move"].create({
-            "move_type": "out_refund", "partner_id": self.customer.id,
-            "invoice_date": D("2026-01-12"),
-            "invoice_line_ids": [(0, 0, {"name": "Descuento", "quantity": 1, "price_unit": 100.0,
-                                         "tax_ids": [(6, 0, [])]})],
-        })
+        credit = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.customer.id,
+                "invoice_date": D("2026-01-12"),
+                "invoice_line_ids": [
+                    (0, 0, {"name": "Descuento", "quantity": 1, "price_unit": 100.0, "tax_ids": [(6, 0, [])]})
+                ],
+            }
+        )
         credit.action_post()
-        credit_line = credit.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable")
+        credit_line = credit.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
         invoice.js_assign_outstanding_line(credit_line.id)
         self.assertEqual(invoice.amount_residual, 900.0)
         self.assertFalse(invoice.cfdi_complement_required)
@@ -80,10 +85,14 @@ class TestCfdiComplement(CfdiCommon):
         self.assertTrue(invoice.cfdi_complement_required)
         report = self.import_files(
             ("rep.xml", rep_xml([invoice.cfdi_uuid])),
-            ("rep_other.xml", rep_xml(["DDDDDDDD-0000-4000-8000-000000000001"],
-                                      uuid="CCCCCCCC-0000-4000-8000-0000000000BB")),
-            ("rep_issuer.xml", rep_xml([invoice.cfdi_uuid], emisor="TCM970625MB1",
-                                       uuid="CCCCCCCC-0000-4000-8000-0000000000CC")),
+            (
+                "rep_other.xml",
+                rep_xml(["DDDDDDDD-0000-4000-8000-000000000001"], uuid="CCCCCCCC-0000-4000-8000-0000000000BB"),
+            ),
+            (
+                "rep_issuer.xml",
+                rep_xml([invoice.cfdi_uuid], emisor="TCM970625MB1", uuid="CCCCCCCC-0000-4000-8000-0000000000CC"),
+            ),
         )
         self.assertEqual(report["rep.xml"].result, "matched", report["rep.xml"].reason)
         self.assertEqual(report["rep.xml"].move_id, invoice)
@@ -107,9 +116,12 @@ class TestCfdiComplement(CfdiCommon):
         invoice = self.make_invoice(1000.0, invoice_date="2026-01-10", due="2026-03-10")
         self.pay(invoice, 100.0, "2026-01-20")
         with freeze_time("2026-02-06"):
-            late = self.env["account.move"].search([
-                ("cfdi_complement_required", "=", True),
-                ("cfdi_complement_due_date", "<", fields.Date.context_today(invoice))])
+            late = self.env["account.move"].search(
+                [
+                    ("cfdi_complement_required", "=", True),
+                    ("cfdi_complement_due_date", "<", fields.Date.context_today(invoice)),
+                ]
+            )
         self.assertIn(invoice, late)
 
 
@@ -132,8 +144,7 @@ class TestCfdiPueUnpaid(CfdiCommon):
             self.assertIn(invoice, Move.search([("cfdi_pue_unpaid", "=", True)]))
             Move._cfdi_notify_pue_unpaid()
             Move._cfdi_notify_pue_unpaid()  # once per invoice
-            todo = invoice.activity_ids.filtered(
-                lambda a: a.summary == "PUE invoice unpaid at month end")
+            todo = invoice.activity_ids.filtered(lambda a: a.summary == "PUE invoice unpaid at month end")
             self.assertEqual(len(todo), 1)
             self.pay(invoice, 1000.0, "2026-03-15")
             self.assertNotIn(invoice, Move.search([("cfdi_pue_unpaid", "=", True)]))

@@ -49,8 +49,9 @@ class TestCfdiPartner(CfdiCommon):
         self.assertEqual(self.customer.collection_contact_issues.count("\n"), 1)
 
     def test_rfc_kinds(self):
-        partner = self.customer.copy({"name": "Persona", "is_company": False,
-                                      "vat": "MOAA8001014S9", "cfdi_tax_regime": "612"})
+        partner = self.customer.copy(
+            {"name": "Persona", "is_company": False, "vat": "MOAA8001014S9", "cfdi_tax_regime": "612"}
+        )
         self.assertTrue(partner.cfdi_data_ok, partner.cfdi_data_issues)
         partner.cfdi_tax_regime = "601"  # personas morales only
         self.assertIn("does not apply", partner.cfdi_data_issues)
@@ -61,9 +62,15 @@ class TestCfdiPartner(CfdiCommon):
         self.assertTrue(partner.cfdi_data_ok, partner.cfdi_data_issues)
 
     def test_foreign_customer_needs_no_rfc(self):
-        partner = self.env["res.partner"].create({
-            "name": "Foreign Inc", "is_company": True, "country_id": self.env.ref("base.us").id,
-            "email": "ap@foreign.example.com", "mobile": "+1 555 0100"})
+        partner = self.env["res.partner"].create(
+            {
+                "name": "Foreign Inc",
+                "is_company": True,
+                "country_id": self.env.ref("base.us").id,
+                "email": "ap@foreign.example.com",
+                "mobile": "+1 555 0100",
+            }
+        )
         self.assertTrue(partner.cfdi_data_ok, partner.cfdi_data_issues)
         self.assertFalse(partner.cfdi_data_warnings)
 
@@ -72,6 +79,7 @@ class TestCfdiPartner(CfdiCommon):
         self.assertEqual(contact.cfdi_tax_regime, "601")
         self.customer.cfdi_usage = "G01"
         self.assertEqual(contact.cfdi_usage, "G01")
+
 
 @tagged("post_install", "-at_install")
 class TestCfdiInvoiceRules(CfdiCommon):
@@ -102,17 +110,20 @@ class TestCfdiInvoiceRules(CfdiCommon):
         first.cfdi_uuid = uuid
         self.assertEqual(first.cfdi_uuid, uuid.upper())  # normalized
         second = self.make_invoice(invoice_date="2026-01-12")
-        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), \
-                self.env.cr.savepoint():
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
             second.cfdi_uuid = uuid.upper()
             second.flush_recordset(["cfdi_uuid"])
         with self.assertRaisesRegex(ValidationError, "not a valid fiscal folio"):
             second.cfdi_uuid = "12345"
         # another company may hold the same UUID
         other = self.setup_other_company(name="Otra Empresa")["company"]
-        move = self.env["account.move"].with_company(other).create({
-            "move_type": "out_invoice", "partner_id": self.customer.id,
-            "company_id": other.id, "cfdi_uuid": uuid})
+        move = (
+            self.env["account.move"]
+            .with_company(other)
+            .create(
+                {"move_type": "out_invoice", "partner_id": self.customer.id, "company_id": other.id, "cfdi_uuid": uuid}
+            )
+        )
         move.flush_recordset(["cfdi_uuid"])
         self.assertEqual(move.cfdi_uuid, uuid.upper())
 
@@ -133,8 +144,7 @@ class TestCfdiImport(CfdiCommon):
         inv = self.invoice
         self.assertEqual(inv.cfdi_uuid, "6F2B8A1E-1C2D-4E5F-8A9B-0C1D2E3F4A5B")
         self.assertEqual((inv.cfdi_serie, inv.cfdi_folio), ("A", "101"))
-        self.assertEqual((inv.cfdi_payment_method, inv.cfdi_payment_form, inv.cfdi_usage),
-                         ("PPD", "99", "G03"))
+        self.assertEqual((inv.cfdi_payment_method, inv.cfdi_payment_form, inv.cfdi_usage), ("PPD", "99", "G03"))
         self.assertEqual(inv.cfdi_receiver_rfc, CUSTOMER_RFC)
         self.assertEqual(inv.cfdi_xml_attachment_id.res_model, "account.move")
         self.assertEqual(inv.cfdi_xml_attachment_id.res_id, inv.id)
@@ -145,16 +155,29 @@ class TestCfdiImport(CfdiCommon):
         again = self.import_files(("again.xml", cfdi_xml()))["again.xml"]
         self.assertEqual(again.result, "matched")
         self.assertIn("Already imported", again.reason)
-        self.assertEqual(self.env["ir.attachment"].search_count(
-            [("res_model", "=", "account.move"), ("res_id", "=", inv.id),
-             ("mimetype", "=", "application/xml")]), 1)
+        self.assertEqual(
+            self.env["ir.attachment"].search_count(
+                [("res_model", "=", "account.move"), ("res_id", "=", inv.id), ("mimetype", "=", "application/xml")]
+            ),
+            1,
+        )
 
     def test_match_by_serie_and_folio(self):
         other = self.make_invoice(500.0, invoice_date="2026-01-11", due="2026-01-11")
         other.write({"cfdi_serie": "B", "cfdi_folio": "7"})
-        line = self.import_files(("b7.xml", cfdi_xml(
-            serie="B", folio="7", total="500.00", metodo="PUE", forma="03",
-            uuid="0A1B2C3D-0000-4000-8000-000000000007")))["b7.xml"]
+        line = self.import_files(
+            (
+                "b7.xml",
+                cfdi_xml(
+                    serie="B",
+                    folio="7",
+                    total="500.00",
+                    metodo="PUE",
+                    forma="03",
+                    uuid="0A1B2C3D-0000-4000-8000-000000000007",
+                ),
+            )
+        )["b7.xml"]
         self.assertEqual(line.result, "matched", line.reason)
         self.assertEqual(other.cfdi_payment_form, "03")
 
@@ -164,11 +187,9 @@ class TestCfdiImport(CfdiCommon):
             ("broken.xml", (DATA / "cfdi_malformed.xml").read_bytes()),
             ("xxe.xml", (DATA / "cfdi_xxe.xml").read_bytes()),
             ("old.xml", (DATA / "cfdi33_invoice.xml").read_bytes()),
-            ("issuer.xml", cfdi_xml(emisor="TCM970625MB1",
-                                    uuid="0A1B2C3D-0000-4000-8000-000000000001")),
+            ("issuer.xml", cfdi_xml(emisor="TCM970625MB1", uuid="0A1B2C3D-0000-4000-8000-000000000001")),
             ("total.xml", cfdi_xml(total="999.00", uuid="0A1B2C3D-0000-4000-8000-000000000002")),
-            ("rfc.xml", cfdi_xml(receptor="AAA010101AA1",
-                                 uuid="0A1B2C3D-0000-4000-8000-000000000003")),
+            ("rfc.xml", cfdi_xml(receptor="AAA010101AA1", uuid="0A1B2C3D-0000-4000-8000-000000000003")),
             ("nofolio.xml", cfdi_xml(folio="999", uuid="0A1B2C3D-0000-4000-8000-000000000004")),
             ("egreso.xml", cfdi_xml().replace(b'TipoDeComprobante="I"', b'TipoDeComprobante="E"')),
         )
@@ -191,8 +212,7 @@ class TestCfdiImport(CfdiCommon):
         self.assertIn("neither an invoice nor a payment complement", results["egreso.xml"][1])
         # the good file was applied although others failed; uploads were cleaned up
         self.assertTrue(self.invoice.cfdi_uuid)
-        self.assertFalse(self.env["ir.attachment"].search(
-            [("res_model", "=", "collection.cfdi.import")]))
+        self.assertFalse(self.env["ir.attachment"].search([("res_model", "=", "collection.cfdi.import")]))
 
     def test_different_uuid_is_a_conflict(self):
         self.invoice.cfdi_uuid = "11111111-1111-4111-8111-111111111111"
@@ -214,41 +234,60 @@ class TestCfdiImport(CfdiCommon):
 @tagged("post_install", "-at_install")
 class TestCfdiAccess(CfdiCommon):
     def test_billing_user_imports_and_registers(self):
-        user = new_test_user(self.env, login="facturista",
-                             groups="base.group_user,account.group_account_invoice",
-                             company_id=self.company.id)
+        user = new_test_user(
+            self.env,
+            login="facturista",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=self.company.id,
+        )
         invoice = self.make_invoice(1000.0, due="2026-02-28", name="A101")
         self.customer.cfdi_usage = False
-        wizard = self.env["collection.cfdi.import"].with_user(user).create({
-            "company_id": self.company.id,
-            "attachment_ids": [(6, 0, [self.attachment(cfdi_xml(), user=user).id])],
-        })
+        wizard = (
+            self.env["collection.cfdi.import"]
+            .with_user(user)
+            .create(
+                {
+                    "company_id": self.company.id,
+                    "attachment_ids": [(6, 0, [self.attachment(cfdi_xml(), user=user).id])],
+                }
+            )
+        )
         wizard.action_import()
         self.assertEqual(wizard.line_ids.result, "matched", wizard.line_ids.reason)
         self.assertEqual(invoice.cfdi_uuid, "6F2B8A1E-1C2D-4E5F-8A9B-0C1D2E3F4A5B")
         # billing users cannot edit customers: the missing usage is reported, not written
         self.assertIn("G03", wizard.line_ids.reason)
         self.assertFalse(self.customer.cfdi_usage)
-        register = self.env["collection.cfdi.complement.register"].with_user(user).create({
-            "move_ids": [(6, 0, invoice.ids)], "uuids": "CCCCCCCC-0000-4000-8000-000000000009"})
+        register = (
+            self.env["collection.cfdi.complement.register"]
+            .with_user(user)
+            .create({"move_ids": [(6, 0, invoice.ids)], "uuids": "CCCCCCCC-0000-4000-8000-000000000009"})
+        )
         register.action_register()
         self.assertEqual(invoice.cfdi_complement_uuids, "CCCCCCCC-0000-4000-8000-000000000009")
         menu = self.env.ref("account_collections_mx.account_move_menu_cfdi_complement")
         self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(user)._visible_menu_ids())
 
     def test_plain_user_cannot_import(self):
-        user = new_test_user(self.env, login="plain_cfdi", groups="base.group_user",
-                             company_id=self.company.id)
+        user = new_test_user(self.env, login="plain_cfdi", groups="base.group_user", company_id=self.company.id)
         with self.assertRaises(AccessError):
-            self.env["collection.cfdi.import"].with_user(user).create(
-                {"company_id": self.company.id})
+            self.env["collection.cfdi.import"].with_user(user).create({"company_id": self.company.id})
 
     def test_non_mexican_company_gets_no_cfdi_defaults(self):
         other = self.setup_other_company(name="US Co", country_id=self.env.ref("base.us").id)
-        move = self.env["account.move"].with_company(other["company"]).create({
-            "move_type": "out_invoice", "partner_id": self.customer.id,
-            "invoice_date": "2026-01-10", "invoice_date_due": "2026-03-10",
-            "invoice_payment_term_id": False})
+        move = (
+            self.env["account.move"]
+            .with_company(other["company"])
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "invoice_date": "2026-01-10",
+                    "invoice_date_due": "2026-03-10",
+                    "invoice_payment_term_id": False,
+                }
+            )
+        )
         self.assertFalse(move.cfdi_payment_method)
         self.assertFalse(move.cfdi_payment_form)
 
@@ -259,9 +298,9 @@ class TestCfdiAccess(CfdiCommon):
         partner_form = self.env["res.partner"].get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn("cfdi_data_issues", partner_form)
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account_collections_mx.account_move_action_cfdi_complement")
-        tray = self.env["account.move"].get_views(
-            [(action["view_id"][0], "list")])["views"]["list"]["arch"]
+            "account_collections_mx.account_move_action_cfdi_complement"
+        )
+        tray = self.env["account.move"].get_views([(action["view_id"][0], "list")])["views"]["list"]["arch"]
         self.assertIn("decoration-danger", tray)
         self.assertIn("cfdi_complement_due_date", tray)
 
@@ -291,8 +330,7 @@ class TestCfdiImportWithoutFolio(CfdiCommon):
 
     def test_pac_numbering_differs_from_odoo(self):
         invoice = self.make_invoice(1000.0, invoice_date="2026-01-12")
-        line = self.import_files(("f900.xml", cfdi_xml(serie="F", folio="900", uuid=self.UUID)))[
-            "f900.xml"]
+        line = self.import_files(("f900.xml", cfdi_xml(serie="F", folio="900", uuid=self.UUID)))["f900.xml"]
         self.assertEqual(line.result, "matched", line.reason)
         self.assertEqual(line.move_id, invoice)
         self.assertIn("F900", line.reason)
@@ -342,14 +380,17 @@ class TestCfdiImportWithoutFolio(CfdiCommon):
         # without Serie/Folio: by RFC, total and date as well
         other = self.make_invoice(100.0, invoice_date="2021-06-02")
         data = without_serie_folio((DATA / "cfdi33_invoice.xml").read_bytes()).replace(
-            b"33333333-3333-4333-8333-333333333333", b"33333333-3333-4333-8333-333333333334")
+            b"33333333-3333-4333-8333-333333333333", b"33333333-3333-4333-8333-333333333334"
+        )
         line = self.import_files(("old2.xml", data))["old2.xml"]
         self.assertEqual(line.move_id, other, line.reason)
 
     def test_cfdi33_payment_complement_says_how_to_proceed(self):
-        data = rep_xml(["6F2B8A1E-1C2D-4E5F-8A9B-0C1D2E3F4A5B"]).replace(
-            b"http://www.sat.gob.mx/cfd/4", b"http://www.sat.gob.mx/cfd/3").replace(
-            b'Version="4.0"', b'Version="3.3"')
+        data = (
+            rep_xml(["6F2B8A1E-1C2D-4E5F-8A9B-0C1D2E3F4A5B"])
+            .replace(b"http://www.sat.gob.mx/cfd/4", b"http://www.sat.gob.mx/cfd/3")
+            .replace(b'Version="4.0"', b'Version="3.3"')
+        )
         line = self.import_files(("rep33.xml", data))["rep33.xml"]
         self.assertEqual(line.result, "rejected")
         self.assertIn("Register payment complement", line.reason)

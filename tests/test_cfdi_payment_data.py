@@ -23,12 +23,17 @@ class TestCfdiPaymentMethodSticks(CfdiCommon):
     def _draft(self, **values):
         """A draft invoice with 30-day terms (ending next month); ``values`` are then entered
         in the invoice form (CFDI tab) as a user does."""
-        move = self.env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": self.customer.id,
-            "invoice_date": "2026-01-20", "invoice_payment_term_id": self.terms_30.id,
-            "invoice_line_ids": [(0, 0, {"name": "Servicio", "quantity": 1, "price_unit": 1000.0,
-                                         "tax_ids": [(6, 0, [])]})],
-        })
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_date": "2026-01-20",
+                "invoice_payment_term_id": self.terms_30.id,
+                "invoice_line_ids": [
+                    (0, 0, {"name": "Servicio", "quantity": 1, "price_unit": 1000.0, "tax_ids": [(6, 0, [])]})
+                ],
+            }
+        )
         if values:
             with Form(move) as form:
                 for name, value in values.items():
@@ -53,8 +58,12 @@ class TestCfdiPaymentMethodSticks(CfdiCommon):
         self.assertEqual((move.cfdi_payment_method, move.cfdi_payment_form), ("PUE", "03"))
         # later edits: back to draft, another date and terms, posted again
         move.button_draft()
-        move.write({"invoice_date": "2026-01-25",
-                    "invoice_payment_term_id": self.env.ref("account.account_payment_term_45days").id})
+        move.write(
+            {
+                "invoice_date": "2026-01-25",
+                "invoice_payment_term_id": self.env.ref("account.account_payment_term_45days").id,
+            }
+        )
         self.assertEqual(move.invoice_date_due, D("2026-03-11"))
         move.action_post()
         self.assertEqual((move.cfdi_payment_method, move.cfdi_payment_form), ("PUE", "03"))
@@ -112,8 +121,7 @@ class TestCfdiComplementDue(CfdiCommon):
 
     def _register(self, invoice, uuids):
         action = invoice.action_cfdi_register_complement()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create(
-            {"uuids": uuids})
+        wizard = self.env[action["res_model"]].with_context(action["context"]).create({"uuids": uuids})
         wizard.action_register()
 
     def _assert_due(self, invoice, due, count=1):
@@ -147,8 +155,7 @@ class TestCfdiComplementDue(CfdiCommon):
         # is "In payment" until its bank line is reconciled, and a payment method line
         # without an outstanding-receipts account makes a payment without journal entry:
         # the complement is due all the same
-        with patch.object(type(self.env["account.move"]), "_get_invoice_in_payment_state",
-                          lambda self: "in_payment"):
+        with patch.object(type(self.env["account.move"]), "_get_invoice_in_payment_state", lambda self: "in_payment"):
             for account in (self.method_line.payment_account_id, False):
                 self.method_line.payment_account_id = account
                 invoice = self._ppd()
@@ -177,12 +184,19 @@ class TestCfdiComplementDue(CfdiCommon):
         self._assert_due(invoice, "2026-02-05")
 
     def test_bank_line_reconciled_from_the_review_tray(self):
-        admin = new_test_user(self.env, login="admin_rep", groups="account.group_account_manager",
-                              company_id=self.company.id)
+        admin = new_test_user(
+            self.env, login="admin_rep", groups="account.group_account_manager", company_id=self.company.id
+        )
         invoice = self._ppd()
-        line = self.env["account.bank.statement.line"].create({
-            "journal_id": self.bank_journal.id, "date": "2026-03-02", "amount": 300.0,
-            "payment_ref": f"ABONO {invoice.name}", "partner_id": self.customer.id})
+        line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank_journal.id,
+                "date": "2026-03-02",
+                "amount": 300.0,
+                "payment_ref": f"ABONO {invoice.name}",
+                "partner_id": self.customer.id,
+            }
+        )
         line._collection_match()
         match = line.collection_match_ids
         self.assertEqual(match.state, "to_review")
@@ -193,9 +207,15 @@ class TestCfdiComplementDue(CfdiCommon):
 
     def test_bank_line_reconciled_by_hand(self):
         invoice = self._ppd()
-        line = self.env["account.bank.statement.line"].create({
-            "journal_id": self.bank_journal.id, "date": "2026-01-30", "amount": 1000.0,
-            "payment_ref": "DEPOSITO", "partner_id": self.customer.id})
+        line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank_journal.id,
+                "date": "2026-01-30",
+                "amount": 1000.0,
+                "payment_ref": "DEPOSITO",
+                "partner_id": self.customer.id,
+            }
+        )
         line._collection_reconcile(invoice)
         self.assertEqual(invoice.payment_state, "paid")
         self._assert_due(invoice, "2026-02-05")
@@ -208,9 +228,18 @@ class TestCfdiComplementDue(CfdiCommon):
     def test_two_invoices_one_payment(self):
         first, second = self._ppd(), self._ppd(500.0)
         action = (first | second).action_register_payment()
-        wizard = self.env[action["res_model"]].with_context(action["context"]).create({
-            "payment_date": "2026-01-28", "group_payment": True,
-            "journal_id": self.bank_journal.id, "payment_method_line_id": self.method_line.id})
+        wizard = (
+            self.env[action["res_model"]]
+            .with_context(action["context"])
+            .create(
+                {
+                    "payment_date": "2026-01-28",
+                    "group_payment": True,
+                    "journal_id": self.bank_journal.id,
+                    "payment_method_line_id": self.method_line.id,
+                }
+            )
+        )
         wizard.action_create_payments()
         for invoice in (first, second):
             self._assert_due(invoice, "2026-02-05")

@@ -18,8 +18,8 @@ SAT_URL = "https://consultaqr.facturaelectronica.sat.gob.mx/ConsultaCFDIService.
 class SatMockCommon(CfdiCommon):
     """Outgoing HTTP answered at the transport (requests' Session.send) like the SAT would."""
 
-    sat_states = {}      # uuid -> Estado
-    sat_failures = 0     # next N requests fail with a network error
+    sat_states = {}  # uuid -> Estado
+    sat_failures = 0  # next N requests fail with a network error
     sat_requests = []
 
     @classmethod
@@ -35,8 +35,11 @@ class SatMockCommon(CfdiCommon):
         response = requests.Response()
         response.status_code = 200
         response._content = sat_status.build_response(
-            state, code="N - 602: Comprobante no encontrado." if state == "No Encontrado"
-            else "S - Comprobante obtenido satisfactoriamente.")
+            state,
+            code="N - 602: Comprobante no encontrado."
+            if state == "No Encontrado"
+            else "S - Comprobante obtenido satisfactoriamente.",
+        )
         response.headers["Content-Type"] = "text/xml; charset=utf-8"
         response.url = r.url
         response.request = r
@@ -47,8 +50,7 @@ class SatMockCommon(CfdiCommon):
         type(self).sat_states = {}
         type(self).sat_failures = 0
         type(self).sat_requests = []
-        patcher = patch(
-            "odoo.addons.account_collections_mx.models.collection_sat_service.time.sleep")
+        patcher = patch("odoo.addons.account_collections_mx.models.collection_sat_service.time.sleep")
         patcher.start()
         self.addCleanup(patcher.stop)
 
@@ -68,14 +70,13 @@ class TestCfdiSatStatus(SatMockCommon):
             counts = move._cfdi_check_sat_status()
         self.assertEqual(counts, {"valid": 1})
         self.assertEqual(move.cfdi_sat_status, "valid")
-        self.assertEqual(move.cfdi_sat_checked_at,
-                         fields.Datetime.to_datetime("2026-02-01 10:00:00"))
+        self.assertEqual(move.cfdi_sat_checked_at, fields.Datetime.to_datetime("2026-02-01 10:00:00"))
         request = self.sat_requests[0]
-        self.assertEqual(request.headers["SOAPAction"],
-                         '"http://tempuri.org/IConsultaCFDIService/Consulta"')
-        self.assertEqual(sat_status.read_expression(request.body), {
-            "re": COMPANY_RFC, "rr": CUSTOMER_RFC, "tt": "1000.000000",
-            "id": "AAAAAAAA-0000-4000-8000-000000000001"})
+        self.assertEqual(request.headers["SOAPAction"], '"http://tempuri.org/IConsultaCFDIService/Consulta"')
+        self.assertEqual(
+            sat_status.read_expression(request.body),
+            {"re": COMPANY_RFC, "rr": CUSTOMER_RFC, "tt": "1000.000000", "id": "AAAAAAAA-0000-4000-8000-000000000001"},
+        )
         self.assertEqual(move.collection_state, "active")
 
     def test_cancelled_leaves_collections_with_activity(self):
@@ -91,8 +92,7 @@ class TestCfdiSatStatus(SatMockCommon):
         self.assertTrue(activity.user_id)
         # checking again does not pile up activities
         move._cfdi_check_sat_status()
-        self.assertEqual(len(move.activity_ids.filtered(
-            lambda a: a.summary == "CFDI cancelled at the SAT")), 1)
+        self.assertEqual(len(move.activity_ids.filtered(lambda a: a.summary == "CFDI cancelled at the SAT")), 1)
 
     def test_not_found(self):
         move = self.stamped_invoice("AAAAAAAA-0000-4000-8000-000000000003", state=None)
@@ -135,8 +135,10 @@ class TestCfdiSatStatus(SatMockCommon):
         old.sudo().cfdi_sat_checked_at = "2026-01-20 08:00:00"
         older.sudo().cfdi_sat_checked_at = "2026-01-10 08:00:00"
         recent.sudo().cfdi_sat_checked_at = "2026-02-01 09:00:00"
-        with freeze_time("2026-02-01 10:00:00"), \
-                patch.object(type(self.env["ir.cron"]), "_notify_progress") as progress:
+        with (
+            freeze_time("2026-02-01 10:00:00"),
+            patch.object(type(self.env["ir.cron"]), "_notify_progress") as progress,
+        ):
             done, remaining = self.env["account.move"]._cron_cfdi_check_sat_status(batch_size=2)
         self.assertEqual((done, remaining), (3, 0))
         order = [sat_status.read_expression(r.body)["id"] for r in self.sat_requests]
@@ -145,11 +147,10 @@ class TestCfdiSatStatus(SatMockCommon):
         self.assertEqual(progress.call_args_list[-1].kwargs, {"done": 3, "remaining": 0})
         self.assertEqual(older.collection_state, "excluded")
         self.assertEqual(recent.cfdi_sat_status, "unknown")  # checked less than a day ago
-        self.assertEqual(paid.cfdi_sat_status, "unknown")    # paid: nothing to collect
+        self.assertEqual(paid.cfdi_sat_status, "unknown")  # paid: nothing to collect
 
     def test_cron_makes_progress_when_the_sat_is_down(self):
-        moves = [self.stamped_invoice("AAAAAAAA-0000-4000-8000-0000000001%02d" % i)
-                 for i in range(8)]
+        moves = [self.stamped_invoice("AAAAAAAA-0000-4000-8000-0000000001%02d" % i) for i in range(8)]
         type(self).sat_failures = 1000
         cron = self.env.ref("account_collections_mx.ir_cron_cfdi_sat_status")
         Trigger = self.env["ir.cron.trigger"]
@@ -158,8 +159,7 @@ class TestCfdiSatStatus(SatMockCommon):
         # one try per invoice; after 3 failures in a row the call stops for an hour
         self.assertEqual((done, remaining), (3, 5))
         self.assertEqual(len(self.sat_requests), 3)
-        self.assertTrue(Trigger.search([("cron_id", "=", cron.id),
-                                        ("call_at", "=", "2026-02-01 11:00:00")]))
+        self.assertTrue(Trigger.search([("cron_id", "=", cron.id), ("call_at", "=", "2026-02-01 11:00:00")]))
         first = {sat_status.read_expression(r.body)["id"] for r in self.sat_requests}
         with freeze_time("2026-02-01 11:00:00"):
             self.env["account.move"]._cron_cfdi_check_sat_status()
@@ -179,8 +179,7 @@ class TestCfdiSatStatus(SatMockCommon):
     def test_cron_stops_at_its_time_budget(self):
         for i in range(3):
             self.stamped_invoice("AAAAAAAA-0000-4000-8000-0000000002%02d" % i)
-        self.env["ir.config_parameter"].sudo().set_param(
-            "account_collections_mx.cron_time_budget", 0)
+        self.env["ir.config_parameter"].sudo().set_param("account_collections_mx.cron_time_budget", 0)
         with freeze_time("2026-02-01 10:00:00"):
             self.assertEqual(self.env["account.move"]._cron_cfdi_check_sat_status(), (1, 2))
             self.assertEqual(self.env["account.move"]._cron_cfdi_check_sat_status(), (1, 1))
@@ -222,8 +221,7 @@ class TestCfdiSatIntegration(CfdiCommon):
         self.addCleanup(server.server_close)
         self.addCleanup(server.shutdown)
         url = "http://127.0.0.1:%s/ConsultaCFDIService.svc" % server.server_address[1]
-        self.env["ir.config_parameter"].sudo().set_param(
-            "account_collections_mx.sat_status_url", url)
+        self.env["ir.config_parameter"].sudo().set_param("account_collections_mx.sat_status_url", url)
         valid = self.make_invoice()
         valid.cfdi_uuid = "BBBBBBBB-0000-4000-8000-000000000001"
         cancelled = self.make_invoice(invoice_date="2026-01-11")

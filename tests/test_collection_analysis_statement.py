@@ -19,8 +19,7 @@ class TestCollectionAnalysis(CollectionSummaryCommon):
         self.env.cr.execute("SELECT (NOW() AT TIME ZONE 'UTC')::date")
         today = self.env.cr.fetchone()[0]
         for i, days in enumerate([-5, 0, 1, 30, 31, 60, 61, 90, 91, 200]):
-            self._invoice(self.customer_a if i % 2 else self.customer_b, 100 * (i + 1),
-                          today - dt.timedelta(days=days))
+            self._invoice(self.customer_a if i % 2 else self.customer_b, 100 * (i + 1), today - dt.timedelta(days=days))
         partly = self._invoice(self.customer_a, 999, today - dt.timedelta(days=45))
         self._pay(partly, 333, today)
         self._invoice(self.customer_b, 77, today - dt.timedelta(days=10), move_type="out_refund")
@@ -28,38 +27,55 @@ class TestCollectionAnalysis(CollectionSummaryCommon):
 
         # independent computation from account.move.line
         expected = {}
-        lines = self.env["account.move.line"].search([
-            ("company_id", "=", self.company.id),
-            ("account_id.account_type", "=", "asset_receivable"),
-            ("parent_state", "=", "posted"), ("reconciled", "=", False)])
+        lines = self.env["account.move.line"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+            ]
+        )
         for line in lines:
             days = (today - (line.date_maturity or line.date)).days
-            bucket = ("current" if days <= 0 else "1_30" if days <= 30 else "31_60" if days <= 60
-                      else "61_90" if days <= 90 else "90_plus")
+            bucket = (
+                "current"
+                if days <= 0
+                else "1_30"
+                if days <= 30
+                else "31_60"
+                if days <= 60
+                else "61_90"
+                if days <= 90
+                else "90_plus"
+            )
             expected[bucket] = expected.get(bucket, 0.0) + line.amount_residual
         self.assertEqual(set(expected), {"current", "1_30", "31_60", "61_90", "90_plus"})
 
         groups = self.env["collection.analysis"]._read_group(
-            [("company_id", "=", self.company.id)], ["aging_bucket"], ["amount_residual:sum"])
+            [("company_id", "=", self.company.id)], ["aging_bucket"], ["amount_residual:sum"]
+        )
         self.assertEqual(len(groups), 5)
         for bucket, total in groups:
             self.assertAlmostEqual(total, expected[bucket], places=2, msg=bucket)
         # per customer: Odoo's own receivable figure (partner credit)
         for partner in (self.customer_a, self.customer_b):
             [[total]] = self.env["collection.analysis"]._read_group(
-                [("company_id", "=", self.company.id), ("partner_id", "=", partner.id)],
-                [], ["amount_residual:sum"])
+                [("company_id", "=", self.company.id), ("partner_id", "=", partner.id)], [], ["amount_residual:sum"]
+            )
             self.assertAlmostEqual(total, partner.with_company(self.company).credit, places=2)
         # in total: the balance Odoo shows for the receivable account (trial balance)
         [[grand_total]] = self.env["collection.analysis"]._read_group(
-            [("company_id", "=", self.company.id)], [], ["amount_residual:sum"])
+            [("company_id", "=", self.company.id)], [], ["amount_residual:sum"]
+        )
         self.assertAlmostEqual(grand_total, self.receivable.current_balance, places=2)
         # hand check of two edges: 30 days is 1-30, 31 is 31-60 (invoices 4 and 5)
-        rows = self.env["collection.analysis"].search([("partner_id", "=", self.customer_a.id),
-                                                        ("amount_residual", "=", 400)])
+        rows = self.env["collection.analysis"].search(
+            [("partner_id", "=", self.customer_a.id), ("amount_residual", "=", 400)]
+        )
         self.assertEqual(rows.aging_bucket, "1_30")
-        rows = self.env["collection.analysis"].search([("partner_id", "=", self.customer_b.id),
-                                                        ("amount_residual", "=", 500)])
+        rows = self.env["collection.analysis"].search(
+            [("partner_id", "=", self.customer_b.id), ("amount_residual", "=", 500)]
+        )
         self.assertEqual(rows.aging_bucket, "31_60")
 
     def test_views_load(self):
@@ -80,21 +96,26 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         super().setUpClass()
         cls.company.partner_id.tz = "America/Mexico_City"
         bank = cls.env["res.bank"].create({"name": "BBVA México"})
-        cls.env["res.partner.bank"].create({
-            "partner_id": cls.company.partner_id.id, "bank_id": bank.id,
-            "acc_number": "0123456789", "l10n_mx_edi_clabe": "012180001234567897"})
+        cls.env["res.partner.bank"].create(
+            {
+                "partner_id": cls.company.partner_id.id,
+                "bank_id": bank.id,
+                "acc_number": "0123456789",
+                "l10n_mx_edi_clabe": "012180001234567897",
+            }
+        )
 
     def _render(self, partners):
         html, _type = self.env["ir.actions.report"]._render_qweb_html(
-            "account_collections_mx.action_report_statement_of_account", partners.ids)
+            "account_collections_mx.action_report_statement_of_account", partners.ids
+        )
         return html.decode()
 
     @freeze_time("2026-03-30 18:00:00")
     def test_statement_many_lines(self):
         invoices = self.env["account.move"]
         for i in range(45):
-            invoices |= self._invoice(self.customer_a, 100 + i,
-                                      D(2026, 1, 1) + dt.timedelta(days=2 * i))
+            invoices |= self._invoice(self.customer_a, 100 + i, D(2026, 1, 1) + dt.timedelta(days=2 * i))
         refund = self._invoice(self.customer_a, 50, D(2026, 3, 1), move_type="out_refund")
         payment = self._pay(invoices[0], 100, D(2026, 3, 20))
         html = self._render(self.customer_a)
@@ -111,12 +132,14 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         self.assertIn(f"{total:,.2f}", html)
         self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
         action = self.customer_a.action_collection_print_statement()
-        self.assertEqual(action["report_name"],
-                         "account_collections_mx.report_statement_of_account")
+        self.assertEqual(action["report_name"], "account_collections_mx.report_statement_of_account")
 
     def _statements(self, partner):
-        return self.env["collection.event"].sudo().search([
-            ("partner_id", "=", partner.id), ("channel", "=", "statement")], order="id")
+        return (
+            self.env["collection.event"]
+            .sudo()
+            .search([("partner_id", "=", partner.id), ("channel", "=", "statement")], order="id")
+        )
 
     def _mail_queue(self):
         """Odoo's outgoing mail queue runs (now): the statements' emails leave."""
@@ -137,9 +160,18 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         # logged in the contact log like every customer message
         event = self._statements(self.customer_a)
         self.assertEqual(len(event), 1)
-        self.assertRecordValues(event, [{
-            "state": "sent", "statement_period": "2026-03-30", "company_id": self.company.id,
-            "mail_message_id": message.id, "move_id": False}])
+        self.assertRecordValues(
+            event,
+            [
+                {
+                    "state": "sent",
+                    "statement_period": "2026-03-30",
+                    "company_id": self.company.id,
+                    "mail_message_id": message.id,
+                    "move_id": False,
+                }
+            ],
+        )
         self.assertEqual(event.done_at, dt.datetime(2026, 3, 30, 18, 0))
         # the day as the reader writes it (en_US here)
         self.assertEqual(event.display_name, "Statement of account 03/30/2026")
@@ -158,8 +190,7 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         contact = self.env["res.partner"].create({"name": "Ana", "parent_id": self.customer_a.id})
         with freeze_time("2026-03-31 18:00:00"):
             contact.action_collection_send_statement()
-        self.assertEqual(self._statements(self.customer_a).mapped("statement_period"),
-                         ["2026-03-30", "2026-03-31"])
+        self.assertEqual(self._statements(self.customer_a).mapped("statement_period"), ["2026-03-30", "2026-03-31"])
 
     def test_send_now_outside_window_is_queued(self):
         self._invoice(self.customer_a, 1000, D(2026, 3, 1))
@@ -168,16 +199,23 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         with freeze_time("2026-03-29 18:00:00"):  # Sunday 12:00 in Mexico City
             action = self.customer_a.action_collection_send_statement()
             self.assertEqual(action["params"]["type"], "info")
-            self.assertIn("Outside the contact window (non-contact weekday)",
-                          action["params"]["message"])
+            self.assertIn("Outside the contact window (non-contact weekday)", action["params"]["message"])
             event = self._statements(self.customer_a)
-            self.assertRecordValues(event, [{
-                "state": "scheduled", "statement_period": "2026-03-29",
-                "skip_reason": "Waiting: non-contact weekday"}])
+            self.assertRecordValues(
+                event,
+                [
+                    {
+                        "state": "scheduled",
+                        "statement_period": "2026-03-29",
+                        "skip_reason": "Waiting: non-contact weekday",
+                    }
+                ],
+            )
             # Monday 08:00 in Mexico City (UTC-6)
             self.assertEqual(event.scheduled_at, dt.datetime(2026, 3, 30, 14, 0))
-            self.assertTrue(self.env["ir.cron.trigger"].search(
-                [("cron_id", "=", Cron.id), ("call_at", "=", event.scheduled_at)]))
+            self.assertTrue(
+                self.env["ir.cron.trigger"].search([("cron_id", "=", Cron.id), ("call_at", "=", event.scheduled_at)])
+            )
             # clicking again says when it goes, queues nothing more
             action = self.customer_a.action_collection_send_statement()
             self.assertEqual(action["params"]["type"], "info")
@@ -200,17 +238,20 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         self.customer_a.collection_do_not_contact = True
         self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
         action = self.customer_a.action_collection_print_statement()
-        self.assertEqual(action["report_name"],
-                         "account_collections_mx.report_statement_of_account")
+        self.assertEqual(action["report_name"], "account_collections_mx.report_statement_of_account")
         self.assertIn("Cliente Alfa", self._render(self.customer_a))
         self.customer_a.collection_do_not_contact = False
-        clerk = new_test_user(self.env, login="factura", groups="account.group_account_invoice",
-                              company_id=self.company.id)
+        clerk = new_test_user(
+            self.env, login="factura", groups="account.group_account_invoice", company_id=self.company.id
+        )
         with self.assertRaises(UserError):
             self.customer_a.with_user(clerk).action_collection_send_statement()
         collector = new_test_user(
-            self.env, login="cobra", company_id=self.company.id,
-            groups="base.group_user,account_collections_mx.group_collection_user")
+            self.env,
+            login="cobra",
+            company_id=self.company.id,
+            groups="base.group_user,account_collections_mx.group_collection_user",
+        )
         action = self.customer_a.with_user(collector).action_collection_send_statement()
         self.assertEqual(action["params"]["type"], "info")  # Sunday: queued for Monday
         self.assertEqual(self._statements(self.customer_a).state, "scheduled")
@@ -221,8 +262,9 @@ class TestStatementOfAccount(CollectionSummaryCommon):
 
     def test_send_now_on_holiday_and_non_contact_day(self):
         self._invoice(self.customer_a, 1000, D(2026, 3, 1))
-        self.env["collection.non.contact.day"].create({
-            "company_id": self.company.id, "date": D(2026, 3, 17), "name": "Inventario"})
+        self.env["collection.non.contact.day"].create(
+            {"company_id": self.company.id, "date": D(2026, 3, 17), "name": "Inventario"}
+        )
         with freeze_time("2026-03-16 18:00:00"):  # third Monday of March: official holiday
             self.customer_a.action_collection_send_statement()
         event = self._statements(self.customer_a)
@@ -239,15 +281,26 @@ class TestStatementOfAccount(CollectionSummaryCommon):
     def test_monthly_cron(self):
         self.company.collection_statement_monthly = True
         partner = self.env["res.partner"]
-        no_contact = partner.create({"name": "Cliente Gamma", "is_company": True,
-                                     "email": "gamma@example.com",
-                                     "collection_first_invoice_reviewed": True,
-                                     "collection_do_not_contact": True})
-        no_email = partner.create({"name": "Cliente Delta", "is_company": True,
-                                   "collection_first_invoice_reviewed": True})
-        paused = partner.create({"name": "Cliente Épsilon", "is_company": True,
-                                 "email": "epsilon@example.com",
-                                 "collection_first_invoice_reviewed": True})
+        no_contact = partner.create(
+            {
+                "name": "Cliente Gamma",
+                "is_company": True,
+                "email": "gamma@example.com",
+                "collection_first_invoice_reviewed": True,
+                "collection_do_not_contact": True,
+            }
+        )
+        no_email = partner.create(
+            {"name": "Cliente Delta", "is_company": True, "collection_first_invoice_reviewed": True}
+        )
+        paused = partner.create(
+            {
+                "name": "Cliente Épsilon",
+                "is_company": True,
+                "email": "epsilon@example.com",
+                "collection_first_invoice_reviewed": True,
+            }
+        )
         with freeze_time("2026-03-02 18:00:00"):
             for customer in (self.customer_a, self.customer_b, no_contact, no_email, paused):
                 self._invoice(customer, 1000, D(2026, 3, 1))
@@ -261,11 +314,14 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         self.assertRecordValues(event, [{"state": "scheduled", "statement_period": "2026-03"}])
         self.assertEqual(event.scheduled_at, dt.datetime(2026, 3, 30, 14, 0))
         self.assertFalse(self._statements(self.customer_b))  # opted out: no statement at all
-        for customer, reason in ((no_contact, "The customer asked not to be contacted"),
-                                 (no_email, "The customer has no email address"),
-                                 (paused, "Collections paused")):
-            self.assertRecordValues(self._statements(customer), [
-                {"state": "skipped", "skip_reason": reason, "statement_period": "2026-03"}])
+        for customer, reason in (
+            (no_contact, "The customer asked not to be contacted"),
+            (no_email, "The customer has no email address"),
+            (paused, "Collections paused"),
+        ):
+            self.assertRecordValues(
+                self._statements(customer), [{"state": "skipped", "skip_reason": reason, "statement_period": "2026-03"}]
+            )
         with freeze_time("2026-03-30 18:00:00"):
             self.env["res.partner"]._cron_collection_statements()
             self.env["res.partner"]._cron_collection_statements()  # never twice a month
@@ -278,8 +334,7 @@ class TestStatementOfAccount(CollectionSummaryCommon):
         with freeze_time("2026-04-01 18:00:00"):
             self.env["res.partner"]._cron_collection_statements()
         self.assertEqual(self.customer_a.collection_statement_last_sent, D(2026, 4, 1))
-        self.assertEqual(self._statements(self.customer_a).mapped("statement_period"),
-                         ["2026-03", "2026-04"])
+        self.assertEqual(self._statements(self.customer_a).mapped("statement_period"), ["2026-03", "2026-04"])
         # a monthly statement and one sent by hand the same day are two periods
         with freeze_time("2026-04-01 19:00:00"):
             self.customer_a.action_collection_send_statement()
@@ -288,9 +343,18 @@ class TestStatementOfAccount(CollectionSummaryCommon):
 
     def test_monthly_cron_in_batches(self):
         self.company.collection_statement_monthly = True
-        customers = self.customer_a | self.customer_b | self.env["res.partner"].create({
-            "name": "Cliente Gamma", "is_company": True, "email": "gamma@example.com",
-            "collection_first_invoice_reviewed": True})
+        customers = (
+            self.customer_a
+            | self.customer_b
+            | self.env["res.partner"].create(
+                {
+                    "name": "Cliente Gamma",
+                    "is_company": True,
+                    "email": "gamma@example.com",
+                    "collection_first_invoice_reviewed": True,
+                }
+            )
+        )
         with freeze_time("2026-03-02 18:00:00"):
             for customer in customers:
                 self._invoice(customer, 1000, D(2026, 3, 1))
@@ -310,8 +374,13 @@ class TestStatementOfAccount(CollectionSummaryCommon):
     @mute_logger("odoo.sql_db")
     def test_statement_log_constraints(self):
         Event = self.env["collection.event"].sudo().with_context(collection_engine=True)
-        vals = {"partner_id": self.customer_a.id, "company_id": self.company.id,
-                "channel": "statement", "statement_period": "2026-03", "state": "sent"}
+        vals = {
+            "partner_id": self.customer_a.id,
+            "company_id": self.company.id,
+            "channel": "statement",
+            "statement_period": "2026-03",
+            "state": "sent",
+        }
         Event.create(vals)
         with self.assertRaises(psycopg2.errors.UniqueViolation), self.env.cr.savepoint():
             Event.create(vals)
@@ -331,11 +400,12 @@ class TestCollectionSummaryAccess(CollectionSummaryCommon):
         from odoo.tests import new_test_user
 
         collector = new_test_user(
-            self.env, login="cobradora",
+            self.env,
+            login="cobradora",
             groups="base.group_user,account_collections_mx.group_collection_user",
-            company_id=self.company.id)
-        plain = new_test_user(self.env, login="nadie", groups="base.group_user",
-                              company_id=self.company.id)
+            company_id=self.company.id,
+        )
+        plain = new_test_user(self.env, login="nadie", groups="base.group_user", company_id=self.company.id)
         self._invoice(self.customer_a, 100, D(2026, 3, 1))
         summary = self.env["collection.summary"]._collection_build(self.company, D(2026, 3, 30))
         self.assertEqual(summary.with_user(collector).read(["week"])[0]["week"], "2026-W14")
@@ -358,11 +428,15 @@ class TestStatementConcurrency(TransactionCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env.ref("base.main_company")
-            partner = env["res.partner"].create({
-                "name": "Statement Concurrency", "email": "sc@example.mx", "is_company": True,
-                "tz": "America/Mexico_City"})
-            event = env["collection.event"]._collection_statement_queue(
-                partner, company, "2026-12", now)
+            partner = env["res.partner"].create(
+                {
+                    "name": "Statement Concurrency",
+                    "email": "sc@example.mx",
+                    "is_company": True,
+                    "tz": "America/Mexico_City",
+                }
+            )
+            event = env["collection.event"]._collection_statement_queue(partner, company, "2026-12", now)
             partner_id, event_id = partner.id, event.id
             cr.commit()
         try:
@@ -383,20 +457,30 @@ class TestStatementConcurrency(TransactionCase):
                 # a later run finds it queued (in the mail queue); the database refuses a
                 # second live one
                 env["collection.event"]._collection_statement_run(now)
-                events = env["collection.event"].search([
-                    ("partner_id", "=", partner_id), ("channel", "=", "statement")])
+                events = env["collection.event"].search(
+                    [("partner_id", "=", partner_id), ("channel", "=", "statement")]
+                )
                 self.assertEqual(events.ids, [event_id])
                 self.assertEqual(events.state, "queued")
-                self.assertEqual(len(env["mail.message"].search([
-                    ("model", "=", "res.partner"), ("res_id", "=", partner_id),
-                    ("attachment_ids", "!=", False)])), 1)
+                self.assertEqual(
+                    len(
+                        env["mail.message"].search(
+                            [
+                                ("model", "=", "res.partner"),
+                                ("res_id", "=", partner_id),
+                                ("attachment_ids", "!=", False),
+                            ]
+                        )
+                    ),
+                    1,
+                )
                 cr.rollback()
         finally:
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 env["collection.event"].with_context(collection_event_force_unlink=True).search(
-                    [("partner_id", "=", partner_id)]).unlink()
-                env["mail.message"].search([("model", "=", "res.partner"),
-                                            ("res_id", "=", partner_id)]).unlink()
+                    [("partner_id", "=", partner_id)]
+                ).unlink()
+                env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "=", partner_id)]).unlink()
                 env["res.partner"].browse(partner_id).unlink()
                 cr.commit()

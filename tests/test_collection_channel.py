@@ -11,7 +11,6 @@ D7_RUN = "2026-12-17 15:00:00"  # Thursday 09:00 in Mexico City: D+7 of invoices
 
 @tagged("post_install", "-at_install")
 class TestCollectionChannel(CollectionsCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -19,14 +18,26 @@ class TestCollectionChannel(CollectionsCommon):
         cls.company_b.partner_id.tz = "America/Mexico_City"
         cls.Channel = cls.env["discuss.channel"]
         cls.collector_a = new_test_user(
-            cls.env, login="collector_chan_a", groups="account_collections_mx.group_collection_user",
-            company_id=cls.company.id, company_ids=[cls.company.id])
+            cls.env,
+            login="collector_chan_a",
+            groups="account_collections_mx.group_collection_user",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
         cls.collector_b = new_test_user(
-            cls.env, login="collector_chan_b", groups="account_collections_mx.group_collection_user",
-            company_id=cls.company_b.id, company_ids=[cls.company_b.id])
+            cls.env,
+            login="collector_chan_b",
+            groups="account_collections_mx.group_collection_user",
+            company_id=cls.company_b.id,
+            company_ids=[cls.company_b.id],
+        )
         cls.clerk_a = new_test_user(
-            cls.env, login="clerk_chan_a", groups="account.group_account_invoice",
-            company_id=cls.company.id, company_ids=[cls.company.id])
+            cls.env,
+            login="clerk_chan_a",
+            groups="account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
 
     def channel(self, company):
         return self.Channel.sudo().search([("collection_company_id", "=", company.id)])
@@ -46,11 +57,9 @@ class TestCollectionChannel(CollectionsCommon):
         # kept in sync: a second company, the group, archiving
         self.collector_a.company_ids = [Command.link(self.company_b.id)]
         self.assertIn(self.collector_a.partner_id, channel_b.channel_partner_ids)
-        self.clerk_a.groups_id = [Command.link(self.env.ref(
-            "account_collections_mx.group_collection_user").id)]
+        self.clerk_a.groups_id = [Command.link(self.env.ref("account_collections_mx.group_collection_user").id)]
         self.assertIn(self.clerk_a.partner_id, channel_a.channel_partner_ids)
-        self.env.ref("account_collections_mx.group_collection_user").users = [
-            Command.unlink(self.clerk_a.id)]
+        self.env.ref("account_collections_mx.group_collection_user").users = [Command.unlink(self.clerk_a.id)]
         self.assertNotIn(self.clerk_a.partner_id, channel_a.channel_partner_ids)
         self.collector_a.company_ids = [Command.unlink(self.company_b.id)]
         self.assertNotIn(self.collector_a.partner_id, channel_b.channel_partner_ids)
@@ -62,8 +71,7 @@ class TestCollectionChannel(CollectionsCommon):
 
     def test_channels_readable_only_by_the_company_collectors(self):
         channel_a, channel_b = self.channel(self.company), self.channel(self.company_b)
-        message = channel_a.message_post(body="Alerta de Alfa", message_type="comment",
-                                         subtype_xmlid="mail.mt_comment")
+        message = channel_a.message_post(body="Alerta de Alfa", message_type="comment", subtype_xmlid="mail.mt_comment")
         visible_b = self.Channel.with_user(self.collector_b).search([])
         self.assertIn(channel_b, visible_b)
         self.assertNotIn(channel_a, visible_b)
@@ -77,19 +85,32 @@ class TestCollectionChannel(CollectionsCommon):
         self.assertTrue(message.with_user(self.collector_a).read(["body"]))
 
     def test_alerts_go_to_the_channel_of_their_company(self):
-        customer_b = self.env["res.partner"].create({
-            "name": "Cliente Beta", "email": "beta@example.mx", "is_company": True,
-            "tz": "America/Mexico_City", "company_id": self.company_b.id,
-            "collection_first_invoice_reviewed": True})
+        customer_b = self.env["res.partner"].create(
+            {
+                "name": "Cliente Beta",
+                "email": "beta@example.mx",
+                "is_company": True,
+                "tz": "America/Mexico_City",
+                "company_id": self.company_b.id,
+                "collection_first_invoice_reviewed": True,
+            }
+        )
         policy_b = self.Policy.search([("company_id", "=", self.company_b.id), ("code", "=", "standard")])
         stage_b = {s.offset_days: s for s in policy_b.stage_ids}
         move_a = self.make_invoice("2026-12-10", amount=1111.0)
-        move_b = self.env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": customer_b.id, "company_id": self.company_b.id,
-            "invoice_date": "2026-11-10", "invoice_date_due": "2026-12-10",
-            "invoice_payment_term_id": False,
-            "invoice_line_ids": [Command.create({"name": "Servicio", "quantity": 1,
-                                                 "price_unit": 2222.0, "tax_ids": []})]})
+        move_b = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer_b.id,
+                "company_id": self.company_b.id,
+                "invoice_date": "2026-11-10",
+                "invoice_date_due": "2026-12-10",
+                "invoice_payment_term_id": False,
+                "invoice_line_ids": [
+                    Command.create({"name": "Servicio", "quantity": 1, "price_unit": 2222.0, "tax_ids": []})
+                ],
+            }
+        )
         move_b.action_post()
         move_a.sudo().collection_stage_id = self.stage[3]
         move_b.sudo().collection_stage_id = stage_b[3]

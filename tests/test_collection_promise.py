@@ -17,18 +17,28 @@ class TestCollectionPromise(CollectionSummaryCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.collector = new_test_user(
-            cls.env, login="cobrador",
+            cls.env,
+            login="cobrador",
             groups="base.group_user,account_collections_mx.group_collection_user",
-            company_id=cls.company.id)
+            company_id=cls.company.id,
+        )
         cls.customer_a.collection_responsible_id = cls.collector
         cls.company.email = "cobranza@example.com"  # the reminders' sender
 
     def _promise(self, invoice, amount=600.0, promised=None):
         """Recorded by a Collections User through the wizard, on 2026-03-30."""
-        wizard = self.env["collection.promise.wizard"].with_user(self.collector).with_context(
-            allowed_company_ids=self.company.ids).create({
-                "partner_id": invoice.partner_id.id, "move_ids": [(6, 0, invoice.ids)],
-                "promised_date": promised or D(2026, 4, 1)})
+        wizard = (
+            self.env["collection.promise.wizard"]
+            .with_user(self.collector)
+            .with_context(allowed_company_ids=self.company.ids)
+            .create(
+                {
+                    "partner_id": invoice.partner_id.id,
+                    "move_ids": [(6, 0, invoice.ids)],
+                    "promised_date": promised or D(2026, 4, 1),
+                }
+            )
+        )
         self.assertEqual(wizard.amount, invoice.amount_residual)
         wizard.amount = amount
         action = wizard.action_confirm()
@@ -183,23 +193,42 @@ class TestCollectionPromise(CollectionSummaryCommon):
     def test_bad_input(self):
         invoice = self._invoice(self.customer_a, 1000, D(2026, 3, 20))
         with self.assertRaises(ValidationError):
-            self.env["collection.promise"].create({
-                "partner_id": self.customer_a.id, "move_ids": [(6, 0, invoice.ids)],
-                "amount": 0, "promised_date": D(2026, 4, 1)})
+            self.env["collection.promise"].create(
+                {
+                    "partner_id": self.customer_a.id,
+                    "move_ids": [(6, 0, invoice.ids)],
+                    "amount": 0,
+                    "promised_date": D(2026, 4, 1),
+                }
+            )
         with self.assertRaises(ValidationError):
-            self.env["collection.promise"].create({
-                "partner_id": self.customer_b.id, "move_ids": [(6, 0, invoice.ids)],
-                "amount": 10, "promised_date": D(2026, 4, 1)})
+            self.env["collection.promise"].create(
+                {
+                    "partner_id": self.customer_b.id,
+                    "move_ids": [(6, 0, invoice.ids)],
+                    "amount": 10,
+                    "promised_date": D(2026, 4, 1),
+                }
+            )
         with self.assertRaises(ValidationError):
-            self.env["collection.promise"].create({
-                "partner_id": self.customer_a.id, "move_ids": [(6, 0, invoice.ids)],
-                "amount": 10, "promised_date": D(2026, 3, 29)})
+            self.env["collection.promise"].create(
+                {
+                    "partner_id": self.customer_a.id,
+                    "move_ids": [(6, 0, invoice.ids)],
+                    "amount": 10,
+                    "promised_date": D(2026, 3, 29),
+                }
+            )
 
     def test_multi_company_rule(self):
         other = self.env["res.company"].create({"name": "Otra Empresa"})
-        promise = self.env["collection.promise"].sudo().create({
-            "company_id": other.id, "partner_id": self.customer_b.id, "amount": 10,
-            "promised_date": "2099-01-01"})
+        promise = (
+            self.env["collection.promise"]
+            .sudo()
+            .create(
+                {"company_id": other.id, "partner_id": self.customer_b.id, "amount": 10, "promised_date": "2099-01-01"}
+            )
+        )
         visible = self.env["collection.promise"].with_user(self.collector).search([])
         self.assertNotIn(promise, visible)
 
@@ -226,8 +255,9 @@ class TestCollectionRating(CollectionSummaryCommon):
         # D: on time but one broken promise -> watch; its policy was chosen by hand
         inv = self._invoice(d, 1000, D(2026, 2, 1), invoice_date=D(2026, 1, 1))
         self._pay(inv, 1000, D(2026, 2, 1))
-        promise = self.env["collection.promise"].create({
-            "partner_id": d.id, "amount": 10, "promised_date": D(2026, 3, 30)})
+        promise = self.env["collection.promise"].create(
+            {"partner_id": d.id, "amount": 10, "promised_date": D(2026, 3, 30)}
+        )
         promise.write({"state": "broken", "closed_date": D(2026, 3, 1)})
         manual = self.policy.sudo().copy({"name": "Manual"})
         d.collection_policy_id = manual
@@ -236,11 +266,14 @@ class TestCollectionRating(CollectionSummaryCommon):
         watch = self.policy.sudo().copy({"name": "Watch"})
         risky = self.policy.sudo().copy({"name": "Repeat late payers"})
         key = self.policy.sudo().copy({"name": "Key accounts"})
-        self.company.write({"collection_watch_policy_id": watch.id,
-                            "collection_risky_policy_id": risky.id,
-                            "collection_key_account_policy_id": key.id})
-        self.customer_a.category_id = self.env.ref(
-            "account_collections_mx.res_partner_category_key_account")
+        self.company.write(
+            {
+                "collection_watch_policy_id": watch.id,
+                "collection_risky_policy_id": risky.id,
+                "collection_key_account_policy_id": key.id,
+            }
+        )
+        self.customer_a.category_id = self.env.ref("account_collections_mx.res_partner_category_key_account")
 
         self.env["res.partner"]._cron_collection_rating()
         self.assertAlmostEqual(self.customer_a.collection_avg_days_late, 1.75, places=2)
@@ -268,8 +301,9 @@ class TestCollectionRating(CollectionSummaryCommon):
         """A customer created with a policy (import, demo data, form) keeps it: the rating
         never replaces a policy somebody chose."""
         manual = self.policy.sudo().copy({"name": "Chosen"})
-        e = self.env["res.partner"].create({"name": "Cliente Epsilon", "is_company": True,
-                                            "collection_policy_id": manual.id})
+        e = self.env["res.partner"].create(
+            {"name": "Cliente Epsilon", "is_company": True, "collection_policy_id": manual.id}
+        )
         self.assertTrue(e.collection_policy_manual)
         inv = self._invoice(e, 1000, D(2026, 2, 1), invoice_date=D(2026, 1, 1))
         self._pay(inv, 1000, D(2026, 3, 15))
@@ -281,8 +315,7 @@ class TestCollectionRating(CollectionSummaryCommon):
 
     def test_thresholds_validated(self):
         with self.assertRaises(ValidationError):
-            self.company.write({"collection_rating_watch_days": 30,
-                                "collection_rating_risky_days": 10})
+            self.company.write({"collection_rating_watch_days": 30, "collection_rating_risky_days": 10})
 
     @freeze_time("2026-03-30 18:00:00")
     def test_open_and_overdue_amounts(self):
@@ -295,8 +328,9 @@ class TestCollectionRating(CollectionSummaryCommon):
 
     def _late_payer(self, name, days_late):
         """A customer whose only invoice (1,000 due 2026-02-01) was paid ``days_late`` late."""
-        partner = self.env["res.partner"].create({
-            "name": name, "is_company": True, "collection_first_invoice_reviewed": True})
+        partner = self.env["res.partner"].create(
+            {"name": name, "is_company": True, "collection_first_invoice_reviewed": True}
+        )
         invoice = self._invoice(partner, 1000, D(2026, 2, 1), invoice_date=D(2026, 1, 1))
         self._pay(invoice, 1000, D(2026, 2, 1) + dt.timedelta(days=days_late))
         return partner
@@ -307,8 +341,9 @@ class TestCollectionRating(CollectionSummaryCommon):
         manual = self.policy.sudo().copy({"name": "Chosen by hand"})
         self.company.collection_risky_policy_id = risky
         # chosen by hand when the customer is created
-        created = self.env["res.partner"].create({
-            "name": "Cliente Zeta", "is_company": True, "collection_policy_id": manual.id})
+        created = self.env["res.partner"].create(
+            {"name": "Cliente Zeta", "is_company": True, "collection_policy_id": manual.id}
+        )
         self.assertTrue(created.collection_policy_manual)
         invoice = self._invoice(created, 1000, D(2026, 2, 1), invoice_date=D(2026, 1, 1))
         self._pay(invoice, 1000, D(2026, 3, 28))  # 55 days late
@@ -323,8 +358,7 @@ class TestCollectionRating(CollectionSummaryCommon):
         self.assertEqual(contact.collection_rating, "risky")
         self.assertEqual(contact.collection_avg_days_late, 30)
         later = self.env["res.partner"].create({"name": "Marta", "parent_id": auto.id})
-        self.assertEqual((later.collection_rating, later.collection_avg_days_late),
-                         ("risky", 30))
+        self.assertEqual((later.collection_rating, later.collection_avg_days_late), ("risky", 30))
         self.assertEqual(contact.collection_policy_id, risky)
         self.assertFalse(contact.collection_policy_manual)
         auto.collection_statement_opt_out = True
@@ -351,11 +385,14 @@ class TestCollectionRating(CollectionSummaryCommon):
         self.assertEqual(other.collection_risky_policy_id.company_id, other)
         self.assertFalse(other.collection_good_policy_id)
         self.assertEqual(len(policies), 3)
-        foreign = self.env["collection.policy"].sudo().search(
-            [("company_id", "=", other.id)], limit=1)
+        foreign = self.env["collection.policy"].sudo().search([("company_id", "=", other.id)], limit=1)
         self.assertTrue(foreign)
-        for field in ("collection_good_policy_id", "collection_watch_policy_id",
-                      "collection_risky_policy_id", "collection_key_account_policy_id"):
+        for field in (
+            "collection_good_policy_id",
+            "collection_watch_policy_id",
+            "collection_risky_policy_id",
+            "collection_key_account_policy_id",
+        ):
             with self.assertRaises(ValidationError), self.env.cr.savepoint():
                 self.company.write({field: foreign.id})
         settings = self.env["res.config.settings"].with_company(self.company).create({})
@@ -375,17 +412,16 @@ class TestCollectionRating(CollectionSummaryCommon):
         self.assertEqual([p.collection_rating for p in payers], ["risky", "risky", "good"])
         self.assertEqual(payers[1].collection_policy_id, risky)
         self.assertFalse(payers[2].collection_policy_id)
-        self.assertGreater(self.env["ir.cron.trigger"].search_count(
-            [("cron_id", "=", cron.id), ("id", "not in", triggers.ids)]), 0)
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id), ("id", "not in", triggers.ids)]), 0
+        )
         self.assertEqual(Partner._cron_collection_rating(batch_size=1, max_batches=2), 0)
         self.assertEqual(payers[2].collection_rating, "risky")
         self.assertAlmostEqual(payers[2].collection_avg_days_late, 27)
         self.assertEqual(payers[2].collection_policy_id, risky)
-        self.assertFalse(self.env["ir.config_parameter"].sudo().get_param(
-            "account_collections_mx.rating_cursor"))
+        self.assertFalse(self.env["ir.config_parameter"].sudo().get_param("account_collections_mx.rating_cursor"))
         # the next pass starts over (a changed threshold applies to every customer)
-        self.company.write({"collection_rating_risky_days": 30,
-                            "collection_rating_watch_days": 25})
+        self.company.write({"collection_rating_risky_days": 30, "collection_rating_watch_days": 25})
         Partner._cron_collection_rating()
         self.assertEqual([p.collection_rating for p in payers], ["good", "watch", "watch"])
         self.assertFalse(payers[0].collection_policy_id)

@@ -20,20 +20,28 @@ class TestCollectionSummaryFigures(CollectionSummaryCommon):
     def test_aging_buckets_edges_and_multi_overdue(self):
         today = D(2026, 3, 30)
         a = self.customer_a
-        for amount, due in [(100, today), (200, D(2026, 3, 29)), (400, D(2026, 2, 28)),
-                            (800, D(2026, 2, 27)), (1600, D(2025, 12, 30)),
-                            (3200, D(2025, 12, 29))]:
+        for amount, due in [
+            (100, today),
+            (200, D(2026, 3, 29)),
+            (400, D(2026, 2, 28)),
+            (800, D(2026, 2, 27)),
+            (1600, D(2025, 12, 30)),
+            (3200, D(2025, 12, 29)),
+        ]:
             self._invoice(a, amount, due)
         self._invoice(a, 50, today, move_type="out_refund")
         self._invoice(self.customer_b, 70, D(2026, 3, 1))
         data = self._data(today)
-        self.assertEqual(data["aging"], {
-            "current": 50.0,  # 100 due today - 50 credit note
-            "1_30": 670.0,    # 1 day (200), 30 days (400), 29 days (customer B, 70)
-            "31_60": 800.0,   # 31 days
-            "61_90": 1600.0,  # 90 days
-            "90_plus": 3200.0,  # 91 days
-        })
+        self.assertEqual(
+            data["aging"],
+            {
+                "current": 50.0,  # 100 due today - 50 credit note
+                "1_30": 670.0,  # 1 day (200), 30 days (400), 29 days (customer B, 70)
+                "31_60": 800.0,  # 31 days
+                "61_90": 1600.0,  # 90 days
+                "90_plus": 3200.0,  # 91 days
+            },
+        )
         self.assertEqual(data["total"], 6320.0)
         self.assertEqual(data["overdue"], 6270.0)
         # customer A has 5 overdue invoices, customer B only one
@@ -73,9 +81,14 @@ class TestCollectionSummaryFigures(CollectionSummaryCommon):
         self._invoice(self.customer_b, 1000, D(2026, 4, 2))  # risky: 300
         self._invoice(self.customer_b, 5000, D(2026, 4, 6))  # day 8: not in the week
         promised = self._invoice(self.customer_a, 3200, D(2025, 12, 29))
-        self.env["collection.promise"].create({
-            "partner_id": self.customer_a.id, "move_ids": [(6, 0, promised.ids)],
-            "amount": 500, "promised_date": D(2026, 4, 1)})  # good: 450
+        self.env["collection.promise"].create(
+            {
+                "partner_id": self.customer_a.id,
+                "move_ids": [(6, 0, promised.ids)],
+                "amount": 500,
+                "promised_date": D(2026, 4, 1),
+            }
+        )  # good: 450
         projection = self._data(today)["projection"]
         self.assertEqual(projection, {"due": 1100.0, "promised": 500.0, "expected": 840.0})
 
@@ -86,13 +99,23 @@ class TestCollectionSummaryFigures(CollectionSummaryCommon):
         paid_late = self._invoice(self.customer_a, 200, D(2026, 3, 1))
         unpaid = self._invoice(self.customer_b, 300, D(2026, 3, 1))
         Event = self.env["collection.event"].sudo()
-        for move, stage, sent in [(paid_fast, self.stage_3, "2026-03-04 15:00"),
-                                  (paid_late, self.stage_3, "2026-03-04 15:00"),
-                                  (unpaid, self.stage_3, "2026-03-04 15:00"),
-                                  (paid_late, self.stage_7, "2026-03-08 15:00")]:
-            Event.create({"move_id": move.id, "partner_id": move.partner_id.id,
-                          "stage_id": stage.id, "channel": "email", "state": "sent",
-                          "scheduled_at": sent, "done_at": sent})
+        for move, stage, sent in [
+            (paid_fast, self.stage_3, "2026-03-04 15:00"),
+            (paid_late, self.stage_3, "2026-03-04 15:00"),
+            (unpaid, self.stage_3, "2026-03-04 15:00"),
+            (paid_late, self.stage_7, "2026-03-08 15:00"),
+        ]:
+            Event.create(
+                {
+                    "move_id": move.id,
+                    "partner_id": move.partner_id.id,
+                    "stage_id": stage.id,
+                    "channel": "email",
+                    "state": "sent",
+                    "scheduled_at": sent,
+                    "done_at": sent,
+                }
+            )
         self._pay(paid_fast, 100, D(2026, 3, 11))  # 7 days after D+3: counts
         self._pay(paid_late, 200, D(2026, 3, 12))  # 8 days after D+3, 4 after D+7
         rows = {row["stage"]: row for row in self._data(today)["effectiveness"]}
@@ -114,15 +137,20 @@ class TestWeeklySummarySending(CollectionSummaryCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.partner_id.tz = "America/Mexico_City"  # UTC-6, no DST
-        cls.boss = cls.env["res.users"].create({
-            "name": "Directora", "login": "directora", "email": "directora@example.com",
-            "company_id": cls.company.id, "company_ids": [(6, 0, cls.company.ids)]})
+        cls.boss = cls.env["res.users"].create(
+            {
+                "name": "Directora",
+                "login": "directora",
+                "email": "directora@example.com",
+                "company_id": cls.company.id,
+                "company_ids": [(6, 0, cls.company.ids)],
+            }
+        )
         cls.company.collection_summary_user_ids = cls.boss
 
     def _run(self, when):
         with freeze_time(when):
-            return self.company._collection_send_weekly_summary(
-                now=dt.datetime.fromisoformat(when))
+            return self.company._collection_send_weekly_summary(now=dt.datetime.fromisoformat(when))
 
     def test_once_per_week(self):
         self._invoice(self.customer_a, 1234.5, D(2026, 3, 1))
@@ -163,35 +191,57 @@ class TestWeeklySummarySending(CollectionSummaryCommon):
             # PPD (due after the invoice's month), 400 paid by a registered payment:
             # 600 left in 1-30 and a payment complement waiting
             ppd = self._invoice(b, 1000, D(2026, 3, 20), invoice_date=D(2026, 2, 15))
-            self.env["account.payment.register"].with_context(
-                active_model="account.move", active_ids=ppd.ids).create({
-                    "amount": 400, "payment_date": D(2026, 3, 25)})._create_payments()
-            self.env["collection.promise"].create({
-                "partner_id": b.id, "move_ids": [(6, 0, ppd.ids)], "amount": 500,
-                "promised_date": D(2026, 4, 1)})
+            self.env["account.payment.register"].with_context(active_model="account.move", active_ids=ppd.ids).create(
+                {"amount": 400, "payment_date": D(2026, 3, 25)}
+            )._create_payments()
+            self.env["collection.promise"].create(
+                {"partner_id": b.id, "move_ids": [(6, 0, ppd.ids)], "amount": 500, "promised_date": D(2026, 4, 1)}
+            )
             a.sudo().write({"collection_paused": True, "collection_pause_reason": "other"})
-            self.env["collection.event"].sudo().create({
-                "move_id": late_30.id, "partner_id": a.id, "stage_id": self.stage_3.id,
-                "channel": "email", "state": "sent", "scheduled_at": "2026-03-03 15:00:00",
-                "done_at": "2026-03-03 15:00:00"})
+            self.env["collection.event"].sudo().create(
+                {
+                    "move_id": late_30.id,
+                    "partner_id": a.id,
+                    "stage_id": self.stage_3.id,
+                    "channel": "email",
+                    "state": "sent",
+                    "scheduled_at": "2026-03-03 15:00:00",
+                    "done_at": "2026-03-03 15:00:00",
+                }
+            )
         self.assertTrue(ppd.cfdi_complement_required)
         # a bank line waiting in the review tray (automatic reconciliation is off)
         self.company.collection_auto_reconcile = False
-        line = self.env["account.bank.statement.line"].create({
-            "journal_id": self.company_data["default_journal_bank"].id, "date": "2026-03-27",
-            "amount": 800, "payment_ref": late_30.name, "partner_id": a.id})
+        line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.company_data["default_journal_bank"].id,
+                "date": "2026-03-27",
+                "amount": 800,
+                "payment_ref": late_30.name,
+                "partner_id": a.id,
+            }
+        )
         line._collection_match()
         review = self.env["collection.match"].search_count(
-            [("state", "=", "to_review"), ("company_id", "=", self.company.id)])
+            [("state", "=", "to_review"), ("company_id", "=", self.company.id)]
+        )
         self.assertEqual(review, 1)
 
         sent = self._run("2026-03-30 14:00:00")  # Monday 08:00 in Mexico City
         self.assertEqual(len(sent), 1)
         # the same figures in Odoo (the summary record) as in the email
         self.assertEqual(self._rows(sent.body_html), self._rows(sent.mail_id.body_html))
-        self.assertRecordValues(sent, [{"total_receivable": 1900.0, "overdue_amount": 1800.0,
-                                        # good payers 0.9: 100 due + 500 promised
-                                        "expected_week": 540.0}])
+        self.assertRecordValues(
+            sent,
+            [
+                {
+                    "total_receivable": 1900.0,
+                    "overdue_amount": 1800.0,
+                    # good payers 0.9: 100 due + 500 promised
+                    "expected_week": 540.0,
+                }
+            ],
+        )
         rows = self._rows(sent.mail_id.body_html)
         figures = {row[0]: row[1] for row in rows if len(row) == 2}
         self.assertEqual(figures["Total receivable"], "$ 1,900.00")
@@ -213,8 +263,7 @@ class TestWeeklySummarySending(CollectionSummaryCommon):
         self.assertEqual(figures["DSO (countback)"], f"{dso['dso']} days")
         # (dates as the reader's language writes them: the company's, English here)
         lang_env = self.env(context={"lang": self.company.partner_id.lang or "en_US"})
-        weeks = [format_date(lang_env, D(2026, 3, 30) - dt.timedelta(weeks=n))
-                 for n in range(7, -1, -1)]
+        weeks = [format_date(lang_env, D(2026, 3, 30) - dt.timedelta(weeks=n)) for n in range(7, -1, -1)]
         self.assertEqual(weeks[-1], "03/30/2026")
         self.assertEqual([row[0] for row in rows if row[0] in weeks], weeks)
         # effectiveness per stage: one D+3 message, not paid within 7 days
@@ -231,11 +280,9 @@ class TestWeeklySummarySending(CollectionSummaryCommon):
     def test_one_per_company(self):
         other = self.env["res.company"].create({"name": "Otra Empresa"})
         with freeze_time("2026-03-30 14:00:00"):
-            sent = (self.company | other)._collection_send_weekly_summary(
-                now=dt.datetime(2026, 3, 30, 14, 0))
+            sent = (self.company | other)._collection_send_weekly_summary(now=dt.datetime(2026, 3, 30, 14, 0))
             self.assertEqual(sent.company_id, self.company | other)
-            again = (self.company | other)._collection_send_weekly_summary(
-                now=dt.datetime(2026, 3, 30, 18, 0))
+            again = (self.company | other)._collection_send_weekly_summary(now=dt.datetime(2026, 3, 30, 18, 0))
         self.assertFalse(again)
 
     def test_cron_record(self):
@@ -256,11 +303,17 @@ class TestWeeklySummaryNow(CollectionSummaryCommon):
         self._invoice(self.customer_a, 1000, D(2026, 3, 20))
         self.company.collection_summary_user_ids = self.env.user
         manager = new_test_user(
-            self.env, "summary_manager", company_id=self.company.id,
-            groups="account.group_account_invoice,account_collections_mx.group_collection_manager")
+            self.env,
+            "summary_manager",
+            company_id=self.company.id,
+            groups="account.group_account_invoice,account_collections_mx.group_collection_manager",
+        )
         user = new_test_user(
-            self.env, "summary_user", company_id=self.company.id,
-            groups="account.group_account_invoice,account_collections_mx.group_collection_user")
+            self.env,
+            "summary_user",
+            company_id=self.company.id,
+            groups="account.group_account_invoice,account_collections_mx.group_collection_user",
+        )
         Summary = self.env["collection.summary"]
         with self.assertRaises(AccessError):
             Summary.with_user(user).action_collection_build_now()

@@ -24,9 +24,13 @@ class TestCollectionTasksClosed(CollectionsCommon):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("es_MX")
         cls.collector = new_test_user(
-            cls.env, login="cobradora_tasks", name="Cobradora", lang="es_MX",
+            cls.env,
+            login="cobradora_tasks",
+            name="Cobradora",
+            lang="es_MX",
             groups="account.group_account_invoice,account_collections_mx.group_collection_user",
-            company_id=cls.company.id)
+            company_id=cls.company.id,
+        )
         cls.customer.collection_responsible_id = cls.collector
 
     def _handed_over(self, amount=1000.0):
@@ -42,16 +46,16 @@ class TestCollectionTasksClosed(CollectionsCommon):
 
     def _register_payment(self, move, amount, date):
         action = move.action_register_payment()
-        self.env[action["res_model"]].with_context(action["context"]).create({
-            "amount": amount, "payment_date": date}).action_create_payments()
+        self.env[action["res_model"]].with_context(action["context"]).create(
+            {"amount": amount, "payment_date": date}
+        ).action_create_payments()
 
     @staticmethod
     def _is_open(activity):
         return bool(activity.exists().filtered("active"))
 
     def _open_tasks(self, record):
-        return self.env["mail.activity"].search(
-            [("res_model", "=", record._name), ("res_id", "=", record.id)])
+        return self.env["mail.activity"].search([("res_model", "=", record._name), ("res_id", "=", record.id)])
 
     def test_task_closed_when_paid(self):
         move, activity = self._handed_over()
@@ -73,9 +77,15 @@ class TestCollectionTasksClosed(CollectionsCommon):
 
     def test_task_closed_when_paid_by_a_bank_line(self):
         move, activity = self._handed_over()
-        line = self.env["account.bank.statement.line"].create({
-            "journal_id": self.company_data["default_journal_bank"].id, "date": "2026-12-30",
-            "amount": 1000.0, "payment_ref": f"PAGO {move.name}", "partner_id": self.customer.id})
+        line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.company_data["default_journal_bank"].id,
+                "date": "2026-12-30",
+                "amount": 1000.0,
+                "payment_ref": f"PAGO {move.name}",
+                "partner_id": self.customer.id,
+            }
+        )
         line._collection_reconcile(move)
         self.assertEqual(move.payment_state, "paid")
         self.assertFalse(self._is_open(activity))
@@ -86,8 +96,7 @@ class TestCollectionTasksClosed(CollectionsCommon):
         with Form(excluded.with_user(self.collector)) as form:  # the invoice's checkbox
             form.collection_excluded = True
         self.assertFalse(self._is_open(task_1))
-        self.assertIn("salió de cobranza", excluded.message_ids.filtered(
-            lambda m: m.mail_activity_type_id)[:1].body)
+        self.assertIn("salió de cobranza", excluded.message_ids.filtered(lambda m: m.mail_activity_type_id)[:1].body)
         self.assertTrue(self._is_open(task_2))
         cancelled.button_draft()
         cancelled.button_cancel()
@@ -96,17 +105,23 @@ class TestCollectionTasksClosed(CollectionsCommon):
 
     def test_other_tasks_are_left_alone(self):
         move, activity = self._handed_over()
-        mine = move.activity_schedule("mail.mail_activity_data_todo", summary="Enviar factura",
-                                      user_id=self.collector.id)
+        mine = move.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Enviar factura", user_id=self.collector.id
+        )
         self._register_payment(move, 1000.0, "2026-12-29")
         self.assertFalse(self._is_open(activity))
         self.assertTrue(self._is_open(mine))
 
     def _broken_promise(self, moves, amount=500.0):
         with freeze_time("2026-12-15 18:00:00"):
-            promise = self.env["collection.promise"].create({
-                "partner_id": self.customer.id, "move_ids": [(6, 0, moves.ids)],
-                "amount": amount, "promised_date": D("2026-12-18")})
+            promise = self.env["collection.promise"].create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [(6, 0, moves.ids)],
+                    "amount": amount,
+                    "promised_date": D("2026-12-18"),
+                }
+            )
         with freeze_time("2026-12-22 18:00:00"):
             self.env["collection.promise"]._cron_collection_promises()
         self.assertEqual(promise.state, "broken")
@@ -121,8 +136,7 @@ class TestCollectionTasksClosed(CollectionsCommon):
         self.assertTrue(promise.activity_ids, "one promised invoice is still open")
         self._register_payment(second, 200.0, "2026-12-24")
         self.assertFalse(promise.activity_ids)
-        self.assertIn("pagada el 24/12/2026", promise.message_ids.filtered(
-            lambda m: m.mail_activity_type_id)[:1].body)
+        self.assertIn("pagada el 24/12/2026", promise.message_ids.filtered(lambda m: m.mail_activity_type_id)[:1].body)
 
     def test_customer_task_stays_while_invoices_are_open(self):
         first = self.make_invoice("2026-12-10", amount=300.0)
@@ -149,27 +163,36 @@ class TestDatesInReaderLanguage(CollectionsCommon):
     def test_statement_dates(self):
         self.customer.lang = "es_MX"
         self.make_invoice("2026-01-20", invoice_date=D("2025-12-21"))
-        html, _type = self.env["ir.actions.report"].with_context(
-            allowed_company_ids=self.company.ids)._render_qweb_html(
-            "account_collections_mx.action_report_statement_of_account", self.customer.ids,
-            data={"date_to": "2026-02-10", "date_from": "2026-01-11"})
+        html, _type = (
+            self.env["ir.actions.report"]
+            .with_context(allowed_company_ids=self.company.ids)
+            ._render_qweb_html(
+                "account_collections_mx.action_report_statement_of_account",
+                self.customer.ids,
+                data={"date_to": "2026-02-10", "date_from": "2026-01-11"},
+            )
+        )
         html = html.decode()
         for day in ("10/02/2026", "11/01/2026", "21/12/2025", "20/01/2026"):
             self.assertIn(day, html)
         for iso in ("2026-02-10", "2026-01-20", "2025-12-21"):
             self.assertNotIn(iso, html)
         self.customer.lang = "en_US"
-        html, _type = self.env["ir.actions.report"].with_context(
-            allowed_company_ids=self.company.ids)._render_qweb_html(
-            "account_collections_mx.action_report_statement_of_account", self.customer.ids,
-            data={"date_to": "2026-02-10"})
+        html, _type = (
+            self.env["ir.actions.report"]
+            .with_context(allowed_company_ids=self.company.ids)
+            ._render_qweb_html(
+                "account_collections_mx.action_report_statement_of_account",
+                self.customer.ids,
+                data={"date_to": "2026-02-10"},
+            )
+        )
         self.assertIn("02/10/2026", html.decode())
 
     def test_weekly_summary_dates(self):
         self.company.partner_id.lang = "es_MX"
         self.make_invoice("2026-01-20", invoice_date=D("2025-12-21"))
-        summary = self.env["collection.summary"]._collection_build(
-            self.company, D("2026-02-09"), send=False)
+        summary = self.env["collection.summary"]._collection_build(self.company, D("2026-02-09"), send=False)
         self.assertIn("09/02/2026", summary.body_html)  # the summary's day
         self.assertIn("02/02/2026", summary.body_html)  # a week of the DSO trend
         self.assertNotIn("2026-02-02", summary.body_html)

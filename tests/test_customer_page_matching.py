@@ -7,7 +7,6 @@ from .matching_common import MatchingCommon
 
 @tagged("post_install", "-at_install")
 class TestSpeiReferenceMatching(MatchingCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -27,9 +26,9 @@ class TestSpeiReferenceMatching(MatchingCommon):
         decoy = self._invoice(2500.0, partner=self.stranger)
         line = self._line(2500.0, "SPEI RECIBIDO BANORTE", ref=self.reference)
         match = self._match(line)
-        self.assertRecordValues(match, [{
-            "state": "auto", "reason": "exact", "partner_id": self.customer.id,
-            "move_ids": invoice.ids}])
+        self.assertRecordValues(
+            match, [{"state": "auto", "reason": "exact", "partner_id": self.customer.id, "move_ids": invoice.ids}]
+        )
         self.assertIn(self.reference, match.note)
         self.assertTrue(line.is_reconciled)
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
@@ -43,8 +42,9 @@ class TestSpeiReferenceMatching(MatchingCommon):
         self._invoice(700.0)
         line = self._line(3500.0, f"PAGO FACTURAS REF {self.reference}")
         match = self._match(line)
-        self.assertRecordValues(match, [{
-            "state": "to_review", "reason": "multi_invoice", "partner_id": self.customer.id}])
+        self.assertRecordValues(
+            match, [{"state": "to_review", "reason": "multi_invoice", "partner_id": self.customer.id}]
+        )
         self.assertEqual(match.move_ids, first | second)
         self.assertFalse(line.is_reconciled)
 

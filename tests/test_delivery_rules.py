@@ -24,13 +24,11 @@ def utc(local):
 
 
 class DeliveryCommon(CollectionsCommon, MockEmail):
-
     def mails_to(self, email):
         return [m for m in self._mails if any(email in to for to in m["email_to"])]
 
     def queued_mail(self, event):
-        return self.env["mail.mail"].sudo().search(
-            [("mail_message_id", "=", event.mail_message_id.id)])
+        return self.env["mail.mail"].sudo().search([("mail_message_id", "=", event.mail_message_id.id)])
 
 
 @tagged("post_install", "-at_install")
@@ -53,8 +51,7 @@ class TestSendTimeContactRules(DeliveryCommon):
             mail = self.queued_mail(email)
             self.assertEqual((mail.state, mail.scheduled_date), ("outgoing", morning))
             cron = self.env.ref("mail.ir_cron_mail_scheduler_action")
-            self.assertTrue(self.env["ir.cron.trigger"].search(
-                [("cron_id", "=", cron.id), ("call_at", "=", morning)]))
+            self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id), ("call_at", "=", morning)]))
             self.send_mail_queue(morning - dt.timedelta(minutes=1))
             self.assertFalse(self._mails)
             self.send_mail_queue(morning)
@@ -102,8 +99,7 @@ class TestSendTimeContactRules(DeliveryCommon):
         self.assertEqual(email.skip_reason, "The customer asked not to be contacted")
         self.assertEqual(mail.state, "cancel")
         self.assertIn("cancelled before it left", move.message_ids[0].body)
-        notification = self.env["mail.notification"].sudo().search(
-            [("mail_message_id", "=", email.mail_message_id.id)])
+        notification = self.env["mail.notification"].sudo().search([("mail_message_id", "=", email.mail_message_id.id)])
         self.assertEqual(set(notification.mapped("notification_status")), {"canceled"})
         with self.mock_mail_gateway():
             self.run_at(utc("2026-12-08 10:00"))
@@ -149,16 +145,21 @@ class TestSendTimeContactRules(DeliveryCommon):
         with self.mock_mail_gateway():
             self.run_at(utc("2026-12-07 10:00"), mail_queue=False)
             with freeze_time(utc("2026-12-07 10:01")):
-                self.env["collection.pause.wizard"].create({
-                    "partner_id": self.customer.id, "reason": "payment_plan",
-                    "until": "2026-12-20", "note": "Plan de pagos"}).action_confirm()
+                self.env["collection.pause.wizard"].create(
+                    {
+                        "partner_id": self.customer.id,
+                        "reason": "payment_plan",
+                        "until": "2026-12-20",
+                        "note": "Plan de pagos",
+                    }
+                ).action_confirm()
             self.send_mail_queue(utc("2026-12-07 10:05"))
             self.assertFalse(self._mails)
         self.assertEqual(self.events(move, channel="email").skip_reason, "Collections paused")
 
     def test_minimum_gap_counts_from_the_real_sending_time(self):
         self.company.collection_min_gap_days = 1
-        first = self.make_invoice("2026-12-10")   # D-3 on Monday 7
+        first = self.make_invoice("2026-12-10")  # D-3 on Monday 7
         second = self.make_invoice("2026-12-11")  # D-3 on Tuesday 8
         with self.mock_mail_gateway():
             self.run_at(utc("2026-12-07 19:50"), mail_queue=False)
@@ -180,8 +181,10 @@ class TestSendTimeContactRules(DeliveryCommon):
         def refuse(*args, **kwargs):
             raise ConnectionRefusedError("SMTP server down")
 
-        with patch.object(type(self.env["ir.mail_server"]), "connect", side_effect=refuse), \
-                mute_logger("odoo.addons.mail.models.mail_mail"):
+        with (
+            patch.object(type(self.env["ir.mail_server"]), "connect", side_effect=refuse),
+            mute_logger("odoo.addons.mail.models.mail_mail"),
+        ):
             self.send_mail_queue(utc("2026-12-07 10:05"))
         self.assertEqual(email.state, "failed")
         self.assertIn("SMTP server down", email.error)
@@ -201,9 +204,12 @@ class TestSendTimeContactRules(DeliveryCommon):
         move = self.make_invoice("2026-12-10")
         self.run_at(utc("2026-12-07 10:00"), mail_queue=False)
         email = self.events(move, channel="email")
-        with patch.object(type(self.env["ir.mail_server"]), "connect",
-                          side_effect=ConnectionRefusedError("SMTP server down")), \
-                mute_logger("odoo.addons.mail.models.mail_mail"):
+        with (
+            patch.object(
+                type(self.env["ir.mail_server"]), "connect", side_effect=ConnectionRefusedError("SMTP server down")
+            ),
+            mute_logger("odoo.addons.mail.models.mail_mail"),
+        ):
             self.send_mail_queue(utc("2026-12-07 10:05"))
         self.assertEqual(email.state, "failed")
         with freeze_time(utc("2026-12-07 11:00")):
@@ -229,27 +235,31 @@ class TestSendTimeContactRules(DeliveryCommon):
             self.customer.collection_do_not_contact = True
             self.send_mail_queue(utc("2026-12-08 08:00"))
             self.assertFalse(self._mails)
-        self.assertEqual((event.state, event.skip_reason),
-                         ("skipped", "The customer asked not to be contacted"))
+        self.assertEqual((event.state, event.skip_reason), ("skipped", "The customer asked not to be contacted"))
 
 
 @tagged("post_install", "-at_install")
 class TestCustomerTimeZoneFromAddress(DeliveryCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.mx = cls.env.ref("base.mx")
-        cls.tijuana = cls.env["res.partner"].create({
-            "name": "Ferretería Tijuana", "email": "pagos@ferretijuana.example.mx",
-            "is_company": True, "tz": False, "lang": "en_US",
-            "country_id": cls.mx.id, "state_id": cls.env.ref("base.state_mx_bc").id,
-            "collection_first_invoice_reviewed": True})
+        cls.tijuana = cls.env["res.partner"].create(
+            {
+                "name": "Ferretería Tijuana",
+                "email": "pagos@ferretijuana.example.mx",
+                "is_company": True,
+                "tz": False,
+                "lang": "en_US",
+                "country_id": cls.mx.id,
+                "state_id": cls.env.ref("base.state_mx_bc").id,
+                "collection_first_invoice_reviewed": True,
+            }
+        )
 
     def test_time_zone_from_the_state(self):
         self.assertEqual(self.tijuana._collection_tz(self.company), "America/Tijuana")
-        contact = self.env["res.partner"].create({"name": "Contadora", "parent_id": self.tijuana.id,
-                                                  "tz": False})
+        contact = self.env["res.partner"].create({"name": "Contadora", "parent_id": self.tijuana.id, "tz": False})
         self.assertEqual(contact._collection_tz(self.company), "America/Tijuana")
         self.tijuana.state_id = self.env.ref("base.state_mx_son")
         self.assertEqual(self.tijuana._collection_tz(self.company), "America/Hermosillo")
@@ -292,13 +302,13 @@ class TestCustomerTimeZoneFromAddress(DeliveryCommon):
         self.run_at("2026-12-08 07:30:00")
         self.assertFalse(self.events(tijuana))
         self.assertTrue(self.events(mexico, channel="email"))
-        self.assertFalse(self.env["account.move"]._collection_plan_candidates(
-            fields.Datetime.to_datetime("2026-12-08 07:30:00"), 0))
+        self.assertFalse(
+            self.env["account.move"]._collection_plan_candidates(fields.Datetime.to_datetime("2026-12-08 07:30:00"), 0)
+        )
 
 
 @tagged("post_install", "-at_install")
 class TestReminderCurrencies(DeliveryCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -307,13 +317,19 @@ class TestReminderCurrencies(DeliveryCommon):
 
     def invoice_in(self, currency, amount, due="2026-12-10", partner=None):
         due = fields.Date.to_date(due)
-        move = self.env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": (partner or self.customer).id,
-            "currency_id": currency.id, "invoice_date": due - dt.timedelta(days=30),
-            "invoice_date_due": due, "invoice_payment_term_id": False,
-            "invoice_line_ids": [Command.create({"name": "Servicio", "quantity": 1,
-                                                 "price_unit": amount, "tax_ids": []})],
-        })
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": (partner or self.customer).id,
+                "currency_id": currency.id,
+                "invoice_date": due - dt.timedelta(days=30),
+                "invoice_date_due": due,
+                "invoice_payment_term_id": False,
+                "invoice_line_ids": [
+                    Command.create({"name": "Servicio", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                ],
+            }
+        )
         move.action_post()
         return move
 
@@ -324,8 +340,9 @@ class TestReminderCurrencies(DeliveryCommon):
             self.run_at(utc("2026-12-07 09:00"))
             self.assertEqual(len(self._mails), 1)
             body = self._mails[0]["body"]
-        self.assertEqual(self.events(usd, channel="email").mail_message_id,
-                         self.events(mxn, channel="email").mail_message_id)
+        self.assertEqual(
+            self.events(usd, channel="email").mail_message_id, self.events(mxn, channel="email").mail_message_id
+        )
         self.assertIn("500.00 USD", body)
         self.assertIn("1,000.00 MXN", body)
         self.assertNotIn("1,500.00", body)
@@ -336,24 +353,23 @@ class TestReminderCurrencies(DeliveryCommon):
 
     def test_alert_threshold_in_company_currency(self):
         self.company.collection_alert_min_amount = 300.0
-        usd = self.invoice_in(self.usd, 500, due="2026-12-01")          # MXN 250
+        usd = self.invoice_in(self.usd, 500, due="2026-12-01")  # MXN 250
         other = self.customer.copy({"name": "Otro Cliente"})
         mxn = self.make_invoice("2026-12-01", amount=400, partner=other)  # MXN 400
         for move in (usd, mxn):
             move.sudo().collection_stage_id = self.stage[3]
         self.run_at(utc("2026-12-08 09:00"))  # D+7
-        self.assertEqual(self.events(usd, channel="alert").skip_reason,
-                         "Below the company's alert threshold")
+        self.assertEqual(self.events(usd, channel="alert").skip_reason, "Below the company's alert threshold")
         self.assertEqual(self.events(mxn, channel="alert").state, "sent")
 
     def test_tolerance_in_company_currency(self):
         self.company.collection_tolerance = 0.5
         usd = self.invoice_in(self.usd, 100)
         self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=usd.ids,
-        ).create({"amount": 99.2, "currency_id": self.usd.id,
-                  "payment_difference_handling": "open"})._create_payments()
-        self.assertAlmostEqual(usd.amount_residual, 0.8)      # USD 0.80 ...
+            active_model="account.move",
+            active_ids=usd.ids,
+        ).create({"amount": 99.2, "currency_id": self.usd.id, "payment_difference_handling": "open"})._create_payments()
+        self.assertAlmostEqual(usd.amount_residual, 0.8)  # USD 0.80 ...
         self.assertAlmostEqual(usd.amount_residual_signed, 0.4)  # ... = MXN 0.40
         self.assertEqual(usd.collection_state, "done")
         mxn = self.make_invoice("2026-12-10", amount=100)
@@ -363,20 +379,21 @@ class TestReminderCurrencies(DeliveryCommon):
 
 @tagged("post_install", "-at_install")
 class TestBrokenTemplateFailsAlone(DeliveryCommon):
-
     def test_broken_expression_fails_only_its_event(self):
         template = self.stage[-3].mail_template_id
-        broken = template.copy({
-            "name": "Roto",
-            "body_html": "<p>Hola <t t-out=\"object.partner_id.name\"/></p>"
-                         "<p t-if=\"object.partner_id.name == 'Cliente Roto'\">"
-                         "<t t-out=\"object.partner_id.no_such_field\"/></p>"})
+        broken = template.copy(
+            {
+                "name": "Roto",
+                "body_html": '<p>Hola <t t-out="object.partner_id.name"/></p>'
+                "<p t-if=\"object.partner_id.name == 'Cliente Roto'\">"
+                '<t t-out="object.partner_id.no_such_field"/></p>',
+            }
+        )
         self.stage[-3].mail_template_id = broken
         bad_customer = self.customer.copy({"name": "Cliente Roto", "email": "roto@example.mx"})
         good = self.make_invoice("2026-12-10")
         bad = self.make_invoice("2026-12-10", partner=bad_customer)
-        with self.mock_mail_gateway(), mute_logger(
-                "odoo.addons.account_collections_mx.models.collection_event"):
+        with self.mock_mail_gateway(), mute_logger("odoo.addons.account_collections_mx.models.collection_event"):
             with freeze_time(utc("2026-12-07 09:00")):
                 self.env["account.move"]._cron_collection_run()
             self.send_mail_queue(utc("2026-12-07 09:00"))
@@ -393,13 +410,14 @@ class TestBrokenTemplateFailsAlone(DeliveryCommon):
 
 @tagged("post_install", "-at_install")
 class TestCronsCommitAndBudget(DeliveryCommon):
-
     def test_no_commit_inside_tests_even_under_the_mail_mocks(self):
         self.assertFalse(collection_may_commit(self.env))
         self.company.collection_statement_monthly = True
         self.make_invoice("2026-03-20")
-        with self.mock_mail_gateway(), \
-                patch.object(self.env.cr, "commit", side_effect=AssertionError("commit in a test")):
+        with (
+            self.mock_mail_gateway(),
+            patch.object(self.env.cr, "commit", side_effect=AssertionError("commit in a test")),
+        ):
             self.assertFalse(collection_may_commit(self.env))
             with freeze_time("2026-03-30 14:00:00"):  # Monday 08:00: the weekly summary is due
                 self.env["account.move"]._cron_collection_run()
@@ -420,9 +438,14 @@ class TestCronsCommitAndBudget(DeliveryCommon):
         cron = self.env.ref("account_collections_mx.ir_cron_collection_run")
         Trigger = self.env["ir.cron.trigger"]
         calls = []
-        with freeze_time(utc("2026-12-07 09:00")), patch.object(
-                type(self.env["ir.cron"]), "_notify_progress",
-                lambda self, done, remaining, deactivate=False: calls.append((done, remaining))):
+        with (
+            freeze_time(utc("2026-12-07 09:00")),
+            patch.object(
+                type(self.env["ir.cron"]),
+                "_notify_progress",
+                lambda self, done, remaining, deactivate=False: calls.append((done, remaining)),
+            ),
+        ):
             self.env["account.move"]._cron_collection_run()
             # one batch planned, then the budget is spent: 2 invoices still to plan, the
             # email and the WhatsApp message of the first one to deliver

@@ -22,19 +22,29 @@ class TestFirstInvoiceReview(CfdiCommon):
         super().setUpClass()
         cls.company.partner_id.tz = "America/Mexico_City"
         cls.collector = new_test_user(
-            cls.env, login="collector_review", name="Cobradora",
+            cls.env,
+            login="collector_review",
+            name="Cobradora",
             groups="account.group_account_invoice,account_collections_mx.group_collection_user",
-            company_id=cls.company.id)
+            company_id=cls.company.id,
+        )
         # a new customer: complete tax data, an email, no mobile
-        cls.newbie = cls.env["res.partner"].create({
-            "name": "Nuevo Cliente Digital SA de CV", "is_company": True,
-            "vat": "EKU900317SA1", "cfdi_tax_regime": "601", "zip": "06600",
-            "email": "pagos@nuevo.example.mx", "country_id": cls.env.ref("base.mx").id,
-            "tz": "America/Mexico_City", "lang": "en_US"})
+        cls.newbie = cls.env["res.partner"].create(
+            {
+                "name": "Nuevo Cliente Digital SA de CV",
+                "is_company": True,
+                "vat": "EKU900317SA1",
+                "cfdi_tax_regime": "601",
+                "zip": "06600",
+                "email": "pagos@nuevo.example.mx",
+                "country_id": cls.env.ref("base.mx").id,
+                "tz": "America/Mexico_City",
+                "lang": "en_US",
+            }
+        )
 
     def _first_invoice(self, partner=None):
-        invoice = self.make_invoice(1000.0, invoice_date="2026-01-12", due="2026-02-12",
-                                    partner=partner or self.newbie)
+        invoice = self.make_invoice(1000.0, invoice_date="2026-01-12", due="2026-02-12", partner=partner or self.newbie)
         self.assertTrue(invoice.collection_first_invoice)
         self.assertEqual(invoice.collection_state, "review")
         return invoice
@@ -44,8 +54,7 @@ class TestFirstInvoiceReview(CfdiCommon):
             self.env["account.move"]._collection_run(now=RUN_AT)
 
     def _emails(self, invoice):
-        return self.env["collection.event"].search(
-            [("move_id", "=", invoice.id), ("channel", "=", "email")])
+        return self.env["collection.event"].search([("move_id", "=", invoice.id), ("channel", "=", "email")])
 
     def test_tick_releases_the_invoice_without_mobile(self):
         self.assertTrue(self.newbie.cfdi_data_ok, self.newbie.cfdi_data_issues)
@@ -67,9 +76,12 @@ class TestFirstInvoiceReview(CfdiCommon):
         invoice = self._first_invoice()
         # a collector as Settings ▸ Users creates one by default: with *Contact Creation*
         editor = new_test_user(
-            self.env, login="collector_contacts",
+            self.env,
+            login="collector_contacts",
             groups="account.group_account_invoice,account_collections_mx.group_collection_user,"
-                   "base.group_partner_manager", company_id=self.company.id)
+            "base.group_partner_manager",
+            company_id=self.company.id,
+        )
         with Form(self.newbie.with_user(editor)) as form:
             form.collection_first_invoice_reviewed = True
         self.assertEqual(invoice.collection_state, "active")
@@ -80,15 +92,17 @@ class TestFirstInvoiceReview(CfdiCommon):
         self.newbie.write({"cfdi_tax_regime": False, "mobile": False})
         invoice = self._first_invoice()
         # the warning shown when ticking lists the issues
-        onchange = self.newbie.new({"collection_first_invoice_reviewed": True},
-                                   origin=self.newbie)._onchange_collection_first_invoice_reviewed()
+        onchange = self.newbie.new(
+            {"collection_first_invoice_reviewed": True}, origin=self.newbie
+        )._onchange_collection_first_invoice_reviewed()
         self.assertIn("Tax regime is missing", onchange["warning"]["message"])
         # the button asks first, listing the CFDI data issues apart from the contact data
         action = self.newbie.with_user(self.collector).action_collection_mark_reviewed()
         self.assertEqual(action["res_model"], "collection.review.wizard")
         self.assertFalse(self.newbie.collection_first_invoice_reviewed)
-        wizard = self.env["collection.review.wizard"].with_user(self.collector).with_context(
-            action["context"]).create({})
+        wizard = (
+            self.env["collection.review.wizard"].with_user(self.collector).with_context(action["context"]).create({})
+        )
         self.assertIn("Tax regime is missing", wizard.cfdi_data_issues)
         self.assertNotIn("Mobile", wizard.cfdi_data_issues)
         self.assertIn("Mobile is missing", wizard.collection_contact_issues)
@@ -102,8 +116,9 @@ class TestFirstInvoiceReview(CfdiCommon):
         self.assertEqual(len(self._emails(invoice)), 1)
 
     def test_plain_user_cannot_mark_reviewed(self):
-        billing = new_test_user(self.env, login="billing_review",
-                                groups="account.group_account_invoice", company_id=self.company.id)
+        billing = new_test_user(
+            self.env, login="billing_review", groups="account.group_account_invoice", company_id=self.company.id
+        )
         with self.assertRaisesRegex(UserError, "Only Collections Users"):
             self.newbie.with_user(billing).action_collection_mark_reviewed()
         self.assertFalse(self.newbie.collection_first_invoice_reviewed)

@@ -17,7 +17,9 @@ class TestInstall(AccountTestInvoicingCommon):
             company_id=cls.company_data["company"].id,
         )
         cls.plain_user = new_test_user(
-            cls.env, login="plain", groups="base.group_user",
+            cls.env,
+            login="plain",
+            groups="base.group_user",
             company_id=cls.company_data["company"].id,
         )
 

@@ -16,13 +16,14 @@ class TestCollectionMatching(MatchingCommon):
         super().setUpClass()
         cls.other_customer = cls.env["res.partner"].create({"name": "Zeta Industrial"})
         cls.accountant = new_test_user(
-            cls.env, login="accountant_match",
-            groups="account.group_account_manager",
-            company_id=cls.company.id)
+            cls.env, login="accountant_match", groups="account.group_account_manager", company_id=cls.company.id
+        )
         cls.collector = new_test_user(
-            cls.env, login="collector_match",
+            cls.env,
+            login="collector_match",
             groups="base.group_user,account_collections_mx.group_collection_user",
-            company_id=cls.company.id)
+            company_id=cls.company.id,
+        )
 
     # ------------------------------------------------------------------ helpers
     def _match(self, line):
@@ -38,10 +39,18 @@ class TestCollectionMatching(MatchingCommon):
         other = self._invoice(1160.0)
         line = self._line(1160.0, f"SPEI RECIBIDO PAGO {invoice.name}")
         match = self._match(line)
-        self.assertRecordValues(match, [{
-            "state": "auto", "reason": "exact", "partner_id": self.customer.id,
-            "move_ids": invoice.ids, "difference": 0.0,
-        }])
+        self.assertRecordValues(
+            match,
+            [
+                {
+                    "state": "auto",
+                    "reason": "exact",
+                    "partner_id": self.customer.id,
+                    "move_ids": invoice.ids,
+                    "difference": 0.0,
+                }
+            ],
+        )
         self.assertGreaterEqual(match.score, 70)
         self.assertTrue(line.is_reconciled)
         self.assertEqual(invoice.payment_state in ("paid", "in_payment"), True)
@@ -73,9 +82,9 @@ class TestCollectionMatching(MatchingCommon):
                 invoice = self._invoice(500.0)
                 values = {"payment_ref": "TRANSFERENCIA"}
                 values[field] = fmt(invoice.name)
-                line = self.env["account.bank.statement.line"].create({
-                    "journal_id": self.bank_journal.id, "date": "2025-01-20", "amount": 500.0,
-                    **values})
+                line = self.env["account.bank.statement.line"].create(
+                    {"journal_id": self.bank_journal.id, "date": "2025-01-20", "amount": 500.0, **values}
+                )
                 match = self._match(line)
                 self.assertEqual(match.state, "auto", values)
                 self.assertEqual(match.move_ids, invoice)
@@ -104,8 +113,7 @@ class TestCollectionMatching(MatchingCommon):
         self.assertEqual(match.state, "auto")
         self.assertEqual(match.difference, -0.5)
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
-        writeoff = line.move_id.line_ids.filtered(
-            lambda aml: aml.account_id == self.writeoff_account)
+        writeoff = line.move_id.line_ids.filtered(lambda aml: aml.account_id == self.writeoff_account)
         self.assertEqual(writeoff.balance, 0.5)
 
     def test_auto_reconcile_setting_off(self):
@@ -136,8 +144,7 @@ class TestCollectionMatching(MatchingCommon):
         invoice = self._invoice(1000.0)
         line = self._line(400.0, f"ABONO {invoice.name}")
         match = self._match(line)
-        self.assertRecordValues(match, [{"state": "to_review", "reason": "partial",
-                                         "difference": -600.0}])
+        self.assertRecordValues(match, [{"state": "to_review", "reason": "partial", "difference": -600.0}])
         match.with_user(self.accountant).action_approve()
         self.assertEqual(match.state, "approved")
         self.assertEqual(match.done_by_id, self.accountant)
@@ -152,12 +159,12 @@ class TestCollectionMatching(MatchingCommon):
         invoice = self._invoice(1000.0)
         line = self._line(1200.0, f"PAGO {invoice.name}")
         match = self._match(line)
-        self.assertRecordValues(match, [{"state": "to_review", "reason": "overpaid",
-                                         "difference": 200.0}])
+        self.assertRecordValues(match, [{"state": "to_review", "reason": "overpaid", "difference": 200.0}])
         match.action_approve()
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         credit = line.move_id.line_ids.filtered(
-            lambda aml: aml.account_type == "asset_receivable" and not aml.reconciled)
+            lambda aml: aml.account_type == "asset_receivable" and not aml.reconciled
+        )
         self.assertEqual(credit.partner_id, self.customer)
         self.assertEqual(credit.amount_residual, -200.0)
 
@@ -205,11 +212,9 @@ class TestCollectionMatching(MatchingCommon):
     def test_no_partner_and_no_candidate(self):
         self._invoice(100.0)
         line = self._line(55.0, "DEPOSITO EN EFECTIVO")
-        self.assertRecordValues(self._match(line), [{"state": "to_review",
-                                                     "reason": "no_partner"}])
+        self.assertRecordValues(self._match(line), [{"state": "to_review", "reason": "no_partner"}])
         line2 = self._line(55.0, "DEPOSITO", partner=self.other_customer)
-        self.assertRecordValues(self._match(line2), [{"state": "to_review",
-                                                      "reason": "no_candidate"}])
+        self.assertRecordValues(self._match(line2), [{"state": "to_review", "reason": "no_candidate"}])
 
     # ------------------------------------------------------------------ bad input
     def test_invoice_paid_meanwhile(self):
@@ -253,12 +258,19 @@ class TestCollectionMatching(MatchingCommon):
         with self.assertRaisesRegex(UserError, "no amount"):
             line._collection_reconcile(invoice)
         company_2 = self.setup_other_company(name="Otra Empresa")["company"]
-        foreign = self.env["account.move"].with_company(company_2).create({
-            "move_type": "out_invoice", "partner_id": self.customer.id,
-            "invoice_date": "2025-01-10", "company_id": company_2.id,
-            "invoice_line_ids": [Command.create({"name": "x", "price_unit": 100.0,
-                                                 "tax_ids": []})],
-        })
+        foreign = (
+            self.env["account.move"]
+            .with_company(company_2)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "invoice_date": "2025-01-10",
+                    "company_id": company_2.id,
+                    "invoice_line_ids": [Command.create({"name": "x", "price_unit": 100.0, "tax_ids": []})],
+                }
+            )
+        )
         foreign.action_post()
         line2 = self._line(100.0, "PAGO")
         with self.assertRaisesRegex(UserError, "belongs to"):
@@ -287,8 +299,7 @@ class TestCollectionMatching(MatchingCommon):
         # the cron does not bring it back either
         self.env["account.bank.statement.line"]._cron_collection_match()
         self.assertLessEqual(len(self._open_match(line)), 1)
-        self.assertNotIn(inv1, line.collection_match_ids.filtered(
-            lambda m: m.state == "to_review").move_ids)
+        self.assertNotIn(inv1, line.collection_match_ids.filtered(lambda m: m.state == "to_review").move_ids)
 
     def test_reject_ambiguous_remembers_candidates(self):
         inv1 = self._invoice(500.0)
@@ -359,19 +370,18 @@ class TestCollectionMatching(MatchingCommon):
         Collections Users, the bank line and the ranked candidates on the form."""
         action = self.env.ref("account_collections_mx.collection_match_action")
         context = ast.literal_eval(action.context)
-        self.assertEqual(context, {"search_default_to_review": 1,
-                                   "search_default_group_reason": 1})
+        self.assertEqual(context, {"search_default_to_review": 1, "search_default_group_reason": 1})
         Match = self.env["collection.match"]
         for user, can_decide in ((self.collector, False), (self.accountant, True)):
             views = Match.with_user(user).get_views([(False, "list"), (False, "form")])
             for view_type in ("list", "form"):
                 arch = views["views"][view_type]["arch"]
                 for button in ("action_approve", "action_reject"):
-                    self.assertEqual(f'name="{button}"' in arch, can_decide,
-                                     f"{button} on the {view_type} of {user.login}")
+                    self.assertEqual(
+                        f'name="{button}"' in arch, can_decide, f"{button} on the {view_type} of {user.login}"
+                    )
             form = views["views"]["form"]["arch"]
-            for fname in ("statement_line_id", "amount", "bank_partner_name", "candidate_ids",
-                          "score", "reason"):
+            for fname in ("statement_line_id", "amount", "bank_partner_name", "candidate_ids", "score", "reason"):
                 self.assertIn(f'name="{fname}"', form)
         self.assertFalse(Match.with_user(self.collector).has_access("write"))
         self.assertFalse(Match.with_user(self.collector).has_access("create"))
@@ -379,12 +389,20 @@ class TestCollectionMatching(MatchingCommon):
         self.assertTrue(Match.with_user(self.accountant).has_access("write"))
         # the bank line as the accountant sees it
         invoice = self._invoice(1000.0)
-        line = self._line(400.0, f"ABONO {invoice.name}", partner_name="PEREZ COMERCIAL",
-                          account_number="012180001234567897")
+        line = self._line(
+            400.0, f"ABONO {invoice.name}", partner_name="PEREZ COMERCIAL", account_number="012180001234567897"
+        )
         match = self._match(line)
-        self.assertRecordValues(match, [{"bank_partner_name": "PEREZ COMERCIAL",
-                                         "bank_account_number": "012180001234567897",
-                                         "payment_ref": f"ABONO {invoice.name}"}])
+        self.assertRecordValues(
+            match,
+            [
+                {
+                    "bank_partner_name": "PEREZ COMERCIAL",
+                    "bank_account_number": "012180001234567897",
+                    "payment_ref": f"ABONO {invoice.name}",
+                }
+            ],
+        )
         self.assertEqual(match.candidate_ids[:1].move_id, invoice)
         self.assertIn("reference", match.candidate_ids[:1].why)
 
@@ -392,11 +410,14 @@ class TestCollectionMatching(MatchingCommon):
         invoice = self._invoice(100.0)
         match = self._match(self._line(40.0, f"ABONO {invoice.name}"))
         company_2 = self.setup_other_company(name="Empresa Dos")["company"]
-        user_2 = new_test_user(self.env, login="acc_c2",
-                               groups="account.group_account_manager",
-                               company_id=company_2.id, company_ids=[Command.set(company_2.ids)])
-        self.assertFalse(self.env["collection.match"].with_user(user_2).search(
-            [("id", "=", match.id)]))
+        user_2 = new_test_user(
+            self.env,
+            login="acc_c2",
+            groups="account.group_account_manager",
+            company_id=company_2.id,
+            company_ids=[Command.set(company_2.ids)],
+        )
+        self.assertFalse(self.env["collection.match"].with_user(user_2).search([("id", "=", match.id)]))
 
     def test_dashboard_counter(self):
         invoice = self._invoice(1000.0)

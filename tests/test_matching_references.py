@@ -13,10 +13,8 @@ class TestMatchingReferences(MatchingCommon):
     def setUpClass(cls):
         super().setUpClass()
         Partner = cls.env["res.partner"]
-        cls.other_customer = Partner.create({"name": "Distribuidora Norteña S.A. de C.V.",
-                                             "vat": "DNO850505AB2"})
-        cls.third_customer = Partner.create({"name": "Abarrotes Jalisco S.C.",
-                                             "vat": "AJA770707CD3"})
+        cls.other_customer = Partner.create({"name": "Distribuidora Norteña S.A. de C.V.", "vat": "DNO850505AB2"})
+        cls.third_customer = Partner.create({"name": "Abarrotes Jalisco S.C.", "vat": "AJA770707CD3"})
 
     # ------------------------------------------------------------------ helpers
     def _run_matcher(self):
@@ -53,10 +51,8 @@ class TestMatchingReferences(MatchingCommon):
                 self.assertNotIn("reference", candidate.why)
         # the payer unknown: the folio does not make it the other customer; like any
         # payment of an unknown payer it waits (the only invoice of that amount is shown)
-        self.assertRecordValues(unknown.collection_match_ids, [{
-            "reason": "no_partner", "partner_id": False}])
-        self.assertNotIn("reference", " ".join(
-            unknown.collection_match_ids.candidate_ids.mapped("why")))
+        self.assertRecordValues(unknown.collection_match_ids, [{"reason": "no_partner", "partner_id": False}])
+        self.assertNotIn("reference", " ".join(unknown.collection_match_ids.candidate_ids.mapped("why")))
         self.assertEqual(theirs.payment_state, "not_paid")
         self.assertEqual(mine.payment_state, "not_paid")
 
@@ -67,17 +63,19 @@ class TestMatchingReferences(MatchingCommon):
         self._invoice(500.0)  # same amount, another customer
         line = self._line(500.0, "PAGO FOLIO 123", partner=self.other_customer)
         self._run_matcher()
-        self.assertRecordValues(line.collection_match_ids, [{
-            "state": "auto", "reason": "exact", "move_ids": theirs.ids,
-            "partner_id": self.other_customer.id}])
+        self.assertRecordValues(
+            line.collection_match_ids,
+            [{"state": "auto", "reason": "exact", "move_ids": theirs.ids, "partner_id": self.other_customer.id}],
+        )
         self.assertTrue(self._paid(theirs))
         # with its serie, the CFDI serie+folio names the invoice for anyone
         serie = self._invoice(640.0, partner=self.third_customer)
         serie.write({"cfdi_serie": "FA", "cfdi_folio": "777"})
         line2 = self._line(640.0, "TRANSFERENCIA FA-777")
         self._run_matcher()
-        self.assertRecordValues(line2.collection_match_ids, [{
-            "state": "auto", "move_ids": serie.ids, "partner_id": self.third_customer.id}])
+        self.assertRecordValues(
+            line2.collection_match_ids, [{"state": "auto", "move_ids": serie.ids, "partner_id": self.third_customer.id}]
+        )
 
     # ------------------------------------------------------------------ several invoices
     def test_transfer_naming_two_invoices_in_a_realistic_set(self):
@@ -88,33 +86,41 @@ class TestMatchingReferences(MatchingCommon):
         customers = self.customer | self.other_customer | self.third_customer
         invoices = {c: [self._invoice(a, partner=c) for a in amounts] for c in customers}
         clabe = "032180000118359719"
-        self.env["res.partner.bank"].create({
-            "acc_number": "0118359719", "l10n_mx_edi_clabe": clabe,
-            "partner_id": self.third_customer.id})
+        self.env["res.partner.bank"].create(
+            {"acc_number": "0118359719", "l10n_mx_edi_clabe": clabe, "partner_id": self.third_customer.id}
+        )
         transfers = []
         for n, (customer, docs) in enumerate(invoices.items()):
-            payer = [{"partner_id": customer.id}, {"narration": f"RFC {customer.vat}"},
-                     {"account_number": clabe}][n]
+            payer = [{"partner_id": customer.id}, {"narration": f"RFC {customer.vat}"}, {"account_number": clabe}][n]
             first, second = docs[0], docs[1]
-            transfers.append((self._line(first.amount_residual + second.amount_residual,
-                                         f"PAGO FACTS {first.name} {second.name}", **payer),
-                              first | second))
+            transfers.append(
+                (
+                    self._line(
+                        first.amount_residual + second.amount_residual,
+                        f"PAGO FACTS {first.name} {second.name}",
+                        **payer,
+                    ),
+                    first | second,
+                )
+            )
             # the payer not given: the two numbers written in full say who it is
             first, second = docs[2], docs[3]
-            transfers.append((self._line(first.amount_residual + second.amount_residual,
-                                         f"PAGO {first.name} Y {second.name}"),
-                              first | second))
+            transfers.append(
+                (
+                    self._line(first.amount_residual + second.amount_residual, f"PAGO {first.name} Y {second.name}"),
+                    first | second,
+                )
+            )
         self._run_matcher()
         for line, paid in transfers:
             match = line.collection_match_ids
-            self.assertRecordValues(match, [{
-                "reason": "multi_invoice", "state": "auto", "sure": True,
-                "partner_id": paid.partner_id.id}])
+            self.assertRecordValues(
+                match, [{"reason": "multi_invoice", "state": "auto", "sure": True, "partner_id": paid.partner_id.id}]
+            )
             self.assertEqual(match.move_ids, paid, line.payment_ref)
             self.assertTrue(line.is_reconciled)
             self.assertTrue(all(self._paid(move) for move in paid))
-        others = [m for docs in invoices.values() for m in docs
-                  if not any(m in paid for _line, paid in transfers)]
+        others = [m for docs in invoices.values() for m in docs if not any(m in paid for _line, paid in transfers)]
         self.assertTrue(others)
         self.assertTrue(all(m.payment_state == "not_paid" for m in others))
 
@@ -126,8 +132,9 @@ class TestMatchingReferences(MatchingCommon):
         self.assertEqual(len(label), 40)  # the SPEI concept's length: maybe cut, here not
         line = self._line(1740.0, label)
         self._run_matcher()
-        self.assertRecordValues(line.collection_match_ids, [{
-            "state": "auto", "reason": "multi_invoice", "partner_id": self.customer.id}])
+        self.assertRecordValues(
+            line.collection_match_ids, [{"state": "auto", "reason": "multi_invoice", "partner_id": self.customer.id}]
+        )
         self.assertEqual(line.collection_match_ids.move_ids, first | second)
         self.assertTrue(self._paid(first) and self._paid(second))
 
@@ -141,8 +148,7 @@ class TestMatchingReferences(MatchingCommon):
         line = self._line(1250.0, label, partner=self.customer)
         self._run_matcher()
         match = line.collection_match_ids
-        self.assertRecordValues(match, [{"state": "to_review", "reason": "multi_invoice",
-                                         "sure": False}])
+        self.assertRecordValues(match, [{"state": "to_review", "reason": "multi_invoice", "sure": False}])
         self.assertIn(first, match.move_ids)
         self.assertEqual(len(match.move_ids), 2)
         self.assertTrue(match.move_ids & (second | third))
@@ -152,9 +158,9 @@ class TestMatchingReferences(MatchingCommon):
     def test_payer_found_by_the_l10n_mx_clabe_field(self):
         clabe = "032180000118359719"
         # the account number is another one; the CLABE is typed with spaces
-        self.env["res.partner.bank"].create({
-            "acc_number": "BBVA-7788", "l10n_mx_edi_clabe": "0321 8000 0118 3597 19",
-            "partner_id": self.customer.id})
+        self.env["res.partner.bank"].create(
+            {"acc_number": "BBVA-7788", "l10n_mx_edi_clabe": "0321 8000 0118 3597 19", "partner_id": self.customer.id}
+        )
         invoice = self._invoice(730.0)
         self._invoice(730.0, partner=self.other_customer)
         in_text = self._line(730.0, f"SPEI RECIBIDO ORDENANTE {clabe}")
@@ -162,16 +168,17 @@ class TestMatchingReferences(MatchingCommon):
         by_account = self._line(730.0, "SPEI RECIBIDO", account_number="00011835971")
         self._run_matcher()
         for line in (in_text, by_import, by_account):
-            self.assertRecordValues(line.collection_match_ids, [{
-                "partner_id": self.customer.id, "reason": "exact", "state": "to_review"}])
+            self.assertRecordValues(
+                line.collection_match_ids, [{"partner_id": self.customer.id, "reason": "exact", "state": "to_review"}]
+            )
             self.assertEqual(line.collection_match_ids.move_ids, invoice)
         # another company's bank account is not looked at
         company_2 = self.setup_other_company(name="Empresa Dos CLABE")["company"]
         other = "012180001234567897"
-        stranger = self.env["res.partner"].create({"name": "Cliente de Empresa Dos",
-                                                   "company_id": company_2.id})
-        self.env["res.partner.bank"].create({
-            "acc_number": "X-1", "l10n_mx_edi_clabe": other, "partner_id": stranger.id})
+        stranger = self.env["res.partner"].create({"name": "Cliente de Empresa Dos", "company_id": company_2.id})
+        self.env["res.partner.bank"].create(
+            {"acc_number": "X-1", "l10n_mx_edi_clabe": other, "partner_id": stranger.id}
+        )
         self.assertEqual(stranger.bank_ids.company_id, company_2)
         line = self._line(730.0, f"SPEI RECIBIDO ORDENANTE {other}")
         self._run_matcher()

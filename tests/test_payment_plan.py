@@ -17,8 +17,8 @@ from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from .common import CollectionsCommon
 
 # Mexico City is UTC-6 in December
-PREPARED = dt.datetime(2026, 11, 24, 16, 0)   # Tuesday 10:00 local
-D3 = dt.datetime(2026, 12, 7, 15, 0)          # Monday 09:00: D-3 of an instalment due 10 Dec
+PREPARED = dt.datetime(2026, 11, 24, 16, 0)  # Tuesday 10:00 local
+D3 = dt.datetime(2026, 12, 7, 15, 0)  # Monday 09:00: D-3 of an instalment due 10 Dec
 
 
 def local(day, hour, minute=0):
@@ -27,13 +27,17 @@ def local(day, hour, minute=0):
 
 
 class PlanCommon(CollectionsCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.collector = new_test_user(
-            cls.env, login="cobrador_planes", groups="account_collections_mx.group_collection_user",
-            company_id=cls.company.id, company_ids=[cls.company.id], email="cobrador@example.mx")
+            cls.env,
+            login="cobrador_planes",
+            groups="account_collections_mx.group_collection_user",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+            email="cobrador@example.mx",
+        )
         cls.customer.collection_responsible_id = cls.collector
         cls.Plan = cls.env["collection.payment.plan"]
 
@@ -48,10 +52,20 @@ class PlanCommon(CollectionsCommon):
     def prepare(self, count=2, every=14, first="2026-12-10", down=0.0, down_date=None, user=None):
         action = self.customer.with_user(user or self.collector).action_collection_payment_plan()
         with freeze_time(PREPARED):
-            wizard = self.env["collection.payment.plan.wizard"].with_user(user or self.collector) \
-                .with_context(**action["context"]).create({
-                    "instalment_count": count, "interval_days": every, "first_date": first,
-                    "down_payment": down, "down_payment_date": down_date})
+            wizard = (
+                self.env["collection.payment.plan.wizard"]
+                .with_user(user or self.collector)
+                .with_context(**action["context"])
+                .create(
+                    {
+                        "instalment_count": count,
+                        "interval_days": every,
+                        "first_date": first,
+                        "down_payment": down,
+                        "down_payment_date": down_date,
+                    }
+                )
+            )
             self.assertEqual(wizard.move_ids, self.inv1 | self.inv2)
             result = wizard.action_create()
         return self.Plan.browse(result["res_id"])
@@ -80,18 +94,20 @@ class PlanCommon(CollectionsCommon):
         return self.Event.search(dom, order="id")
 
     def tasks(self, record):
-        return self.env["mail.activity"].search([("res_model", "=", record._name),
-                                                 ("res_id", "=", record.id)])
+        return self.env["mail.activity"].search([("res_model", "=", record._name), ("res_id", "=", record.id)])
 
 
 @tagged("post_install", "-at_install")
 class TestPaymentPlan(PlanCommon):
-
     def test_prepared_for_the_customer(self):
         # from an invoice, the wizard starts with that invoice
         action = self.inv2.with_user(self.collector).action_collection_payment_plan()
-        wizard = self.env["collection.payment.plan.wizard"].with_user(self.collector) \
-            .with_context(**action["context"]).create({"first_date": "2026-12-10"})
+        wizard = (
+            self.env["collection.payment.plan.wizard"]
+            .with_user(self.collector)
+            .with_context(**action["context"])
+            .create({"first_date": "2026-12-10"})
+        )
         self.assertEqual(wizard.move_ids, self.inv2)
         self.assertEqual(wizard.amount_total, 1000)
         # from the customer, with all its invoices in collections
@@ -100,9 +116,15 @@ class TestPaymentPlan(PlanCommon):
         self.assertEqual(plan.partner_id, self.customer)
         self.assertEqual(plan.amount_total, 4000)
         self.assertTrue(plan.name.startswith("CONV/"))
-        self.assertEqual([(str(ln.date), ln.amount, ln.is_down_payment) for ln in plan.line_ids], [
-            ("2026-11-26", 400.0, True), ("2026-12-01", 1200.0, False),
-            ("2026-12-16", 1200.0, False), ("2026-12-31", 1200.0, False)])
+        self.assertEqual(
+            [(str(ln.date), ln.amount, ln.is_down_payment) for ln in plan.line_ids],
+            [
+                ("2026-11-26", 400.0, True),
+                ("2026-12-01", 1200.0, False),
+                ("2026-12-16", 1200.0, False),
+                ("2026-12-31", 1200.0, False),
+            ],
+        )
         self.assertEqual(plan.line_ids.mapped("label"), ["Down payment", "1 of 3", "2 of 3", "3 of 3"])
         # editable while a draft, the instalments must still add up
         plan.line_ids[-1].with_user(self.collector).amount = 1000
@@ -117,11 +139,11 @@ class TestPaymentPlan(PlanCommon):
         Wizard = self.env["collection.payment.plan.wizard"].with_user(self.collector)
         with self.assertRaises(ValidationError):
             Wizard.with_context(default_partner_id=self.customer.id).create(
-                {"instalment_count": 0, "first_date": "2026-12-10"}).action_create()
+                {"instalment_count": 0, "first_date": "2026-12-10"}
+            ).action_create()
         other = self.env["res.partner"].create({"name": "Otro Cliente", "email": "o@example.mx"})
         with self.assertRaises(ValidationError):
-            self.Plan.with_user(self.collector).create({
-                "partner_id": other.id, "move_ids": [(6, 0, self.inv1.ids)]})
+            self.Plan.with_user(self.collector).create({"partner_id": other.id, "move_ids": [(6, 0, self.inv1.ids)]})
 
     def test_proposal_email_with_the_link_inside_the_window(self):
         plan = self.prepare()
@@ -168,8 +190,7 @@ class TestPaymentPlan(PlanCommon):
             self.run_at(local(day, 9))
             self.plan_run(local(day, 9))
             self.plan_run(local(day, 9, 30))  # a second run changes nothing
-        cadence = self.Event.search([("move_id", "in", (self.inv1 | self.inv2).ids),
-                                     ("id", "not in", known)])
+        cadence = self.Event.search([("move_id", "in", (self.inv1 | self.inv2).ids), ("id", "not in", known)])
         self.assertFalse(cadence, "no cadence event for invoices under a plan")
         sent = self.plan_events(plan, channel="email", state="sent").filtered("plan_line_id")
         self.assertEqual(sent.mapped("plan_step"), ["before", "due"])
@@ -183,12 +204,12 @@ class TestPaymentPlan(PlanCommon):
         self.assertFalse(self.plan_events(plan).filtered("plan_line_id"))
         self.plan_run(local("2026-12-07", 19, 59))
         before = self.plan_events(plan, plan_step="before")
-        self.assertEqual((before.state, fields.Datetime.to_datetime(before.done_at)),
-                         ("sent", local("2026-12-07", 19, 59)))
+        self.assertEqual(
+            (before.state, fields.Datetime.to_datetime(before.done_at)), ("sent", local("2026-12-07", 19, 59))
+        )
         self.assertIn("is due on", before.mail_message_id.body)
         # how to pay, as in the invoices' reminders: the customer's SPEI reference
-        self.assertIn(self.customer._collection_spei_reference(self.company),
-                      before.mail_message_id.body)
+        self.assertIn(self.customer._collection_spei_reference(self.company), before.mail_message_id.body)
         # D0 (Thursday) at 20:01 waits; the next morning it goes
         self.plan_run(local("2026-12-10", 20, 1))
         self.assertFalse(self.plan_events(plan, plan_step="due"))
@@ -218,8 +239,7 @@ class TestPaymentPlan(PlanCommon):
         self.plan_run(local("2026-12-10", 9))
         self.assertFalse(self.plan_events(plan, plan_step="due"), "paid: no reminder")
         self.plan_run(local("2026-12-21", 9))  # D-3 of the second
-        self.assertEqual(self.plan_events(plan, plan_step="before", plan_line_id=line2.id).state,
-                         "sent")
+        self.assertEqual(self.plan_events(plan, plan_step="before", plan_line_id=line2.id).state, "sent")
         with freeze_time("2026-12-22"):
             self.pay(self.inv1)
             self.pay(self.inv2)
@@ -255,8 +275,7 @@ class TestPaymentPlan(PlanCommon):
         # the phone call of D+15 is due)
         self.run_at(local("2026-12-15", 10))
         self.assertEqual(self.inv1.collection_stage_id, self.stage[15])
-        self.assertEqual(set(self.events(self.inv1, stage_id=self.stage[7].id).mapped("state")),
-                         {"skipped"})
+        self.assertEqual(set(self.events(self.inv1, stage_id=self.stage[7].id).mapped("state")), {"skipped"})
         # nothing more from the plan
         self.plan_run(local("2026-12-16", 9))
         self.assertEqual(len(self.plan_events(plan, plan_step="broken")), 2)
@@ -266,14 +285,17 @@ class TestPaymentPlan(PlanCommon):
         self.accept(plan)
         self.plan_run(D3)
         reminder = self.plan_events(plan, plan_step="before").mail_message_id
-        raw = (f"From: pagos@esperanza.example.mx\nTo: cobranza@example.mx\n"
-               f"Subject: Re: {reminder.subject}\nMessage-Id: <plan-reply@esperanza.example.mx>\n"
-               f"In-Reply-To: {reminder.message_id}\nReferences: {reminder.message_id}\n"
-               "Content-Type: text/plain; charset=utf-8\n\nYa pagué la parcialidad, gracias.\n")
+        raw = (
+            f"From: pagos@esperanza.example.mx\nTo: cobranza@example.mx\n"
+            f"Subject: Re: {reminder.subject}\nMessage-Id: <plan-reply@esperanza.example.mx>\n"
+            f"In-Reply-To: {reminder.message_id}\nReferences: {reminder.message_id}\n"
+            "Content-Type: text/plain; charset=utf-8\n\nYa pagué la parcialidad, gracias.\n"
+        )
         with freeze_time(local("2026-12-07", 11)):
             self.env["mail.thread"].sudo().message_process(None, raw.encode())
-        event = self.Event.search([("direction", "=", "in"), ("channel", "=", "email"),
-                                   ("partner_id", "=", self.customer.id)])
+        event = self.Event.search(
+            [("direction", "=", "in"), ("channel", "=", "email"), ("partner_id", "=", self.customer.id)]
+        )
         self.assertEqual(event.reply_kind, "paid_check")
         self.assertEqual(event.mail_message_id.model, "collection.payment.plan")
         self.assertEqual(str(plan.hold_until), "2026-12-09")
@@ -294,9 +316,14 @@ class TestPaymentPlan(PlanCommon):
     def test_one_open_plan_per_invoice(self):
         plan = self.prepare()
         self.accept(plan)
-        second = self.Plan.with_user(self.collector).create({
-            "partner_id": self.customer.id, "move_ids": [(6, 0, self.inv2.ids)],
-            "first_date": "2026-12-10", "instalment_count": 1})
+        second = self.Plan.with_user(self.collector).create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [(6, 0, self.inv2.ids)],
+                "first_date": "2026-12-10",
+                "instalment_count": 1,
+            }
+        )
         second.action_generate_lines()
         with self.assertRaises(UserError):
             second.action_mark_accepted()
@@ -305,41 +332,60 @@ class TestPaymentPlan(PlanCommon):
         active = self.prepare()
         self.accept(active)
         figures = self.env["collection.summary"]._collection_plan_figures(
-            self.company, fields.Date.to_date("2026-12-07"))
+            self.company, fields.Date.to_date("2026-12-07")
+        )
         self.assertEqual(figures["active_count"], 1)
         self.assertEqual(figures["active_amount"], 4000)
         self.assertEqual((figures["next_week_count"], figures["next_week_amount"]), (1, 2000))
         summary = self.env["collection.summary"]._collection_build(
-            self.company, fields.Date.to_date("2026-12-07"), send=False)
+            self.company, fields.Date.to_date("2026-12-07"), send=False
+        )
         self.assertIn("Payment plans", summary.body_html)
         analysis = self.env["collection.analysis"].search([("move_id", "=", self.inv1.id)])
         self.assertEqual(analysis.collection_state, "plan")
-        lines = self.env["collection.payment.plan.line"].with_user(self.collector).search(
-            [("plan_state", "=", "active"), ("state", "=", "pending")])
+        lines = (
+            self.env["collection.payment.plan.line"]
+            .with_user(self.collector)
+            .search([("plan_state", "=", "active"), ("state", "=", "pending")])
+        )
         self.assertEqual(sum(lines.mapped("amount_due")), 4000)
 
     def test_one_currency_per_plan_and_summary_in_company_currency(self):
         usd = self.setup_other_currency("USD")  # 1 MXN = 2 USD
-        dollars = self.env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": self.customer.id, "currency_id": usd.id,
-            "invoice_date": "2026-11-01", "invoice_date_due": "2026-12-01",
-            "invoice_payment_term_id": False,
-            "invoice_line_ids": [(0, 0, {"name": "Servicio", "quantity": 1, "price_unit": 1000,
-                                         "tax_ids": [(6, 0, [])]})]})
+        dollars = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "currency_id": usd.id,
+                "invoice_date": "2026-11-01",
+                "invoice_date_due": "2026-12-01",
+                "invoice_payment_term_id": False,
+                "invoice_line_ids": [
+                    (0, 0, {"name": "Servicio", "quantity": 1, "price_unit": 1000, "tax_ids": [(6, 0, [])]})
+                ],
+            }
+        )
         dollars.action_post()
         plan = self.prepare()  # the wizard takes the invoices of one currency
         self.assertEqual(plan.currency_id, self.company.currency_id)
         with self.assertRaises(ValidationError):
             plan.with_user(self.collector).move_ids = [(4, dollars.id)]
         self.accept(plan)
-        usd_plan = self.Plan.with_user(self.collector).create({
-            "partner_id": self.customer.id, "move_ids": [(6, 0, dollars.ids)],
-            "instalment_count": 2, "interval_days": 7, "first_date": "2026-12-10"})
+        usd_plan = self.Plan.with_user(self.collector).create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [(6, 0, dollars.ids)],
+                "instalment_count": 2,
+                "interval_days": 7,
+                "first_date": "2026-12-10",
+            }
+        )
         usd_plan.action_generate_lines()
         self.assertEqual((usd_plan.currency_id, usd_plan.amount_total), (usd, 1000))
         self.accept(usd_plan)
         figures = self.env["collection.summary"]._collection_plan_figures(
-            self.company, fields.Date.to_date("2026-12-07"))
+            self.company, fields.Date.to_date("2026-12-07")
+        )
         self.assertEqual(figures["active_count"], 2)
         self.assertAlmostEqual(figures["active_amount"], 4000 + 500)
 
@@ -350,12 +396,10 @@ class TestPaymentPlanSendTime(PlanCommon, MockEmail):
     checked again when the queue really sends it; it counts as sent only then."""
 
     def to_customer(self):
-        return [m for m in self._mails
-                if any("pagos@esperanza.example.mx" in to for to in m["email_to"])]
+        return [m for m in self._mails if any("pagos@esperanza.example.mx" in to for to in m["email_to"])]
 
     def queued_mail(self, event):
-        return self.env["mail.mail"].sudo().search(
-            [("mail_message_id", "=", event.mail_message_id.id)])
+        return self.env["mail.mail"].sudo().search([("mail_message_id", "=", event.mail_message_id.id)])
 
     def test_reminder_queued_at_1950_leaves_the_next_morning(self):
         plan = self.prepare()
@@ -406,8 +450,7 @@ class TestPaymentPlanSendTime(PlanCommon, MockEmail):
             plan.with_user(self.collector).action_cancel()
             self.send_mail_queue(local("2026-12-07", 10, 5))
             self.assertFalse(self.to_customer())
-        self.assertEqual((before.state, before.skip_reason),
-                         ("skipped", f"Payment plan {plan.name} is cancelled"))
+        self.assertEqual((before.state, before.skip_reason), ("skipped", f"Payment plan {plan.name} is cancelled"))
         second = self.prepare()
         self.accept(second)
         with self.mock_mail_gateway():
@@ -417,19 +460,20 @@ class TestPaymentPlanSendTime(PlanCommon, MockEmail):
             self.customer.collection_do_not_contact = True
             self.send_mail_queue(local("2026-12-07", 11, 5))
             self.assertFalse(self.to_customer())
-        self.assertEqual((before.state, before.skip_reason),
-                         ("skipped", "The customer asked not to be contacted"))
+        self.assertEqual((before.state, before.skip_reason), ("skipped", "The customer asked not to be contacted"))
 
     def test_customer_says_it_paid_before_the_reminder_leaves(self):
         plan = self.prepare()
         self.accept(plan)
         # the customer answers the cadence's last reminder (before the plan) "I paid"
         earlier = self.events(self.inv1, channel="email", state="sent").mail_message_id
-        raw = (f"From: pagos@esperanza.example.mx\nTo: cobranza@example.mx\n"
-               f"Subject: Re: {earlier.subject}\nMessage-Id: <paid-first@esperanza.example.mx>\n"
-               f"In-Reply-To: {earlier.message_id}\nReferences: {earlier.message_id}\n"
-               "Content-Type: text/plain; charset=utf-8\n\nYa pagué la parcialidad, adjunto "
-               "comprobante.\n")
+        raw = (
+            f"From: pagos@esperanza.example.mx\nTo: cobranza@example.mx\n"
+            f"Subject: Re: {earlier.subject}\nMessage-Id: <paid-first@esperanza.example.mx>\n"
+            f"In-Reply-To: {earlier.message_id}\nReferences: {earlier.message_id}\n"
+            "Content-Type: text/plain; charset=utf-8\n\nYa pagué la parcialidad, adjunto "
+            "comprobante.\n"
+        )
         with self.mock_mail_gateway():
             self.plan_run(local("2026-12-07", 19, 50), mail_queue=False)
             before = self.plan_events(plan, plan_step="before")
@@ -438,8 +482,7 @@ class TestPaymentPlanSendTime(PlanCommon, MockEmail):
             self.assertEqual(str(plan.hold_until), "2026-12-09")
             self.send_mail_queue(local("2026-12-07", 19, 58))
             self.assertFalse(self.to_customer())
-        self.assertEqual((before.state, before.skip_reason),
-                         ("skipped", "Held: the customer says it paid"))
+        self.assertEqual((before.state, before.skip_reason), ("skipped", "Held: the customer says it paid"))
 
     def test_proposal_accepted_by_phone_before_it_leaves(self):
         plan = self.prepare()
@@ -451,8 +494,7 @@ class TestPaymentPlanSendTime(PlanCommon, MockEmail):
                 plan.with_user(self.collector).action_mark_accepted()
             self.send_mail_queue(local("2026-11-24", 19, 58))
             self.assertFalse(self.to_customer())
-        self.assertEqual((proposal.state, proposal.skip_reason),
-                         ("skipped", f"Payment plan {plan.name} is active"))
+        self.assertEqual((proposal.state, proposal.skip_reason), ("skipped", f"Payment plan {plan.name} is active"))
 
     def test_minimum_gap_counts_the_cadence_emails(self):
         plan = self.prepare(first="2026-12-11")  # D-3: Tuesday 8 December
@@ -467,8 +509,9 @@ class TestPaymentPlanSendTime(PlanCommon, MockEmail):
         self.assertEqual((before.state, before.done_at), ("sent", local("2026-12-09", 9)))
 
     def test_window_of_a_customer_without_time_zone_from_its_state(self):
-        self.customer.write({"tz": False, "country_id": self.env.ref("base.mx").id,
-                             "state_id": self.env.ref("base.state_mx_bc").id})
+        self.customer.write(
+            {"tz": False, "country_id": self.env.ref("base.mx").id, "state_id": self.env.ref("base.state_mx_bc").id}
+        )
         plan = self.prepare()
         self.accept(plan)
         tijuana_8 = dt.datetime(2026, 12, 7, 16, 0)  # 08:00 in Tijuana (UTC-8)
@@ -485,9 +528,15 @@ class TestPaymentPlanSendTime(PlanCommon, MockEmail):
             customer = self.customer.copy({"name": name})
             move = self.make_invoice("2026-11-20", partner=customer)
             with freeze_time(PREPARED):
-                plan = self.Plan.create({
-                    "partner_id": customer.id, "move_ids": [(6, 0, move.ids)],
-                    "instalment_count": 2, "interval_days": 14, "first_date": "2026-12-10"})
+                plan = self.Plan.create(
+                    {
+                        "partner_id": customer.id,
+                        "move_ids": [(6, 0, move.ids)],
+                        "instalment_count": 2,
+                        "interval_days": 14,
+                        "first_date": "2026-12-10",
+                    }
+                )
                 plan.action_generate_lines()
                 plan.action_mark_accepted()
             plans |= plan
@@ -495,9 +544,14 @@ class TestPaymentPlanSendTime(PlanCommon, MockEmail):
         Param.set_param("account_collections_mx.cron_time_budget", 0)
         cron = self.env.ref("account_collections_mx.ir_cron_collection_plans")
         calls = []
-        with freeze_time(local("2026-12-07", 9)), patch.object(
-                type(self.env["ir.cron"]), "_notify_progress",
-                lambda self, done, remaining, deactivate=False: calls.append((done, remaining))):
+        with (
+            freeze_time(local("2026-12-07", 9)),
+            patch.object(
+                type(self.env["ir.cron"]),
+                "_notify_progress",
+                lambda self, done, remaining, deactivate=False: calls.append((done, remaining)),
+            ),
+        ):
             self.Plan._cron_collection_plans()
             self.assertEqual(calls, [(1, 2)], "one plan, then the budget is spent")
             self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
@@ -514,20 +568,34 @@ class TestPaymentPlanSendTime(PlanCommon, MockEmail):
 
 @tagged("post_install", "-at_install")
 class TestPaymentPlanSecurity(PlanCommon):
-
     def test_other_company_and_portal_users(self):
         plan = self.prepare()
         other = self.setup_other_company(name="Otra Cobranza SA")["company"]
-        stranger = new_test_user(self.env, login="cobrador_otra",
-                                 groups="account_collections_mx.group_collection_user",
-                                 company_id=other.id, company_ids=[other.id])
+        stranger = new_test_user(
+            self.env,
+            login="cobrador_otra",
+            groups="account_collections_mx.group_collection_user",
+            company_id=other.id,
+            company_ids=[other.id],
+        )
         self.assertFalse(self.Plan.with_user(stranger).search([("id", "=", plan.id)]))
-        for method in ("action_mark_accepted", "action_propose", "action_cancel",
-                       "action_generate_lines", "action_open_events", "action_preview"):
+        for method in (
+            "action_mark_accepted",
+            "action_propose",
+            "action_cancel",
+            "action_generate_lines",
+            "action_open_events",
+            "action_preview",
+        ):
             with self.assertRaises(AccessError, msg=method):
                 getattr(plan.with_user(stranger), method)()
-        portal = new_test_user(self.env, login="portal_planes", groups="base.group_portal",
-                               company_id=self.company.id, company_ids=[self.company.id])
+        portal = new_test_user(
+            self.env,
+            login="portal_planes",
+            groups="base.group_portal",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
         with self.assertRaises(AccessError):
             plan.with_user(portal).action_mark_accepted()
         with self.assertRaises(AccessError):
@@ -564,8 +632,7 @@ class TestPaymentPlanLink(PlanCommon, HttpCase):
         self.assertNotEqual(refused.status_code, 200)
         wrong = self.url_open(accept, data={"access_token": "nope", "csrf_token": token})
         self.assertEqual(wrong.status_code, 404)
-        self.assertEqual(self.url_open(f"/collections/plan/{plan.id}?access_token=nope").status_code,
-                         404)
+        self.assertEqual(self.url_open(f"/collections/plan/{plan.id}?access_token=nope").status_code, 404)
         self.assertEqual(plan.state, "proposed")
         done = self.url_open(accept, data={"access_token": plan.access_token, "csrf_token": token})
         self.assertEqual(done.status_code, 200)
@@ -575,14 +642,12 @@ class TestPaymentPlanLink(PlanCommon, HttpCase):
         self.assertEqual((plan.state, plan.accepted_channel), ("active", "web"))
         self.assertEqual(self.inv1.collection_state, "plan")
         accepted = self.plan_events(plan, direction="in")
-        self.assertEqual((accepted.channel, accepted.reply_outcome),
-                         ("web", "Payment plan accepted"))
+        self.assertEqual((accepted.channel, accepted.reply_outcome), ("web", "Payment plan accepted"))
         self.assertTrue(plan.message_ids.filtered(lambda m: "from the link" in (m.body or "")))
         # accepting again changes nothing
         again = self.url_open(accept, data={"access_token": plan.access_token, "csrf_token": token})
         self.assertEqual(again.status_code, 200)
         self.assertEqual(len(self.plan_events(plan, direction="in")), 1)
-
 
     def test_customer_page_lists_the_plan_to_accept(self):
         plan = self.prepare()
@@ -593,12 +658,12 @@ class TestPaymentPlanLink(PlanCommon, HttpCase):
         self.assertIn(plan.name, page.text)
         review = re.search(r'href="([^"]+)"[^>]*>\s*Review and accept', page.text)
         self.assertTrue(review, "a proposed plan is offered for acceptance")
-        self.assertEqual(review.group(1),
-                         f"/collections/plan/{plan.id}?access_token={plan.access_token}")
+        self.assertEqual(review.group(1), f"/collections/plan/{plan.id}?access_token={plan.access_token}")
         plan_page = self.url_open(review.group(1))
         token = re.search(r'name="csrf_token" value="([^"]+)"', plan_page.text).group(1)
-        self.url_open(f"/collections/plan/{plan.id}/accept",
-                      data={"access_token": plan.access_token, "csrf_token": token})
+        self.url_open(
+            f"/collections/plan/{plan.id}/accept", data={"access_token": plan.access_token, "csrf_token": token}
+        )
         plan.invalidate_recordset()
         self.assertEqual(plan.state, "active")
         page = self.url_open(page_path)
@@ -606,8 +671,7 @@ class TestPaymentPlanLink(PlanCommon, HttpCase):
         self.assertIn("See the plan", page.text)
         self.assertNotIn("Review and accept", page.text)
         # what the customer did on its page is its side of the conversation
-        visits = self.Event.search([("partner_id", "=", self.customer.id),
-                                    ("channel", "=", "portal")])
+        visits = self.Event.search([("partner_id", "=", self.customer.id), ("channel", "=", "portal")])
         self.assertTrue(visits)
         self.assertEqual(set(visits.mapped("direction")), {"in"})
 
@@ -624,21 +688,48 @@ class TestPaymentPlanConcurrency(TransactionCase):
             company = env.ref("base.main_company")
             company.partner_id.tz = "America/Mexico_City"
             company.email = company.email or "cobranza@example.mx"
-            journal = env["account.journal"].search(
-                [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
-            partner = env["res.partner"].create({
-                "name": "Plan Concurrente", "email": "pc@example.mx", "is_company": True,
-                "tz": "America/Mexico_City", "collection_first_invoice_reviewed": True})
-            move = env["account.move"].with_company(company).create({
-                "move_type": "out_invoice", "partner_id": partner.id, "journal_id": journal.id,
-                "invoice_date": "2026-10-21", "invoice_date_due": "2026-11-20",
-                "invoice_payment_term_id": False,
-                "invoice_line_ids": [(0, 0, {"name": "x", "quantity": 1, "price_unit": 900,
-                                             "tax_ids": [(6, 0, [])]})]})
+            journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
+            partner = env["res.partner"].create(
+                {
+                    "name": "Plan Concurrente",
+                    "email": "pc@example.mx",
+                    "is_company": True,
+                    "tz": "America/Mexico_City",
+                    "collection_first_invoice_reviewed": True,
+                }
+            )
+            move = (
+                env["account.move"]
+                .with_company(company)
+                .create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "journal_id": journal.id,
+                        "invoice_date": "2026-10-21",
+                        "invoice_date_due": "2026-11-20",
+                        "invoice_payment_term_id": False,
+                        "invoice_line_ids": [
+                            (0, 0, {"name": "x", "quantity": 1, "price_unit": 900, "tax_ids": [(6, 0, [])]})
+                        ],
+                    }
+                )
+            )
             move.action_post()
-            plan = env["collection.payment.plan"].with_company(company).create({
-                "company_id": company.id, "partner_id": partner.id, "move_ids": [(6, 0, move.ids)],
-                "instalment_count": 3, "interval_days": 10, "first_date": "2026-12-10"})
+            plan = (
+                env["collection.payment.plan"]
+                .with_company(company)
+                .create(
+                    {
+                        "company_id": company.id,
+                        "partner_id": partner.id,
+                        "move_ids": [(6, 0, move.ids)],
+                        "instalment_count": 3,
+                        "interval_days": 10,
+                        "first_date": "2026-12-10",
+                    }
+                )
+            )
             plan.action_generate_lines()
             plan._collection_accept("phone")
             ids = {"partner": partner.id, "move": move.id, "plan": plan.id}
@@ -653,8 +744,9 @@ class TestPaymentPlanConcurrency(TransactionCase):
                 # run B, at the same time, skips the plan run A holds
                 self.assertFalse(Plan_b._collection_lock([ids["plan"]]))
                 Plan_b._collection_plan_run(now=now)
-                self.assertFalse(env_b["collection.event"].search(
-                    [("plan_id", "=", ids["plan"]), ("plan_line_id", "!=", False)]))
+                self.assertFalse(
+                    env_b["collection.event"].search([("plan_id", "=", ids["plan"]), ("plan_line_id", "!=", False)])
+                )
                 locked._collection_process(now)
                 cr_a.commit()
                 cr_b.commit()
@@ -664,20 +756,22 @@ class TestPaymentPlanConcurrency(TransactionCase):
                 plan = env["collection.payment.plan"].browse(ids["plan"])
                 line = plan.line_ids[0]
                 # the database refuses the same step twice
-                self.assertIsNone(env["collection.event"]._collection_plan_insert(
-                    plan, "before", "email", "scheduled", now, line=line))
-                events = env["collection.event"].search([("plan_id", "=", ids["plan"]),
-                                                         ("plan_line_id", "!=", False)])
+                self.assertIsNone(
+                    env["collection.event"]._collection_plan_insert(
+                        plan, "before", "email", "scheduled", now, line=line
+                    )
+                )
+                events = env["collection.event"].search([("plan_id", "=", ids["plan"]), ("plan_line_id", "!=", False)])
                 self.assertEqual(events.mapped("plan_step"), ["before"])
                 self.assertEqual(events.state, "queued", "in the mail queue, once")
-                self.assertEqual(len(env["mail.mail"].search(
-                    [("mail_message_id", "=", events.mail_message_id.id)])), 1)
+                self.assertEqual(len(env["mail.mail"].search([("mail_message_id", "=", events.mail_message_id.id)])), 1)
                 cr.rollback()
         finally:
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 env["collection.event"].with_context(collection_event_force_unlink=True).search(
-                    ["|", ("plan_id", "=", ids["plan"]), ("partner_id", "=", ids["partner"])]).unlink()
+                    ["|", ("plan_id", "=", ids["plan"]), ("partner_id", "=", ids["partner"])]
+                ).unlink()
                 plan = env["collection.payment.plan"].browse(ids["plan"])
                 plan._collection_close("cancelled", "test")
                 plan.write({"state": "draft"})

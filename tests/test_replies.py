@@ -11,8 +11,8 @@ from odoo.tests import new_test_user, tagged
 from .common import CollectionsCommon
 from .test_whatsapp import WhatsAppCommon
 
-D3_RUN = dt.datetime(2026, 12, 7, 15, 0)     # Monday 09:00 in Mexico City; invoices due 10 Dec
-REPLY_AT = dt.datetime(2026, 12, 7, 17, 0)   # the customer answers the same morning
+D3_RUN = dt.datetime(2026, 12, 7, 15, 0)  # Monday 09:00 in Mexico City; invoices due 10 Dec
+REPLY_AT = dt.datetime(2026, 12, 7, 17, 0)  # the customer answers the same morning
 
 REPLY = """From: {sender}
 To: cobranza@example.mx
@@ -89,13 +89,16 @@ Le recordamos su factura.
 
 
 class RepliesCommon(CollectionsCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.collector = new_test_user(
-            cls.env, login="cobrador_replies", groups="account_collections_mx.group_collection_user",
-            company_id=cls.company.id, company_ids=[cls.company.id])
+            cls.env,
+            login="cobrador_replies",
+            groups="account_collections_mx.group_collection_user",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
         cls.customer.collection_responsible_id = cls.collector
         cls.n = 0
 
@@ -109,9 +112,12 @@ class RepliesCommon(CollectionsCommon):
         raw = REPLY.format(
             sender=sender or "Abarrotes La Esperanza <pagos@esperanza.example.mx>",
             subject=subject or "Re: %s" % (parent_message.subject or "Recordatorio"),
-            msg_id=f"reply-{self.n}", parent=parent_message.message_id, text=text, extra=extra,
-            attachment=PDF_PART.format(data=base64.b64encode(b"%PDF-1.4 comprobante").decode())
-            if attachment else "")
+            msg_id=f"reply-{self.n}",
+            parent=parent_message.message_id,
+            text=text,
+            extra=extra,
+            attachment=PDF_PART.format(data=base64.b64encode(b"%PDF-1.4 comprobante").decode()) if attachment else "",
+        )
         with freeze_time(REPLY_AT):
             return self.env["mail.thread"].sudo().message_process(None, raw.encode())
 
@@ -124,13 +130,11 @@ class RepliesCommon(CollectionsCommon):
         return self.Event.search(domain, order="id")
 
     def tasks(self, record):
-        return self.env["mail.activity"].search([("res_model", "=", record._name),
-                                                 ("res_id", "=", record.id)])
+        return self.env["mail.activity"].search([("res_model", "=", record._name), ("res_id", "=", record.id)])
 
 
 @tagged("post_install", "-at_install")
 class TestEmailReplies(RepliesCommon):
-
     def setUp(self):
         super().setUp()
         self.move = self.make_invoice("2026-12-10", amount=1500)
@@ -142,12 +146,10 @@ class TestEmailReplies(RepliesCommon):
         self.lead = self.env["account.move"].browse(self.message.res_id)
 
     def test_paid_with_proof_holds_the_reminders_two_business_days(self):
-        thread = self.reply(self.message, "Ya pagué ambas facturas, adjunto comprobante.",
-                            attachment=True)
+        thread = self.reply(self.message, "Ya pagué ambas facturas, adjunto comprobante.", attachment=True)
         self.assertEqual(thread, self.lead.id)
         event = self.inbound(self.lead)
-        self.assertEqual((event.channel, event.state, event.reply_kind),
-                         ("email", "received", "paid_check"))
+        self.assertEqual((event.channel, event.state, event.reply_kind), ("email", "received", "paid_check"))
         self.assertIn("Ya pagué ambas facturas", event.reply_text)
         self.assertNotIn("Le recordamos", event.reply_text, "the quoted reminder is not the reply")
         self.assertEqual(event.mail_message_id.attachment_ids.mapped("name"), ["comprobante.pdf"])
@@ -159,15 +161,18 @@ class TestEmailReplies(RepliesCommon):
         self.assertIn("review tray", " ".join(self.tasks(self.lead).mapped("summary")))
         self.assertEqual(self.tasks(self.lead).user_id, self.collector)
         # the proof stays on the invoice (the email was posted there)
-        self.assertIn("comprobante.pdf", self.env["ir.attachment"].search([
-            ("res_model", "=", "account.move"), ("res_id", "=", self.lead.id)]).mapped("name"))
+        self.assertIn(
+            "comprobante.pdf",
+            self.env["ir.attachment"]
+            .search([("res_model", "=", "account.move"), ("res_id", "=", self.lead.id)])
+            .mapped("name"),
+        )
         # the cadence resumes by itself after the hold: D0 (10 Dec) goes on time
         self.run_at(dt.datetime(2026, 12, 9, 15, 0))
         self.assertEqual(self.move.collection_state, "paused")
         self.run_at(dt.datetime(2026, 12, 10, 15, 0))
         self.assertEqual(self.move.collection_state, "active")
-        self.assertEqual(self.events(self.move, channel="email", stage_id=self.stage[0].id).state,
-                         "sent")
+        self.assertEqual(self.events(self.move, channel="email", stage_id=self.stage[0].id).state, "sent")
 
     def test_extension_request_goes_to_a_person_with_a_draft_plan(self):
         self.reply(self.message, "¿Me pueden dar 15 días más? No puedo pagar este mes.")
@@ -198,12 +203,17 @@ class TestEmailReplies(RepliesCommon):
         self.assertTrue(self.customer.collection_do_not_contact)
         self.assertEqual(event.mail_message_id.model, "account.move")
         self.assertIn("Denme de baja", event.mail_message_id.body)
-        self.assertTrue(self.customer.message_ids.filtered(
-            lambda m: "evidence" in (m.body or "") and "Denme de baja" in (m.body or "")))
+        self.assertTrue(
+            self.customer.message_ids.filtered(
+                lambda m: "evidence" in (m.body or "") and "Denme de baja" in (m.body or "")
+            )
+        )
         # the next stage sends nothing to the customer
         self.run_at(dt.datetime(2026, 12, 10, 15, 0))
-        self.assertEqual(self.events(self.move, channel="email", state="skipped").mapped("skip_reason"),
-                         ["The customer asked not to be contacted"])
+        self.assertEqual(
+            self.events(self.move, channel="email", state="skipped").mapped("skip_reason"),
+            ["The customer asked not to be contacted"],
+        )
 
     def test_anything_else_goes_to_the_collector_with_the_text(self):
         self.reply(self.message, "¿Con quién puedo hablar sobre el contrato?")
@@ -218,16 +228,17 @@ class TestEmailReplies(RepliesCommon):
     def test_thanks_changes_nothing_but_is_logged(self):
         self.reply(self.message, "Gracias, saludos.")
         event = self.inbound(self.lead)
-        self.assertEqual((event.reply_kind, event.reply_outcome),
-                         ("acknowledgement", "Nothing changes"))
+        self.assertEqual((event.reply_kind, event.reply_outcome), ("acknowledgement", "Nothing changes"))
         self.assertEqual(self.move.collection_state, "active")
         self.assertFalse(self.tasks(self.lead))
 
     def test_automatic_replies_change_nothing_but_are_logged(self):
-        self.reply(self.message, "Estoy fuera de la oficina hasta el lunes; ya pagué todo.",
-                   extra="Auto-Submitted: auto-replied\n")
-        self.reply(self.message, "I am away. Contact accounts.",
-                   subject="Respuesta automática: Recordatorio de pago")
+        self.reply(
+            self.message,
+            "Estoy fuera de la oficina hasta el lunes; ya pagué todo.",
+            extra="Auto-Submitted: auto-replied\n",
+        )
+        self.reply(self.message, "I am away. Contact accounts.", subject="Respuesta automática: Recordatorio de pago")
         self.reply(self.message, "Out of office", extra="X-Autoreply: yes\n")
         events = self.inbound(self.lead)
         self.assertEqual(events.mapped("reply_kind"), ["auto_reply"] * 3)
@@ -239,8 +250,7 @@ class TestEmailReplies(RepliesCommon):
         self.reply(self.message, "No me contacten.", sender="Otro <otro@desconocido.example.com>")
         event = self.inbound(self.lead)
         self.assertEqual(event.reply_kind, "do_not_contact")
-        self.assertFalse(self.customer.collection_do_not_contact,
-                         "a stranger cannot opt the customer out")
+        self.assertFalse(self.customer.collection_do_not_contact, "a stranger cannot opt the customer out")
         self.assertTrue(self.customer.collection_paused)
         self.assertIn("not a known contact", self.tasks(self.lead).note)
 
@@ -249,20 +259,17 @@ class TestEmailReplies(RepliesCommon):
         self.reply(self.message, "¿Me dan una prórroga?")
         log = self.Event.search([("partner_id", "=", self.customer.id)], order="id")
         self.assertEqual(log.mapped("direction"), ["out"] * (len(log) - 2) + ["in", "in"])
-        self.assertEqual(self.inbound(self.lead).mapped("reply_kind"),
-                         ["acknowledgement", "payment_plan"])
+        self.assertEqual(self.inbound(self.lead).mapped("reply_kind"), ["acknowledgement", "payment_plan"])
         self.assertEqual(self.customer.collection_event_count, len(log))
 
     def test_employee_answering_by_email_is_not_the_customer(self):
         self.collector.email = "cobrador@example.mx"
-        self.reply(self.message, "Nota interna: ya pagó.",
-                   sender="Cobrador <cobrador@example.mx>")
+        self.reply(self.message, "Nota interna: ya pagó.", sender="Cobrador <cobrador@example.mx>")
         self.assertFalse(self.inbound())
 
 
 @tagged("post_install", "-at_install")
 class TestEmailBounce(RepliesCommon, WhatsAppCommon):
-
     def bounce(self, message, email="pagos@esperanza.example.mx"):
         type(self).n += 1
         raw = BOUNCE.format(n=self.n, email=email, original=message.message_id)
@@ -327,7 +334,6 @@ class TestEmailBounce(RepliesCommon, WhatsAppCommon):
 
 @tagged("post_install", "-at_install")
 class TestEmailReplyPaidInvoice(RepliesCommon):
-
     def test_reply_about_a_paid_invoice_is_logged_only(self):
         move = self.make_invoice("2026-12-10")
         self.run_at(D3_RUN)

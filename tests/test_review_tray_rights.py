@@ -17,14 +17,19 @@ class TestReviewTrayRights(MatchingCommon):
     def setUpClass(cls):
         super().setUpClass()
         company = {"company_id": cls.company.id, "company_ids": [Command.set(cls.company.ids)]}
-        cls.admin = new_test_user(cls.env, login="invoicing_admin", name="Administradora",
-                                  groups="account.group_account_manager", **company)
+        cls.admin = new_test_user(
+            cls.env, login="invoicing_admin", name="Administradora", groups="account.group_account_manager", **company
+        )
         cls.collector = new_test_user(
-            cls.env, login="collector_rights", name="Cobrador",
+            cls.env,
+            login="collector_rights",
+            name="Cobrador",
             groups="account.group_account_invoice,account_collections_mx.group_collection_user",
-            **company)
-        cls.billing = new_test_user(cls.env, login="billing_rights", name="Facturista",
-                                    groups="account.group_account_invoice", **company)
+            **company,
+        )
+        cls.billing = new_test_user(
+            cls.env, login="billing_rights", name="Facturista", groups="account.group_account_invoice", **company
+        )
 
     def _suggestion(self, amount=400.0, total=1000.0):
         invoice = self._invoice(total)
@@ -44,8 +49,7 @@ class TestReviewTrayRights(MatchingCommon):
         self.assertTrue(line.is_reconciled)
         self.assertEqual(invoice.payment_state, "partial")
         self.assertAlmostEqual(invoice.amount_residual, 600.0)
-        partials = invoice.line_ids.filtered(
-            lambda aml: aml.account_type == "asset_receivable").matched_credit_ids
+        partials = invoice.line_ids.filtered(lambda aml: aml.account_type == "asset_receivable").matched_credit_ids
         self.assertEqual(partials.credit_move_id.move_id, line.move_id)
         self.assertIn(self.admin.name, invoice.message_ids[:1].body)
         # reject and match again too
@@ -55,8 +59,7 @@ class TestReviewTrayRights(MatchingCommon):
         self.assertEqual(match2.state, "rejected")
         menu = self.env.ref("account_collections_mx.collection_match_menu")
         self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(self.admin)._visible_menu_ids())
-        arch = self.env["collection.match"].with_user(self.admin).get_views(
-            [(False, "form")])["views"]["form"]["arch"]
+        arch = self.env["collection.match"].with_user(self.admin).get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn('name="action_approve"', arch)
 
     def test_collector_and_billing_user_cannot_approve(self):
@@ -72,8 +75,9 @@ class TestReviewTrayRights(MatchingCommon):
         self.assertEqual(as_collector.read(["reason"])[0]["reason"], "partial")
         with self.assertRaises(AccessError):
             as_collector.write({"note": "aprobado"})
-        arch = self.env["collection.match"].with_user(self.collector).get_views(
-            [(False, "form")])["views"]["form"]["arch"]
+        arch = (
+            self.env["collection.match"].with_user(self.collector).get_views([(False, "form")])["views"]["form"]["arch"]
+        )
         self.assertNotIn('name="action_approve"', arch)
         self.assertEqual(match.state, "to_review")
         self.assertFalse(line.is_reconciled)
@@ -92,8 +96,7 @@ class TestReviewTrayRights(MatchingCommon):
 
     def test_users_screen_shows_the_right(self):
         approve = self.env.ref(APPROVE)
-        by_app = {app: (kind, groups) for app, kind, groups, _cat
-                  in self.env["res.groups"].get_groups_by_application()}
+        by_app = {app: (kind, groups) for app, kind, groups, _cat in self.env["res.groups"].get_groups_by_application()}
         kind, groups = by_app[approve.category_id]
         self.assertEqual(kind, "selection")
         self.assertEqual(groups, approve)

@@ -14,17 +14,20 @@ class TestReviewTrayTours(MatchingCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.accountant = new_test_user(
-            cls.env, login="tray_accountant", name="Contadora Tour",
+            cls.env,
+            login="tray_accountant",
+            name="Contadora Tour",
             groups="account.group_account_manager",
-            company_id=cls.company.id, company_ids=[Command.set(cls.company.ids)])
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
 
     def _partial_payment(self, label, invoice, amount):
         """A bank line paying part of ``invoice``: a suggestion to review (partial)."""
         line = self._line(amount, f"{label} {invoice.name}")
         line._collection_match()
         match = line.collection_match_ids
-        self.assertRecordValues(match, [{"state": "to_review", "reason": "partial",
-                                         "move_ids": invoice.ids}])
+        self.assertRecordValues(match, [{"state": "to_review", "reason": "partial", "move_ids": invoice.ids}])
         return line, match
 
     def _tour(self, name):
@@ -38,16 +41,15 @@ class TestReviewTrayTours(MatchingCommon, HttpCase):
         self.assertTrue(line.is_reconciled)
         self.assertEqual(invoice.payment_state, "partial")
         self.assertAlmostEqual(invoice.amount_residual, 600.0)
-        self.assertTrue(invoice.message_ids.filtered(
-            lambda m: "review tray by Contadora Tour" in str(m.body)))
+        self.assertTrue(invoice.message_ids.filtered(lambda m: "review tray by Contadora Tour" in str(m.body)))
 
     def test_reject_from_the_tray(self):
         invoice = self._invoice(900.0)
         line, match = self._partial_payment("ABONO TOUR RECHAZAR", invoice, 300.0)
         self._tour("acmx_review_tray_reject")
-        self.assertRecordValues(match, [{
-            "state": "rejected", "done_by_id": self.accountant.id,
-            "note": "No es de este cliente"}])
+        self.assertRecordValues(
+            match, [{"state": "rejected", "done_by_id": self.accountant.id, "note": "No es de este cliente"}]
+        )
         self.assertFalse(line.is_reconciled)
         self.assertEqual(invoice.payment_state, "not_paid")
         # matching again never proposes that pair again

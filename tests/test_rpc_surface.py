@@ -43,8 +43,9 @@ def addon_public_methods(env):
         names = set()
         for klass in type(Model).mro():
             if (getattr(klass, "__module__", "") or "").startswith(PACKAGE):
-                names.update(attr for attr, value in vars(klass).items()
-                             if callable(value) and not attr.startswith("_"))
+                names.update(
+                    attr for attr, value in vars(klass).items() if callable(value) and not attr.startswith("_")
+                )
         for name in sorted(names):
             try:
                 get_public_method(Model, name)
@@ -56,7 +57,6 @@ def addon_public_methods(env):
 
 @tagged("post_install", "-at_install")
 class TestRpcSurface(CollectionsCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -64,63 +64,121 @@ class TestRpcSurface(CollectionsCommon):
         cls.company_a = cls.company
         cls.company_b = cls.setup_other_company(name="Empresa Beta SA")["company"]
         # ---- company A: a customer with invoices in every collections state worth reading
-        cls.journal_a = env["account.journal"].create({
-            "name": "Ventas Alfa", "code": "ALF", "type": "sale", "company_id": cls.company_a.id,
-            "default_account_id": cls.company_data["default_account_revenue"].id})
-        cls.customer_a = env["res.partner"].create({
-            "name": "Cliente Secreto Alfa", "email": "secreto@alfa.example", "is_company": True,
-            "company_id": cls.company_a.id, "mobile": "+52 55 9876 5432", "lang": "en_US",
-            "tz": "America/Mexico_City", "collection_first_invoice_reviewed": True})
+        cls.journal_a = env["account.journal"].create(
+            {
+                "name": "Ventas Alfa",
+                "code": "ALF",
+                "type": "sale",
+                "company_id": cls.company_a.id,
+                "default_account_id": cls.company_data["default_account_revenue"].id,
+            }
+        )
+        cls.customer_a = env["res.partner"].create(
+            {
+                "name": "Cliente Secreto Alfa",
+                "email": "secreto@alfa.example",
+                "is_company": True,
+                "company_id": cls.company_a.id,
+                "mobile": "+52 55 9876 5432",
+                "lang": "en_US",
+                "tz": "America/Mexico_City",
+                "collection_first_invoice_reviewed": True,
+            }
+        )
         cls.moves_a = cls._invoice_a("2026-12-10", A_AMOUNT) | cls._invoice_a("2026-11-20", 777.31)
         cls.moves_a[0].sudo().cfdi_uuid = A_UUID
         for move in cls.moves_a:
             move._portal_ensure_token()
         env["account.move"]._collection_run(now=dt.datetime(2026, 12, 7, 15))
-        env["collection.promise"].create({
-            "company_id": cls.company_a.id, "partner_id": cls.customer_a.id,
-            "move_ids": [Command.set(cls.moves_a[1].ids)], "amount": 777.31,
-            "promised_date": "2099-01-15"})
+        env["collection.promise"].create(
+            {
+                "company_id": cls.company_a.id,
+                "partner_id": cls.customer_a.id,
+                "move_ids": [Command.set(cls.moves_a[1].ids)],
+                "amount": 777.31,
+                "promised_date": "2099-01-15",
+            }
+        )
         env["collection.summary"]._collection_build(cls.company_a, dt.date(2026, 12, 7), send=False)
-        line = env["account.bank.statement.line"].create({
-            "journal_id": cls.company_data["default_journal_bank"].id, "date": "2026-12-11",
-            "amount": 100.0, "payment_ref": f"ABONO {cls.moves_a[0].name}",
-            "partner_id": cls.customer_a.id})
+        line = env["account.bank.statement.line"].create(
+            {
+                "journal_id": cls.company_data["default_journal_bank"].id,
+                "date": "2026-12-11",
+                "amount": 100.0,
+                "payment_ref": f"ABONO {cls.moves_a[0].name}",
+                "partner_id": cls.customer_a.id,
+            }
+        )
         line._collection_match()
-        env["collection.whatsapp.message"].sudo().create({
-            "wamid": "wamid.alfa", "company_id": cls.company_a.id, "partner_id": cls.customer_a.id,
-            "move_id": cls.moves_a[0].id, "phone": "525598765432", "body": "Secreto: ya pagué",
-            "kind": "paid_check"})
-        env["collection.non.contact.day"].create({"company_id": cls.company_a.id,
-                                                  "date": "2026-12-24"})
+        env["collection.whatsapp.message"].sudo().create(
+            {
+                "wamid": "wamid.alfa",
+                "company_id": cls.company_a.id,
+                "partner_id": cls.customer_a.id,
+                "move_id": cls.moves_a[0].id,
+                "phone": "525598765432",
+                "body": "Secreto: ya pagué",
+                "kind": "paid_check",
+            }
+        )
+        env["collection.non.contact.day"].create({"company_id": cls.company_a.id, "date": "2026-12-24"})
         # ---- company B: its own customer, a portal customer and an employee
-        cls.portal = new_test_user(env, login="portal_rpc", groups="base.group_portal",
-                                   company_id=cls.company_b.id, company_ids=[cls.company_b.id])
+        cls.portal = new_test_user(
+            env,
+            login="portal_rpc",
+            groups="base.group_portal",
+            company_id=cls.company_b.id,
+            company_ids=[cls.company_b.id],
+        )
         cls.employee_b = new_test_user(
-            env, login="employee_rpc",
+            env,
+            login="employee_rpc",
             groups="account.group_account_invoice,account_collections_mx.group_collection_user",
-            company_id=cls.company_b.id, company_ids=[cls.company_b.id])
-        cls.move_b = env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": cls.portal.partner_id.id,
-            "company_id": cls.company_b.id, "invoice_date": "2026-11-10",
-            "invoice_date_due": "2026-12-10", "invoice_payment_term_id": False,
-            "invoice_line_ids": [Command.create({"name": "Servicio", "quantity": 1,
-                                                 "price_unit": 50.0, "tax_ids": []})]})
+            company_id=cls.company_b.id,
+            company_ids=[cls.company_b.id],
+        )
+        cls.move_b = env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.portal.partner_id.id,
+                "company_id": cls.company_b.id,
+                "invoice_date": "2026-11-10",
+                "invoice_date_due": "2026-12-10",
+                "invoice_payment_term_id": False,
+                "invoice_line_ids": [
+                    Command.create({"name": "Servicio", "quantity": 1, "price_unit": 50.0, "tax_ids": []})
+                ],
+            }
+        )
         cls.move_b.action_post()
         cls.move_b.message_subscribe(cls.portal.partner_id.ids)
         # ---- what must never come back, and the rows that must never change
-        cls.secrets = {cls.customer_a.name, cls.customer_a.email, A_UUID,
-                       "4,321.09", "4321.09", *cls.moves_a.mapped("name"),
-                       *filter(None, cls.moves_a.mapped("access_token"))}
+        cls.secrets = {
+            cls.customer_a.name,
+            cls.customer_a.email,
+            A_UUID,
+            "4,321.09",
+            "4321.09",
+            *cls.moves_a.mapped("name"),
+            *filter(None, cls.moves_a.mapped("access_token")),
+        }
         cls._snapshot_tables = cls._company_tables()
 
     @classmethod
     def _invoice_a(cls, due, amount):
-        move = cls.env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": cls.customer_a.id,
-            "journal_id": cls.journal_a.id, "invoice_date": "2026-10-01", "invoice_date_due": due,
-            "invoice_payment_term_id": False,
-            "invoice_line_ids": [Command.create({"name": "Servicio", "quantity": 1,
-                                                 "price_unit": amount, "tax_ids": []})]})
+        move = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.customer_a.id,
+                "journal_id": cls.journal_a.id,
+                "invoice_date": "2026-10-01",
+                "invoice_date_due": due,
+                "invoice_payment_term_id": False,
+                "invoice_line_ids": [
+                    Command.create({"name": "Servicio", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                ],
+            }
+        )
         move.action_post()
         return move
 
@@ -135,8 +193,13 @@ class TestRpcSurface(CollectionsCommon):
         if model == "res.partner":
             return cls.customer_a
         field = Model._fields.get("company_id")
-        if Model._abstract or not field or not field.store or field.type != "many2one" \
-                or field.comodel_name != "res.company":
+        if (
+            Model._abstract
+            or not field
+            or not field.store
+            or field.type != "many2one"
+            or field.comodel_name != "res.company"
+        ):
             return Model.browse()
         return Model.search([("company_id", "=", cls.company_a.id)], order="id desc", limit=1)
 
@@ -145,12 +208,14 @@ class TestRpcSurface(CollectionsCommon):
         """The tables with a company (wizards belong to the user who opened them: not
         company A's rows)."""
         cr = cls.env.cr
-        cr.execute(SQL("""
+        cr.execute(
+            SQL("""
             SELECT c.table_name FROM information_schema.columns c
               JOIN information_schema.tables t ON t.table_name = c.table_name
                    AND t.table_schema = c.table_schema AND t.table_type = 'BASE TABLE'
              WHERE c.table_schema = current_schema() AND c.column_name = 'company_id'
-          ORDER BY 1"""))
+          ORDER BY 1""")
+        )
         transient = {cls.env[m]._table for m in cls.env.registry if cls.env[m]._transient}
         return [table for (table,) in cr.fetchall() if table not in transient]
 
@@ -158,43 +223,61 @@ class TestRpcSurface(CollectionsCommon):
         """Every row of company A as text: its tables, its customer and itself, and the mail
         side of its documents (messages, followers, tasks, files, emails)."""
         company, partners = self.company_a.id, self.customer_a.ids
-        parts = [SQL("SELECT %s, x::text FROM %s x WHERE x.company_id = %s",
-                     table, SQL.identifier(table), company)
-                 for table in self._snapshot_tables]
-        parts.append(SQL("SELECT 'res_partner', x::text FROM res_partner x WHERE x.id = ANY(%s)",
-                         partners))
-        parts.append(SQL("SELECT 'res_company', x::text FROM res_company x WHERE x.id = %s",
-                         company))
-        for table, model, res_id in (("mail_message", "model", "res_id"),
-                                     ("mail_followers", "res_model", "res_id"),
-                                     ("mail_activity", "res_model", "res_id"),
-                                     ("ir_attachment", "res_model", "res_id")):
-            parts.append(SQL("SELECT %s, x::text FROM %s x WHERE %s || ',' || %s = ANY(%s)",
-                             table, SQL.identifier(table), SQL.identifier("x", model),
-                             SQL.identifier("x", res_id), documents))
-        parts.append(SQL(
-            """SELECT 'mail_mail', x::text FROM mail_mail x
+        parts = [
+            SQL("SELECT %s, x::text FROM %s x WHERE x.company_id = %s", table, SQL.identifier(table), company)
+            for table in self._snapshot_tables
+        ]
+        parts.append(SQL("SELECT 'res_partner', x::text FROM res_partner x WHERE x.id = ANY(%s)", partners))
+        parts.append(SQL("SELECT 'res_company', x::text FROM res_company x WHERE x.id = %s", company))
+        for table, model, res_id in (
+            ("mail_message", "model", "res_id"),
+            ("mail_followers", "res_model", "res_id"),
+            ("mail_activity", "res_model", "res_id"),
+            ("ir_attachment", "res_model", "res_id"),
+        ):
+            parts.append(
+                SQL(
+                    "SELECT %s, x::text FROM %s x WHERE %s || ',' || %s = ANY(%s)",
+                    table,
+                    SQL.identifier(table),
+                    SQL.identifier("x", model),
+                    SQL.identifier("x", res_id),
+                    documents,
+                )
+            )
+        parts.append(
+            SQL(
+                """SELECT 'mail_mail', x::text FROM mail_mail x
                  JOIN mail_message m ON m.id = x.mail_message_id
                 WHERE m.model || ',' || m.res_id = ANY(%(documents)s)
                    OR x.email_to ILIKE %(email)s
                    OR EXISTS (SELECT 1 FROM mail_mail_res_partner_rel r
                                WHERE r.mail_mail_id = x.id
                                  AND r.res_partner_id = ANY(%(partners)s))""",
-            documents=documents, email=f"%{self.customer_a.email}%", partners=partners))
-        return SQL("SELECT t, r FROM (%s) rows(t, r) ORDER BY t, r",
-                   SQL("\nUNION ALL\n").join(parts))
+                documents=documents,
+                email=f"%{self.customer_a.email}%",
+                partners=partners,
+            )
+        )
+        return SQL("SELECT t, r FROM (%s) rows(t, r) ORDER BY t, r", SQL("\nUNION ALL\n").join(parts))
 
     def _snapshot(self):
         self.env.flush_all()
         documents = []
-        for model in ("account.move", "res.partner", "collection.promise", "collection.summary",
-                      "collection.whatsapp.message", "collection.match", "discuss.channel",
-                      "collection.event"):
+        for model in (
+            "account.move",
+            "res.partner",
+            "collection.promise",
+            "collection.summary",
+            "collection.whatsapp.message",
+            "collection.match",
+            "discuss.channel",
+            "collection.event",
+        ):
             if model == "res.partner":
                 ids = self.customer_a.ids
             elif model == "discuss.channel":
-                ids = self.env["discuss.channel"].sudo().search(
-                    [("collection_company_id", "=", self.company_a.id)]).ids
+                ids = self.env["discuss.channel"].sudo().search([("collection_company_id", "=", self.company_a.id)]).ids
             else:
                 ids = self.env[model].sudo().search([("company_id", "=", self.company_a.id)]).ids
             documents += [f"{model},{i}" for i in ids]
@@ -207,10 +290,15 @@ class TestRpcSurface(CollectionsCommon):
         return {
             "collection_move_ids": moves.ids,
             "collection_groups": {m.id: moves.ids for m in (own_moves | moves)},
-            "active_model": "account.move", "active_id": moves[0].id, "active_ids": moves.ids,
-            "default_partner_id": self.customer_a.id, "default_company_id": self.company_a.id,
-            "default_move_ids": [Command.set(moves.ids)], "default_move_id": moves[0].id,
-            "collection_engine": True, "collection_event_force_unlink": True,
+            "active_model": "account.move",
+            "active_id": moves[0].id,
+            "active_ids": moves.ids,
+            "default_partner_id": self.customer_a.id,
+            "default_company_id": self.company_a.id,
+            "default_move_ids": [Command.set(moves.ids)],
+            "default_move_id": moves[0].id,
+            "collection_engine": True,
+            "collection_event_force_unlink": True,
             "collection_policy_auto": True,
         }
 
@@ -220,7 +308,9 @@ class TestRpcSurface(CollectionsCommon):
         args = []
         for param in list(signature.parameters.values())[1:]:
             if param.default is not param.empty or param.kind not in (
-                    param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+                param.POSITIONAL_ONLY,
+                param.POSITIONAL_OR_KEYWORD,
+            ):
                 continue
             if param.name == "vals":
                 args.append({})
@@ -235,9 +325,15 @@ class TestRpcSurface(CollectionsCommon):
     def _filler(self, field):
         if field.type == "many2one":
             return self._records_of_a(field.comodel_name)[:1].id
-        return {"date": "2099-01-15", "datetime": "2099-01-15 12:00:00", "boolean": True,
-                "integer": 1, "float": 1.0, "monetary": 1.0,
-                "selection": False}.get(field.type, A_UUID)
+        return {
+            "date": "2099-01-15",
+            "datetime": "2099-01-15 12:00:00",
+            "boolean": True,
+            "integer": 1,
+            "float": 1.0,
+            "monetary": 1.0,
+            "selection": False,
+        }.get(field.type, A_UUID)
 
     def _own_records(self, user, model_name, context):
         Model = self.env[model_name].with_user(user).with_context(context)
@@ -251,9 +347,13 @@ class TestRpcSurface(CollectionsCommon):
             try:
                 with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
                     defaults = Model.default_get(list(Model._fields))
-                    return Model.create({
-                        name: self._filler(field) for name, field in Model._fields.items()
-                        if field.required and field.store and name not in defaults})
+                    return Model.create(
+                        {
+                            name: self._filler(field)
+                            for name, field in Model._fields.items()
+                            if field.required and field.store and name not in defaults
+                        }
+                    )
             except REFUSALS:
                 return Model.browse()
         try:
@@ -292,14 +392,12 @@ class TestRpcSurface(CollectionsCommon):
         self.assertIn(("res.partner", "action_collection_send_statement"), methods)
         self.assertNotIn(("account.move", "_collection_reminder_lines"), methods)
         before = self._snapshot()
-        own_moves = self.env["account.move"].with_user(user).search(
-            [("move_type", "=", "out_invoice")], limit=1)
+        own_moves = self.env["account.move"].with_user(user).search([("move_type", "=", "out_invoice")], limit=1)
         context = self._hostile_context(own_moves)
         leaks, changes = [], []
         for model_name, method in methods:
             Model = self.env[model_name]
-            targets = [self._records_of_a(model_name),
-                       self._own_records(user, model_name, context)]
+            targets = [self._records_of_a(model_name), self._own_records(user, model_name, context)]
             if getattr(getattr(type(Model), method), "_api", None) is not None:
                 targets = targets[:1]  # ids are not passed to @api.model methods
             args = self._arguments(Model, method, model_name)
@@ -327,18 +425,23 @@ class TestRpcSurface(CollectionsCommon):
         """The template helpers list the invoices of the context for the engine (superuser);
         anyone else only invoices they may read."""
         own = self.move_b.with_user(self.employee_b)
-        for context in ({"collection_move_ids": self.moves_a.ids},
-                        {"collection_groups": {self.move_b.id: self.moves_a.ids}}):
+        for context in (
+            {"collection_move_ids": self.moves_a.ids},
+            {"collection_groups": {self.move_b.id: self.moves_a.ids}},
+        ):
             with self.assertRaises(AccessError):
                 own.with_context(**context)._collection_reminder_lines()
             with self.assertRaises(AccessError):
                 own.with_context(**context)._collection_reminder_totals()
-        self.assertEqual([line["number"] for line in own._collection_reminder_lines()],
-                         [self.move_b.name])
+        self.assertEqual([line["number"] for line in own._collection_reminder_lines()], [self.move_b.name])
         with self.assertRaises(AccessError):
             self.moves_a[0].with_user(self.employee_b)._collection_reminder_lines()
-        grouped = self.moves_a[0].sudo().with_context(
-            collection_groups={self.moves_a[0].id: self.moves_a.ids})._collection_reminder_lines()
+        grouped = (
+            self.moves_a[0]
+            .sudo()
+            .with_context(collection_groups={self.moves_a[0].id: self.moves_a.ids})
+            ._collection_reminder_lines()
+        )
         self.assertEqual(len(grouped), 2)
 
 
@@ -354,33 +457,55 @@ class TestStatementReportAccess(CollectionsCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company_b = cls.setup_other_company(name="Empresa Beta SA")["company"]
-        cls.shared = cls.env["res.partner"].create({"name": "Cliente Compartido", "is_company": True,
-                                                    "email": "compartido@example.mx"})
-        cls.only_a = cls.env["res.partner"].create({
-            "name": "Cliente Solo Alfa", "is_company": True, "company_id": cls.company.id})
+        cls.shared = cls.env["res.partner"].create(
+            {"name": "Cliente Compartido", "is_company": True, "email": "compartido@example.mx"}
+        )
+        cls.only_a = cls.env["res.partner"].create(
+            {"name": "Cliente Solo Alfa", "is_company": True, "company_id": cls.company.id}
+        )
         cls.invoice_a = cls._invoice(cls.shared, cls.company, 3456.78)
         cls.invoice_only_a = cls._invoice(cls.only_a, cls.company, 2222.22)
         cls.invoice_b = cls._invoice(cls.shared, cls.company_b, 55.55)
         cls.collector_a = new_test_user(
-            cls.env, login="collector_report", password="collector_report",
+            cls.env,
+            login="collector_report",
+            password="collector_report",
             groups="account_collections_mx.group_collection_user",
-            company_id=cls.company.id, company_ids=[cls.company.id])
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
         cls.employee_b = new_test_user(
-            cls.env, login="employee_report", password="employee_report",
+            cls.env,
+            login="employee_report",
+            password="employee_report",
             groups="account.group_account_invoice,account_collections_mx.group_collection_user",
-            company_id=cls.company_b.id, company_ids=[cls.company_b.id])
-        cls.portal = new_test_user(cls.env, login="portal_report", password="portal_report",
-                                   groups="base.group_portal", company_id=cls.company_b.id,
-                                   company_ids=[cls.company_b.id])
+            company_id=cls.company_b.id,
+            company_ids=[cls.company_b.id],
+        )
+        cls.portal = new_test_user(
+            cls.env,
+            login="portal_report",
+            password="portal_report",
+            groups="base.group_portal",
+            company_id=cls.company_b.id,
+            company_ids=[cls.company_b.id],
+        )
 
     @classmethod
     def _invoice(cls, partner, company, amount):
-        move = cls.env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": partner.id, "company_id": company.id,
-            "invoice_date": "2026-03-01", "invoice_date_due": "2026-03-31",
-            "invoice_payment_term_id": False,
-            "invoice_line_ids": [Command.create({"name": "Servicio", "quantity": 1,
-                                                 "price_unit": amount, "tax_ids": []})]})
+        move = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "invoice_date": "2026-03-01",
+                "invoice_date_due": "2026-03-31",
+                "invoice_payment_term_id": False,
+                "invoice_line_ids": [
+                    Command.create({"name": "Servicio", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                ],
+            }
+        )
         move.action_post()
         return move
 
@@ -407,9 +532,11 @@ class TestStatementReportAccess(CollectionsCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("55.55", response.text)
         self.assertNotIn("3,456.78", response.text)
-        for partner, context in ((self.only_a, None),
-                                 (self.shared, {"allowed_company_ids": [self.company.id]}),
-                                 (self.only_a, {"allowed_company_ids": [self.company.id]})):
+        for partner, context in (
+            (self.only_a, None),
+            (self.shared, {"allowed_company_ids": [self.company.id]}),
+            (self.only_a, {"allowed_company_ids": [self.company.id]}),
+        ):
             response = self._print(self.employee_b, partner, context)
             self.assertEqual(response.status_code, 403, (partner.name, context))
             for secret in ("3,456.78", "2,222.22", self.only_a.name):

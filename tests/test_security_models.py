@@ -14,18 +14,22 @@ MODULE = "account_collections_mx"
 
 @tagged("post_install", "-at_install")
 class TestSecurityEveryModel(CollectionsCommon):
-
     def _own_models(self):
         data = self.env["ir.model.data"].sudo().search([("module", "=", MODULE), ("model", "=", "ir.model")])
         models = self.env["ir.model"].sudo().browse(data.mapped("res_id"))
-        return [m for m in models if m.model in self.env and not self.env[m.model]._abstract
-                and self.env[m.model]._original_module == MODULE]
+        return [
+            m
+            for m in models
+            if m.model in self.env and not self.env[m.model]._abstract and self.env[m.model]._original_module == MODULE
+        ]
 
     def test_every_model_has_access_rights(self):
-        user_groups = {self.env.ref(f"{MODULE}.group_collection_user"),
-                       self.env.ref(f"{MODULE}.group_collection_manager"),
-                       self.env.ref("account.group_account_invoice"),
-                       self.env.ref(f"{MODULE}.group_collection_approve_match")}
+        user_groups = {
+            self.env.ref(f"{MODULE}.group_collection_user"),
+            self.env.ref(f"{MODULE}.group_collection_manager"),
+            self.env.ref("account.group_account_invoice"),
+            self.env.ref(f"{MODULE}.group_collection_approve_match"),
+        }
         models = self._own_models()
         self.assertIn("collection.event", [m.model for m in models])
         missing = []
@@ -60,19 +64,30 @@ class TestSecurityDailyWork(CollectionsCommon):
         super().setUpClass()
         cls.other_company = cls.setup_other_company(name="Otra Cobranza SA")["company"]
         cls.collector = new_test_user(
-            cls.env, login="collector_daily", groups=f"{MODULE}.group_collection_user",
-            company_id=cls.company.id, company_ids=[cls.company.id])
+            cls.env,
+            login="collector_daily",
+            groups=f"{MODULE}.group_collection_user",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
         cls.manager = new_test_user(
-            cls.env, login="manager_daily",
+            cls.env,
+            login="manager_daily",
             groups=f"{MODULE}.group_collection_manager,account.group_account_manager",
-            company_id=cls.company.id, company_ids=[cls.company.id, cls.other_company.id])
+            company_id=cls.company.id,
+            company_ids=[cls.company.id, cls.other_company.id],
+        )
         cls.move = cls.make_invoice("2026-12-10")
         cls.env["account.move"]._collection_run(now=dt.datetime(2026, 12, 7, 15))
 
     def test_collector_records_a_promise(self):
-        wizard = self.env["collection.promise.wizard"].with_user(self.collector).create({
-            "partner_id": self.customer.id, "move_ids": [(6, 0, self.move.ids)],
-            "promised_date": "2099-01-15"})
+        wizard = (
+            self.env["collection.promise.wizard"]
+            .with_user(self.collector)
+            .create(
+                {"partner_id": self.customer.id, "move_ids": [(6, 0, self.move.ids)], "promised_date": "2099-01-15"}
+            )
+        )
         action = wizard.action_confirm()
         promise = self.env["collection.promise"].browse(action["res_id"])
         self.assertEqual(promise.state, "open")
@@ -92,21 +107,28 @@ class TestSecurityDailyWork(CollectionsCommon):
             with self.assertRaises(UserError):
                 mine.unlink()
             with self.assertRaises(UserError):
-                self.env["collection.event"].with_user(user).create({
-                    "move_id": self.move.id, "partner_id": self.customer.id, "channel": "email"})
+                self.env["collection.event"].with_user(user).create(
+                    {"move_id": self.move.id, "partner_id": self.customer.id, "channel": "email"}
+                )
         # through RPC (call_kw) the same rules apply
         from odoo.api import call_kw
+
         with self.assertRaises(UserError):
-            call_kw(self.env["collection.event"].with_user(self.manager), "write",
-                    [events.ids, {"error": "x"}], {})
+            call_kw(self.env["collection.event"].with_user(self.manager), "write", [events.ids, {"error": "x"}], {})
         with self.assertRaises(UserError):
             call_kw(self.env["collection.event"].with_user(self.manager), "unlink", [events.ids], {})
 
     def test_collector_reads_the_tray_but_does_not_approve(self):
         journal = self.company_data["default_journal_bank"]
-        line = self.env["account.bank.statement.line"].create({
-            "journal_id": journal.id, "date": "2026-12-11", "amount": 400.0,
-            "payment_ref": f"ABONO {self.move.name}", "partner_id": self.customer.id})
+        line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": journal.id,
+                "date": "2026-12-11",
+                "amount": 400.0,
+                "payment_ref": f"ABONO {self.move.name}",
+                "partner_id": self.customer.id,
+            }
+        )
         line._collection_match()
         match = self.env["collection.match"].search([("statement_line_id", "=", line.id)])
         self.assertEqual(match.state, "to_review")
@@ -120,25 +142,32 @@ class TestSecurityDailyWork(CollectionsCommon):
         self.assertFalse(line.is_reconciled)
 
     def test_other_company_is_invisible(self):
-        other_customer = self.env["res.partner"].create({
-            "name": "Cliente Otra", "is_company": True, "collection_first_invoice_reviewed": True})
+        other_customer = self.env["res.partner"].create(
+            {"name": "Cliente Otra", "is_company": True, "collection_first_invoice_reviewed": True}
+        )
         Promise = self.env["collection.promise"]
-        other_promise = Promise.create({
-            "company_id": self.other_company.id, "partner_id": other_customer.id,
-            "amount": 10.0, "promised_date": "2099-01-01"})
+        other_promise = Promise.create(
+            {
+                "company_id": self.other_company.id,
+                "partner_id": other_customer.id,
+                "amount": 10.0,
+                "promised_date": "2099-01-01",
+            }
+        )
         self.assertNotIn(other_promise, Promise.with_user(self.collector).search([]))
         with self.assertRaises(AccessError):
             other_promise.with_user(self.collector).read(["amount"])
-        summary = self.env["collection.summary"]._collection_build(
-            self.other_company, dt.date(2026, 12, 7), send=False)
+        summary = self.env["collection.summary"]._collection_build(self.other_company, dt.date(2026, 12, 7), send=False)
         self.assertNotIn(summary, self.env["collection.summary"].with_user(self.collector).search([]))
         other_policies = self.env["collection.policy"].search([("company_id", "=", self.other_company.id)])
         self.assertTrue(other_policies)
         with self.assertRaises(AccessError):
             other_policies.with_user(self.collector).read(["name"])
         # a user of both companies sees each only when that company is active
-        as_manager = self.env["collection.policy"].with_user(self.manager).with_context(
-            allowed_company_ids=[self.company.id])
+        as_manager = (
+            self.env["collection.policy"].with_user(self.manager).with_context(allowed_company_ids=[self.company.id])
+        )
         self.assertFalse(as_manager.search([]) & other_policies)
-        self.assertTrue(as_manager.with_context(
-            allowed_company_ids=[self.other_company.id]).search([]) >= other_policies)
+        self.assertTrue(
+            as_manager.with_context(allowed_company_ids=[self.other_company.id]).search([]) >= other_policies
+        )

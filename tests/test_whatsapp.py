@@ -21,18 +21,19 @@ D3_RUN = dt.datetime(2026, 12, 7, 15, 0)  # Monday 09:00 in Mexico City; invoice
 
 
 class WhatsAppCommon(CollectionsCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write({
-            "collection_wa_phone_number_id": "123456",
-            "collection_wa_access_token": "test-token",
-            "collection_wa_app_secret": "app-secret",
-            "collection_wa_verify_token": "verify-me",
-            "collection_wa_base_url": API,
-            "collection_wa_max_attempts": 3,
-        })
+        cls.company.write(
+            {
+                "collection_wa_phone_number_id": "123456",
+                "collection_wa_access_token": "test-token",
+                "collection_wa_app_secret": "app-secret",
+                "collection_wa_verify_token": "verify-me",
+                "collection_wa_base_url": API,
+                "collection_wa_max_attempts": 3,
+            }
+        )
         cls.customer.mobile = "+52 55 1234 5678"
         cls.wa_calls = []
         cls.wa_responses = []
@@ -46,20 +47,26 @@ class WhatsAppCommon(CollectionsCommon):
     def _request_handler(cls, s, r, **kw):
         if not r.url.startswith(API):
             return super()._request_handler(s, r, **kw)
-        cls.wa_calls.append({"url": r.url, "json": json.loads(r.body), "headers": dict(r.headers),
-                             "timeout": kw.get("timeout")})
-        status, body, headers = (cls.wa_responses.pop(0) if cls.wa_responses else
-                                 (200, {"messages": [{"id": f"wamid.T{len(cls.wa_calls)}"}]}, {}))
+        cls.wa_calls.append(
+            {"url": r.url, "json": json.loads(r.body), "headers": dict(r.headers), "timeout": kw.get("timeout")}
+        )
+        status, body, headers = (
+            cls.wa_responses.pop(0)
+            if cls.wa_responses
+            else (200, {"messages": [{"id": f"wamid.T{len(cls.wa_calls)}"}]}, {})
+        )
         if status == "timeout":  # sent, no answer: may have been delivered
             raise requests.exceptions.ReadTimeout("read timed out")
         if status == "refused":  # as requests raises it: the connection never opened
-            raise requests.exceptions.ConnectionError(MaxRetryError(
-                None, r.url, NewConnectionError(None, "[Errno 111] Connection refused")))
+            raise requests.exceptions.ConnectionError(
+                MaxRetryError(None, r.url, NewConnectionError(None, "[Errno 111] Connection refused"))
+            )
         if status == "connect_timeout":
             raise requests.exceptions.ConnectTimeout("connect timed out")
         if status == "reset":  # the connection broke after the request was sent
             raise requests.exceptions.ConnectionError(
-                ProtocolError("Connection aborted.", ConnectionResetError(104, "reset")))
+                ProtocolError("Connection aborted.", ConnectionResetError(104, "reset"))
+            )
         response = requests.Response()
         response.status_code = status
         response._content = json.dumps(body).encode()
@@ -73,7 +80,6 @@ class WhatsAppCommon(CollectionsCommon):
 
 @tagged("post_install", "-at_install")
 class TestWhatsAppSending(WhatsAppCommon):
-
     def test_template_request_body(self):
         move = self.make_invoice("2026-12-10", amount=1500)
         self.run_at(D3_RUN)
@@ -109,11 +115,17 @@ class TestWhatsAppSending(WhatsAppCommon):
         self.assertEqual(self.wa_event(first).provider_ref, self.wa_event(second).provider_ref)
 
     def test_skip_reasons_email_still_goes(self):
-        no_mobile = self.env["res.partner"].create({
-            "name": "Sin Celular", "email": "sin@example.mx", "collection_first_invoice_reviewed": True})
-        invalid = self.env["res.partner"].create({
-            "name": "Número Malo", "email": "malo@example.mx", "mobile": "12345",
-            "collection_first_invoice_reviewed": True})
+        no_mobile = self.env["res.partner"].create(
+            {"name": "Sin Celular", "email": "sin@example.mx", "collection_first_invoice_reviewed": True}
+        )
+        invalid = self.env["res.partner"].create(
+            {
+                "name": "Número Malo",
+                "email": "malo@example.mx",
+                "mobile": "12345",
+                "collection_first_invoice_reviewed": True,
+            }
+        )
         m1 = self.make_invoice("2026-12-10", partner=no_mobile)
         m2 = self.make_invoice("2026-12-10", partner=invalid)
         self.run_at(D3_RUN)
@@ -146,8 +158,7 @@ class TestWhatsAppSending(WhatsAppCommon):
 
     def test_retries_only_what_surely_did_not_leave(self):
         move = self.make_invoice("2026-12-10")
-        self.wa_responses.extend([("refused", None, {}), ("connect_timeout", None, {}),
-                                  ("refused", None, {})])
+        self.wa_responses.extend([("refused", None, {}), ("connect_timeout", None, {}), ("refused", None, {})])
         self.run_at(D3_RUN)
         event = self.wa_event(move)
         self.assertEqual((event.state, event.attempt_count), ("scheduled", 1))
@@ -211,8 +222,7 @@ class TestWhatsAppSending(WhatsAppCommon):
 
     def test_send_template_normalises_the_recipient(self):
         Provider = self.env["collection.whatsapp.provider"]
-        forms = ["+52 1 55 1234 5678", "5215512345678", "+52 55 1234 5678", "5512345678",
-                 "(55) 1234-5678"]
+        forms = ["+52 1 55 1234 5678", "5215512345678", "+52 55 1234 5678", "5512345678", "(55) 1234-5678"]
         for raw in forms:
             Provider._send_template(raw, "recordatorio", "es_MX", [], company=self.company)
         self.assertEqual([c["json"]["to"] for c in self.wa_calls], ["+525512345678"] * len(forms))
@@ -226,12 +236,19 @@ class TestWhatsAppSending(WhatsAppCommon):
     def test_amount_parameter_per_currency(self):
         usd = self.setup_other_currency("USD")
         self.make_invoice("2026-12-10", amount=1000)
-        foreign = self.env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": self.customer.id, "currency_id": usd.id,
-            "invoice_date": "2026-11-10", "invoice_date_due": "2026-12-10",
-            "invoice_payment_term_id": False,
-            "invoice_line_ids": [(0, 0, {"name": "Servicio", "quantity": 1, "price_unit": 500,
-                                         "tax_ids": [(6, 0, [])]})]})
+        foreign = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "currency_id": usd.id,
+                "invoice_date": "2026-11-10",
+                "invoice_date_due": "2026-12-10",
+                "invoice_payment_term_id": False,
+                "invoice_line_ids": [
+                    (0, 0, {"name": "Servicio", "quantity": 1, "price_unit": 500, "tax_ids": [(6, 0, [])]})
+                ],
+            }
+        )
         foreign.action_post()
         self.run_at(D3_RUN)
         self.assertEqual(len(self.wa_calls), 1)
@@ -240,8 +257,7 @@ class TestWhatsAppSending(WhatsAppCommon):
 
     def test_429_honours_retry_after(self):
         move = self.make_invoice("2026-12-10")
-        self.wa_responses.append((429, {"error": {"code": 4, "message": "slow down"}},
-                                  {"Retry-After": "600"}))
+        self.wa_responses.append((429, {"error": {"code": 4, "message": "slow down"}}, {"Retry-After": "600"}))
         self.run_at(D3_RUN)
         event = self.wa_event(move)
         self.assertEqual(event.state, "scheduled")
@@ -273,7 +289,6 @@ class TestWhatsAppSending(WhatsAppCommon):
 
 @tagged("post_install", "-at_install")
 class TestWhatsAppWebhook(WhatsAppCommon, HttpCase):
-
     URL = "/collections/whatsapp/webhook"
 
     def post(self, payload, secret="app-secret", signed=True):
@@ -284,16 +299,37 @@ class TestWhatsAppWebhook(WhatsAppCommon, HttpCase):
         return self.url_open(self.URL, data=raw, headers=headers)
 
     def inbound(self, wamid, text, number="5215512345678"):
-        return {"entry": [{"changes": [{"value": {
-            "metadata": {"phone_number_id": "123456"},
-            "contacts": [{"wa_id": number, "profile": {"name": "Cliente"}}],
-            "messages": [{"id": wamid, "from": number, "type": "text", "text": {"body": text}}],
-        }}]}]}
+        return {
+            "entry": [
+                {
+                    "changes": [
+                        {
+                            "value": {
+                                "metadata": {"phone_number_id": "123456"},
+                                "contacts": [{"wa_id": number, "profile": {"name": "Cliente"}}],
+                                "messages": [{"id": wamid, "from": number, "type": "text", "text": {"body": text}}],
+                            }
+                        }
+                    ]
+                }
+            ]
+        }
 
     def status(self, wamid, status):
-        return {"entry": [{"changes": [{"value": {
-            "metadata": {"phone_number_id": "123456"},
-            "statuses": [{"id": wamid, "status": status}]}}]}]}
+        return {
+            "entry": [
+                {
+                    "changes": [
+                        {
+                            "value": {
+                                "metadata": {"phone_number_id": "123456"},
+                                "statuses": [{"id": wamid, "status": status}],
+                            }
+                        }
+                    ]
+                }
+            ]
+        }
 
     def test_verification(self):
         ok = self.url_open(f"{self.URL}?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=8712")
@@ -354,18 +390,25 @@ class TestWhatsAppWebhook(WhatsAppCommon, HttpCase):
         self.assertTrue(self.customer.collection_do_not_contact)
         self.assertTrue(self.customer.collection_wa_window_open)
         messages = self.env["collection.whatsapp.message"].search([("partner_id", "=", self.customer.id)])
-        self.assertEqual(sorted(messages.mapped("kind")), sorted(
-            ["acknowledgement", "paid_check", "payment_plan", "dispute", "do_not_contact"]))
+        self.assertEqual(
+            sorted(messages.mapped("kind")),
+            sorted(["acknowledgement", "paid_check", "payment_plan", "dispute", "do_not_contact"]),
+        )
         self.assertTrue(move.message_ids.filtered(lambda m: "prórroga" in (m.body or "")))
-        summaries = self.env["mail.activity"].search([("res_id", "=", move.id),
-                                                      ("res_model", "=", "account.move")]).mapped("summary")
+        summaries = (
+            self.env["mail.activity"]
+            .search([("res_id", "=", move.id), ("res_model", "=", "account.move")])
+            .mapped("summary")
+        )
         self.assertTrue(any("review tray" in s for s in summaries))
         # every message is in the contact log, as one conversation with the reminders
         inbound = self.env["collection.event"].search(
-            [("partner_id", "=", self.customer.id), ("direction", "=", "in")], order="id")
+            [("partner_id", "=", self.customer.id), ("direction", "=", "in")], order="id"
+        )
         self.assertEqual(inbound.mapped("channel"), ["whatsapp"] * 5)
-        self.assertEqual(inbound.mapped("reply_kind"), [
-            "acknowledgement", "paid_check", "payment_plan", "dispute", "do_not_contact"])
+        self.assertEqual(
+            inbound.mapped("reply_kind"), ["acknowledgement", "paid_check", "payment_plan", "dispute", "do_not_contact"]
+        )
         self.assertEqual(inbound.mapped("state"), ["received"] * 5)
         self.assertEqual(inbound[0].reply_text, "ok gracias")
 
@@ -386,13 +429,23 @@ class _FakeCloudAPI(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        ok = (self.path == "/v21.0/123456/messages" and body.get("messaging_product") == "whatsapp"
-              and body.get("type") == "template" and body["template"].get("name")
-              and self.headers.get("Authorization") == "Bearer test-token")
+        ok = (
+            self.path == "/v21.0/123456/messages"
+            and body.get("messaging_product") == "whatsapp"
+            and body.get("type") == "template"
+            and body["template"].get("name")
+            and self.headers.get("Authorization") == "Bearer test-token"
+        )
         type(self).received.append(body)
-        answer = ({"messaging_product": "whatsapp", "contacts": [{"wa_id": body["to"]}],
-                   "messages": [{"id": f"wamid.LOCAL{len(self.received)}"}]} if ok
-                  else {"error": {"code": 100, "message": "bad request"}})
+        answer = (
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"wa_id": body["to"]}],
+                "messages": [{"id": f"wamid.LOCAL{len(self.received)}"}],
+            }
+            if ok
+            else {"error": {"code": 100, "message": "bad request"}}
+        )
         data = json.dumps(answer).encode()
         self.send_response(200 if ok else 400)
         self.send_header("Content-Type", "application/json")
@@ -438,9 +491,11 @@ class TestRunNowExactlyOnce(WhatsAppCommon):
 
     def test_retried_and_repeated_run_now_sends_each_message_once(self):
         manager = new_test_user(
-            self.env, login="jefa_cobranza", company_id=self.company.id,
-            groups="base.group_user,account.group_account_invoice,"
-                   "account_collections_mx.group_collection_manager")
+            self.env,
+            login="jefa_cobranza",
+            company_id=self.company.id,
+            groups="base.group_user,account.group_account_invoice,account_collections_mx.group_collection_manager",
+        )
         move = self.make_invoice("2026-12-10")
         Move = self.env["account.move"].with_user(manager)
         with freeze_time(D3_RUN):
@@ -486,25 +541,43 @@ class TestWhatsAppAnswer(WhatsAppCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.branch = cls.env["res.company"].create({
-            "name": "Sucursal Norte", "currency_id": cls.company.currency_id.id,
-            "collection_wa_phone_number_id": "999", "collection_wa_access_token": "branch-token",
-            "collection_wa_base_url": API})
+        cls.branch = cls.env["res.company"].create(
+            {
+                "name": "Sucursal Norte",
+                "currency_id": cls.company.currency_id.id,
+                "collection_wa_phone_number_id": "999",
+                "collection_wa_access_token": "branch-token",
+                "collection_wa_base_url": API,
+            }
+        )
         cls.collector = new_test_user(
-            cls.env, login="cobradora", company_id=cls.company.id,
+            cls.env,
+            login="cobradora",
+            company_id=cls.company.id,
             company_ids=(cls.company | cls.branch).ids,
-            groups="base.group_user,account_collections_mx.group_collection_user")
+            groups="base.group_user,account_collections_mx.group_collection_user",
+        )
 
     def wrote(self, when, company=None):
-        self.env["collection.whatsapp.message"].sudo().create({
-            "wamid": f"wamid.in.{when.isoformat()}", "company_id": (company or self.branch).id,
-            "partner_id": self.customer.id, "phone": "5215512345678", "body": "¿Cuánto debo?",
-            "kind": "other", "received_at": when})
+        self.env["collection.whatsapp.message"].sudo().create(
+            {
+                "wamid": f"wamid.in.{when.isoformat()}",
+                "company_id": (company or self.branch).id,
+                "partner_id": self.customer.id,
+                "phone": "5215512345678",
+                "body": "¿Cuánto debo?",
+                "kind": "other",
+                "received_at": when,
+            }
+        )
         self.customer.sudo().collection_wa_last_inbound = when
 
     def answer(self, text="Debe 1,000.00; gracias", user=None):
-        wizard = self.env["collection.whatsapp.reply"].with_user(user or self.collector).create(
-            {"partner_id": self.customer.id, "body": text})
+        wizard = (
+            self.env["collection.whatsapp.reply"]
+            .with_user(user or self.collector)
+            .create({"partner_id": self.customer.id, "body": text})
+        )
         return wizard.action_send()
 
     def test_answer_from_the_company_that_received_the_message_and_logged(self):
@@ -518,10 +591,21 @@ class TestWhatsAppAnswer(WhatsAppCommon):
         self.assertEqual(call["json"]["to"], "+525512345678")
         self.assertEqual(call["json"]["text"]["body"], "Debe 1,000.00; gracias")
         event = self.Event.search([("channel", "=", "whatsapp_text")])
-        self.assertRecordValues(event, [{
-            "state": "sent", "partner_id": self.customer.id, "company_id": self.branch.id,
-            "provider_ref": "wamid.T1", "body": "Debe 1,000.00; gracias",
-            "user_id": self.collector.id, "done_at": self.NOON, "move_id": False}])
+        self.assertRecordValues(
+            event,
+            [
+                {
+                    "state": "sent",
+                    "partner_id": self.customer.id,
+                    "company_id": self.branch.id,
+                    "provider_ref": "wamid.T1",
+                    "body": "Debe 1,000.00; gracias",
+                    "user_id": self.collector.id,
+                    "done_at": self.NOON,
+                    "move_id": False,
+                }
+            ],
+        )
         self.assertIn("WhatsApp answer", event.display_name)
         # a second answer is logged too (no unique index on free text)
         with freeze_time(self.NOON + dt.timedelta(minutes=5)):
@@ -555,8 +639,11 @@ class TestWhatsAppAnswer(WhatsAppCommon):
 
     def test_only_users_of_the_receiving_company(self):
         outsider = new_test_user(
-            self.env, login="otra_cobradora", company_id=self.company.id,
-            groups="base.group_user,account_collections_mx.group_collection_user")
+            self.env,
+            login="otra_cobradora",
+            company_id=self.company.id,
+            groups="base.group_user,account_collections_mx.group_collection_user",
+        )
         with freeze_time(self.NOON):
             self.wrote(self.NOON - dt.timedelta(hours=1))
             with self.assertRaisesRegex(UserError, "Sucursal Norte"):

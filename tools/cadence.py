@@ -26,7 +26,8 @@ SETTLED_PAYMENT_STATES = (*PAID_PAYMENT_STATES, "reversed")
 CUSTOMER_OPEN_INVOICES_DOMAIN = (
     "[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
     "('state', '=', 'posted'), ('company_id', '=', company_id), "
-    f"('payment_state', 'not in', {SETTLED_PAYMENT_STATES!r})]")
+    f"('payment_state', 'not in', {SETTLED_PAYMENT_STATES!r})]"
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def plan(stages, last_stage_id, due_date, today):
     if due:
         result.fire = due[-1]
         result.superseded = due[:-1]
-        rest = pending[len(due):]
+        rest = pending[len(due) :]
     else:
         rest = pending
     if rest:

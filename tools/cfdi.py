@@ -110,12 +110,14 @@ def _payment_values(root):
             doc_uuid = normalize_uuid(doc.get("IdDocumento"))
             if doc_uuid and doc_uuid not in related:
                 related.append(doc_uuid)
-        payments.append({
-            "date": _datetime(pago.get("FechaPago")),
-            "amount": _decimal(pago.get("Monto"), "Monto"),
-            "currency": pago.get("MonedaP") or "",
-            "invoices": related,
-        })
+        payments.append(
+            {
+                "date": _datetime(pago.get("FechaPago")),
+                "amount": _decimal(pago.get("Monto"), "Monto"),
+                "currency": pago.get("MonedaP") or "",
+                "invoices": related,
+            }
+        )
     if not payments:
         raise CfdiError("missing", "pago20:Pagos")
     return {
@@ -227,8 +229,7 @@ def invoice_numbers(serie, folio):
         return []
     numbers = [folio]
     if serie:
-        numbers = [serie + folio, f"{serie}-{folio}", f"{serie}/{folio}", f"{serie} {folio}",
-                   *numbers]
+        numbers = [serie + folio, f"{serie}-{folio}", f"{serie}/{folio}", f"{serie} {folio}", *numbers]
     return numbers
 
 

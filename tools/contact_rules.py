@@ -78,8 +78,7 @@ class ContactWindow:
     :param holidays: callable(date) -> bool, the official holidays (Mexico by default)
     """
 
-    def __init__(self, start=8.0, end=20.0, weekdays=(0, 1, 2, 3, 4), extra_days=(),
-                 holidays=is_mx_holiday):
+    def __init__(self, start=8.0, end=20.0, weekdays=(0, 1, 2, 3, 4), extra_days=(), holidays=is_mx_holiday):
         self.start = hours_to_time(start)
         self.end = hours_to_time(end)
         self.weekdays = frozenset(weekdays)
@@ -87,8 +86,7 @@ class ContactWindow:
         self.holidays = holidays or (lambda day: False)
 
     def is_contact_day(self, day):
-        return (day.weekday() in self.weekdays and day not in self.extra_days
-                and not self.holidays(day))
+        return day.weekday() in self.weekdays and day not in self.extra_days and not self.holidays(day)
 
     def non_contact_reason(self, local):
         """Why a local datetime is outside the window (None when inside)."""
@@ -122,13 +120,16 @@ class ContactWindow:
 #: Mexico's time zones by state (codes of Odoo's ``res.country.state`` for Mexico, with the
 #: ISO 3166-2 spelling too); the states not listed follow Mexico City
 MX_STATE_TZ = {
-    "BCN": "America/Tijuana", "BC": "America/Tijuana",           # Baja California
-    "SON": "America/Hermosillo",                                  # Sonora (no DST)
-    "ROO": "America/Cancun", "QR": "America/Cancun",             # Quintana Roo
-    "BCS": "America/Mazatlan",                                    # Baja California Sur
-    "SIN": "America/Mazatlan",                                    # Sinaloa
-    "NAY": "America/Mazatlan",                                    # Nayarit (most of it)
-    "CHH": "America/Chihuahua", "CHIH": "America/Chihuahua",     # Chihuahua
+    "BCN": "America/Tijuana",
+    "BC": "America/Tijuana",  # Baja California
+    "SON": "America/Hermosillo",  # Sonora (no DST)
+    "ROO": "America/Cancun",
+    "QR": "America/Cancun",  # Quintana Roo
+    "BCS": "America/Mazatlan",  # Baja California Sur
+    "SIN": "America/Mazatlan",  # Sinaloa
+    "NAY": "America/Mazatlan",  # Nayarit (most of it)
+    "CHH": "America/Chihuahua",
+    "CHIH": "America/Chihuahua",  # Chihuahua
 }
 
 

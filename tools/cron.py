@@ -28,8 +28,7 @@ class CronBudget:
     def __init__(self, env, seconds=None):
         if seconds is None:
             try:
-                seconds = float(env["ir.config_parameter"].sudo().get_param(
-                    CRON_TIME_BUDGET_PARAM) or CRON_TIME_BUDGET)
+                seconds = float(env["ir.config_parameter"].sudo().get_param(CRON_TIME_BUDGET_PARAM) or CRON_TIME_BUDGET)
             except ValueError:
                 seconds = CRON_TIME_BUDGET
         self.seconds = seconds

@@ -80,11 +80,11 @@ MAX_SUBSET_SIZE = 4
 _GROUP_RE = re.compile(r"[A-Z]+|[0-9]+")
 _RFC_RE = re.compile(r"(?<![A-Z0-9&])([A-Z&]{3,4})(\d{2})(\d{2})(\d{2})([A-Z0-9]{3})(?![A-Z0-9])")
 _DIGITS_RE = re.compile(r"(?<!\d)\d{10,18}(?!\d)")
-_UUID_RE = re.compile(
-    r"[0-9A-F]{8}-?[0-9A-F]{4}-?[0-9A-F]{4}-?[0-9A-F]{4}-?[0-9A-F]{12}")
+_UUID_RE = re.compile(r"[0-9A-F]{8}-?[0-9A-F]{4}-?[0-9A-F]{4}-?[0-9A-F]{4}-?[0-9A-F]{12}")
 _LEGAL_SUFFIXES = re.compile(
     r"\b(S\s*A\s*P\s*I|S\s*A\s*B|S\s*A|S\s*DE\s*R\s*L|S\s*C|DE|C\s*V|MI|RL|SAPI|SAB|SA|CV|SC|AC|"
-    r"S\s*A\s*S)\b")
+    r"S\s*A\s*S)\b"
+)
 
 
 # --------------------------------------------------------------------------- text
@@ -366,8 +366,7 @@ class CandidateIndex:
         if docs is not None:
             return [c for c in docs if c.compact.startswith(prefix)]
         if self._compacts is None:
-            self._compacts = sorted((c.compact, c.id) for c in self.candidates.values()
-                                    if c.compact)
+            self._compacts = sorted((c.compact, c.id) for c in self.candidates.values() if c.compact)
         found = []
         for i in range(bisect.bisect_left(self._compacts, (prefix,)), len(self._compacts)):
             compact_name, cid = self._compacts[i]
@@ -389,8 +388,11 @@ class CandidateIndex:
         for key, written in info.tail_refs.items():
             if len(written) < 4:
                 continue
-            owners = [c for c, strength in self.by_key.get(key, ())
-                      if strength == 2 and (docs is None or c.partner_id == partner_id)]
+            owners = [
+                c
+                for c, strength in self.by_key.get(key, ())
+                if strength == 2 and (docs is None or c.partner_id == partner_id)
+            ]
             if len(owners) != 1 or owners[0].compact != written:
                 continue
             if [c.id for c in self._starts_a_number(written, docs)] == [owners[0].id]:
@@ -467,8 +469,15 @@ WHY_EXACT_AMOUNT = "exact_amount"
 WHY_AMOUNT_WITHIN_TOLERANCE = "amount_within_tolerance"
 WHY_PARTIAL_AMOUNT = "partial_amount"  # the line pays part of it
 WHY_OPEN_INVOICE = "open_invoice"  # none of the above
-WHY_CODES = (WHY_REFERENCE, WHY_PARTIAL_REFERENCE, WHY_CUSTOMER, WHY_EXACT_AMOUNT,
-             WHY_AMOUNT_WITHIN_TOLERANCE, WHY_PARTIAL_AMOUNT, WHY_OPEN_INVOICE)
+WHY_CODES = (
+    WHY_REFERENCE,
+    WHY_PARTIAL_REFERENCE,
+    WHY_CUSTOMER,
+    WHY_EXACT_AMOUNT,
+    WHY_AMOUNT_WITHIN_TOLERANCE,
+    WHY_PARTIAL_AMOUNT,
+    WHY_OPEN_INVOICE,
+)
 
 
 def _why(ref_strength, partner_match, amount_pts):
@@ -591,8 +600,10 @@ class Documents:
         for c in index.by_cents.get(cents(self.line.amount), ()):
             if c.id not in excluded:
                 pool.setdefault(c.id, c)
-        return sorted(((c, *self.score(c)) for c in pool.values() if c.residual > 0),
-                      key=lambda t: (-t[1], t[0].due is None, t[0].due or 0, t[0].id))
+        return sorted(
+            ((c, *self.score(c)) for c in pool.values() if c.residual > 0),
+            key=lambda t: (-t[1], t[0].due is None, t[0].due or 0, t[0].id),
+        )
 
     # references
     @functools.cached_property
@@ -622,8 +633,7 @@ class Documents:
         reference among them; none when that is only a folio while the texts write other
         documents in full (``12`` read in ``INV/2026/00012``: those documents decide)."""
         hits, line, candidates = self.hits, self.line, self.index.candidates
-        fit = [candidates[cid] for cid in hits
-               if candidates[cid].residual > 0 and line.fits(candidates[cid].residual)]
+        fit = [candidates[cid] for cid in hits if candidates[cid].residual > 0 and line.fits(candidates[cid].residual)]
         if not fit:
             return []
         best = max(hits[c.id] for c in fit)
@@ -637,8 +647,11 @@ class Documents:
         """The open invoices of the payer (none when it is unknown)."""
         if self.line.partner_id is None:
             return []
-        return [c for c in self.index.by_partner.get(self.line.partner_id, ())
-                if c.id not in self.excluded and c.residual > 0]
+        return [
+            c
+            for c in self.index.by_partner.get(self.line.partner_id, ())
+            if c.id not in self.excluded and c.residual > 0
+        ]
 
     @functools.cached_property
     def payer_fitting(self):
@@ -651,8 +664,7 @@ class Documents:
         return find_subset(self.payer_invoices, self.line.amount, self.line.tolerance)
 
 
-def read_line(amount, index, tolerance=1.0, partner_id=None, info=None, excluded=(),
-              allow_partner_amount=False):
+def read_line(amount, index, tolerance=1.0, partner_id=None, info=None, excluded=(), allow_partner_amount=False):
     """(:class:`LineFacts`, :class:`Documents`) of one bank line: the documents its texts
     refer to, and its payer, identified by its references when the line does not say it
     (the references written in full all belong to one customer)."""
@@ -660,8 +672,7 @@ def read_line(amount, index, tolerance=1.0, partner_id=None, info=None, excluded
     excluded = set(excluded)
 
     def reference_hits(partner):
-        return {cid: s for cid, s in index.reference_hits(info, partner).items()
-                if cid not in excluded}
+        return {cid: s for cid, s in index.reference_hits(info, partner).items() if cid not in excluded}
 
     hits = reference_hits(partner_id)
     if partner_id is None and hits:
@@ -686,8 +697,7 @@ class Decision(NamedTuple):
 
 def _first_set(sets, score_one, score_several):
     """The first of the sets of documents, scored on whether it is the only one."""
-    return Decision("to_review", "multi_invoice", _ids_by_due(sets[0]),
-                    score_one if len(sets) == 1 else score_several)
+    return Decision("to_review", "multi_invoice", _ids_by_due(sets[0]), score_one if len(sets) == 1 else score_several)
 
 
 # rules 1-2: references and the amount
@@ -729,8 +739,7 @@ def invoices_written_in_full_add_up(line, docs):
     total = sum(c.residual for c in named)
     if not line.fits(total):
         return None
-    return Decision("auto", "multi_invoice", _ids_by_due(named),
-                    100 if abs(line.amount - total) < 0.005 else 95)
+    return Decision("auto", "multi_invoice", _ids_by_due(named), 100 if abs(line.amount - total) < 0.005 else 95)
 
 
 def referenced_documents_add_up(line, docs):
@@ -763,8 +772,11 @@ def cut_concept_completed_by_other_open_invoices(line, docs):
     if line.amount <= sum(c.residual for c in named) + line.tolerance + 0.005:
         return None
     named_ids = {c.id for c in named}
-    others = [c for c in docs.index.by_partner.get(named[0].partner_id, ())
-              if c.residual > 0 and c.id not in docs.excluded and c.id not in named_ids]
+    others = [
+        c
+        for c in docs.index.by_partner.get(named[0].partner_id, ())
+        if c.residual > 0 and c.id not in docs.excluded and c.id not in named_ids
+    ]
     sets = _completions(named, others, line.amount, line.tolerance)
     return _first_set(sets, 75, 55) if sets else None
 
@@ -811,11 +823,10 @@ def payer_unknown(line, docs):
     """To review: nothing says who paid; the only open document of the amount, if any."""
     if line.partner_id is not None:
         return None
-    same_amount = [c for c in docs.index.by_cents.get(cents(line.amount), [])
-                   if c.id not in docs.excluded]
-    return Decision("to_review", "no_partner",
-                    [same_amount[0].id] if len(same_amount) == 1 else [],
-                    30 if same_amount else 0)
+    same_amount = [c for c in docs.index.by_cents.get(cents(line.amount), []) if c.id not in docs.excluded]
+    return Decision(
+        "to_review", "no_partner", [same_amount[0].id] if len(same_amount) == 1 else [], 30 if same_amount else 0
+    )
 
 
 def payer_has_no_open_invoice(line, docs):
@@ -831,8 +842,7 @@ def payer_known_unique_amount(line, docs):
     if len(docs.payer_fitting) != 1:
         return None
     c = docs.payer_fitting[0]
-    return Decision("auto" if line.allow_partner_amount else "to_review", "exact", [c.id],
-                    docs.score(c)[0])
+    return Decision("auto" if line.allow_partner_amount else "to_review", "exact", [c.id], docs.score(c)[0])
 
 
 def payer_known_amount_ties(line, docs):
@@ -912,8 +922,9 @@ def decide(line, docs, rules=RULES):
     raise ValueError("no matching rule decided")  # the last rules always decide
 
 
-def match_line(amount, index, tolerance=1.0, partner_id=None, info=None, excluded=(),
-               allow_partner_amount=False, max_ranked=5):
+def match_line(
+    amount, index, tolerance=1.0, partner_id=None, info=None, excluded=(), allow_partner_amount=False, max_ranked=5
+):
     """Decide what to do with one incoming bank line of ``amount`` (> 0).
 
     :param partner_id: the customer already known (line partner, or found from its bank
@@ -922,8 +933,7 @@ def match_line(amount, index, tolerance=1.0, partner_id=None, info=None, exclude
     :param allow_partner_amount: a unique document of the known customer with the exact
         amount may be reconciled automatically without a reference
     """
-    line, docs = read_line(amount, index, tolerance, partner_id, info, excluded,
-                           allow_partner_amount)
+    line, docs = read_line(amount, index, tolerance, partner_id, info, excluded, allow_partner_amount)
     decision = decide(line, docs)
     # the ranking shown to the user, with the chosen documents in it
     shown = [(c.id, score, why) for c, score, why in docs.ranked()[:max_ranked]]
@@ -933,8 +943,9 @@ def match_line(amount, index, tolerance=1.0, partner_id=None, info=None, exclude
             shown.append((cid, *docs.score(index.candidates[cid])))
             shown_ids.add(cid)
     difference = round(amount - sum(index.candidates[cid].residual for cid in decision.chosen), 2)
-    return Proposal(decision.state, decision.reason, int(decision.score), list(decision.chosen),
-                    shown, difference, line.partner_id)
+    return Proposal(
+        decision.state, decision.reason, int(decision.score), list(decision.chosen), shown, difference, line.partner_id
+    )
 
 
 def allocate(amount, residuals, tolerance):

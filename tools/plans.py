@@ -26,7 +26,7 @@ def split_amount(total, count, digits=2):
     """``count`` amounts adding up exactly to ``total`` (the last one takes the rest)."""
     if count <= 0:
         raise ValueError("count must be positive")
-    factor = 10 ** digits
+    factor = 10**digits
     cents = round(total * factor)
     part = cents // count
     parts = [part] * count
@@ -98,8 +98,9 @@ def due_step(due_date, today, done_steps=()):
     order = [name for name, _offset in STEPS]
     done = set(done_steps)
     last_done = max((order.index(s) for s in done if s in order), default=-1)
-    due = [name for index, (name, _offset) in enumerate(STEPS)
-           if index > last_done and step_date(due_date, name) <= today]
+    due = [
+        name for index, (name, _offset) in enumerate(STEPS) if index > last_done and step_date(due_date, name) <= today
+    ]
     if due:
         result.fire = due[-1]
         result.superseded = due[:-1]

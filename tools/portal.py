@@ -69,8 +69,7 @@ def spei_reference(number):
     """The 7-digit reference of the ``number``-th customer (100000-999999)."""
     number = int(number)
     if not SPEI_FIRST_NUMBER <= number <= SPEI_LAST_NUMBER:
-        raise ValueError(f"SPEI reference numbers go from {SPEI_FIRST_NUMBER} to "
-                         f"{SPEI_LAST_NUMBER}: {number}")
+        raise ValueError(f"SPEI reference numbers go from {SPEI_FIRST_NUMBER} to {SPEI_LAST_NUMBER}: {number}")
     base = str(number)
     return base + damm_check_digit(base)
 
@@ -78,8 +77,12 @@ def spei_reference(number):
 def is_spei_reference(text):
     """7 digits, no leading zero, whose last one is the right check digit."""
     text = (text or "").strip()
-    return (len(text) == SPEI_REFERENCE_DIGITS and text.isdigit() and text[0] != "0"
-            and damm_check_digit(text[:-1]) == text[-1])
+    return (
+        len(text) == SPEI_REFERENCE_DIGITS
+        and text.isdigit()
+        and text[0] != "0"
+        and damm_check_digit(text[:-1]) == text[-1]
+    )
 
 
 def find_spei_references(*texts):
@@ -165,7 +168,7 @@ def parse_amount(text):
         return None
     match = re.search(r"[.,](\d{1,2})$", text)
     if match:
-        whole, decimals = text[:match.start()], match.group(1)
+        whole, decimals = text[: match.start()], match.group(1)
     else:
         whole, decimals = text, "0"
     whole = whole.replace(",", "").replace(".", "")

@@ -24,11 +24,38 @@ def fold(text):
 
 
 ACKNOWLEDGEMENTS = {
-    "ok", "okay", "oki", "va", "vale", "gracias", "muchas gracias", "ok gracias", "enterado",
-    "enterada", "recibido", "de acuerdo", "perfecto", "listo", "si", "claro", "sale",
-    "buen dia", "buenos dias", "buenas tardes", "thanks", "thank you", "👍", "🙏",
-    "gracias saludos", "muchas gracias saludos", "saludos", "ok saludos", "enterado gracias",
-    "recibido gracias", "gracias buen dia", "thank you regards",
+    "ok",
+    "okay",
+    "oki",
+    "va",
+    "vale",
+    "gracias",
+    "muchas gracias",
+    "ok gracias",
+    "enterado",
+    "enterada",
+    "recibido",
+    "de acuerdo",
+    "perfecto",
+    "listo",
+    "si",
+    "claro",
+    "sale",
+    "buen dia",
+    "buenos dias",
+    "buenas tardes",
+    "thanks",
+    "thank you",
+    "👍",
+    "🙏",
+    "gracias saludos",
+    "muchas gracias saludos",
+    "saludos",
+    "ok saludos",
+    "enterado gracias",
+    "recibido gracias",
+    "gracias buen dia",
+    "thank you regards",
 }
 
 
@@ -58,12 +85,12 @@ def classify(text, rules):
 # ---------------------------------------------------------------------- email replies
 #: a line where the quoted original begins (the reply is above it)
 QUOTE_HEADERS = [
-    r"^\s*>",                                                      # > quoted line
+    r"^\s*>",  # > quoted line
     r"^\s*-{2,}\s*(original message|mensaje original|forwarded message|mensaje reenviado)",
-    r"^\s*_{10,}\s*$",                                             # Outlook separator
-    r"^\s*(on|el)\s.{0,200}(wrote|escribio)\s*:?\s*$",             # On ... wrote: / El ... escribió:
-    r"^\s*(from|de|enviado el|sent)\s*:\s.+",                      # Outlook header block
-    r"^\s*-- ?$",                                                  # signature
+    r"^\s*_{10,}\s*$",  # Outlook separator
+    r"^\s*(on|el)\s.{0,200}(wrote|escribio)\s*:?\s*$",  # On ... wrote: / El ... escribió:
+    r"^\s*(from|de|enviado el|sent)\s*:\s.+",  # Outlook header block
+    r"^\s*-- ?$",  # signature
 ]
 _QUOTE_RE = re.compile("|".join(f"(?:{p})" for p in QUOTE_HEADERS), re.IGNORECASE)
 
@@ -89,9 +116,17 @@ def reply_text(text):
 
 #: subjects of automatic replies (folded: lower case, no accents)
 AUTO_REPLY_SUBJECTS = (
-    "respuesta automatica", "fuera de la oficina", "fuera de oficina", "out of office",
-    "out of the office", "automatic reply", "auto reply", "autoreply", "auto-reply",
-    "estoy de vacaciones", "vacation reply",
+    "respuesta automatica",
+    "fuera de la oficina",
+    "fuera de oficina",
+    "out of office",
+    "out of the office",
+    "automatic reply",
+    "auto reply",
+    "autoreply",
+    "auto-reply",
+    "estoy de vacaciones",
+    "vacation reply",
 )
 
 

@@ -65,8 +65,7 @@ def parse_response(data):
         raise SatResponseError("empty answer")
     if len(data) > MAX_RESPONSE:
         raise SatResponseError("answer too large")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             huge_tree=False)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(data, parser=parser)
     except (etree.XMLSyntaxError, ValueError) as exc:
@@ -96,25 +95,30 @@ def parse_response(data):
     return values
 
 
-def build_response(state, code="S - Comprobante obtenido satisfactoriamente.",
-                   cancellable="Cancelable sin aceptación", cancellation_status=""):
+def build_response(
+    state,
+    code="S - Comprobante obtenido satisfactoriamente.",
+    cancellable="Cancelable sin aceptación",
+    cancellation_status="",
+):
     """An answer as the SAT sends it (for tests and local fake servers)."""
     envelope = etree.Element(etree.QName(NS_SOAP, "Envelope"), nsmap={"s": NS_SOAP})
     body = etree.SubElement(envelope, etree.QName(NS_SOAP, "Body"))
-    response = etree.SubElement(body, etree.QName(NS_TEMPURI, "ConsultaResponse"),
-                                nsmap={None: NS_TEMPURI})
-    result = etree.SubElement(response, etree.QName(NS_TEMPURI, "ConsultaResult"),
-                              nsmap={"a": NS_RESULT})
-    for name, value in (("CodigoEstatus", code), ("EsCancelable", cancellable),
-                        ("Estado", state), ("EstatusCancelacion", cancellation_status)):
+    response = etree.SubElement(body, etree.QName(NS_TEMPURI, "ConsultaResponse"), nsmap={None: NS_TEMPURI})
+    result = etree.SubElement(response, etree.QName(NS_TEMPURI, "ConsultaResult"), nsmap={"a": NS_RESULT})
+    for name, value in (
+        ("CodigoEstatus", code),
+        ("EsCancelable", cancellable),
+        ("Estado", state),
+        ("EstatusCancelacion", cancellation_status),
+    ):
         etree.SubElement(result, etree.QName(NS_RESULT, name)).text = value
     return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
 
 
 def read_expression(envelope):
     """The ``expresionImpresa`` of a request body, unescaped, as a dict (fake servers, tests)."""
-    root = etree.fromstring(envelope, parser=etree.XMLParser(resolve_entities=False,
-                                                             no_network=True))
+    root = etree.fromstring(envelope, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     text = root.findtext(".//{%s}expresionImpresa" % NS_TEMPURI) or ""
     values = {}
     for part in text.lstrip("?").split("&"):

@@ -109,8 +109,7 @@ def state_counts(counts, labels):
     :param counts: ``{state: number of invoices}``
     :param labels: ``{state: label}`` (a state without a label is shown as is)
     """
-    return ", ".join(f"{labels.get(state, state)} ({n})"
-                     for state, n in sorted(counts.items(), key=str))
+    return ", ".join(f"{labels.get(state, state)} ({n})" for state, n in sorted(counts.items(), key=str))
 
 
 def countback(balance, period_sales, period_days=DSO_PERIOD_DAYS):
@@ -267,8 +266,7 @@ def average_days_late(payments):
     return round(weighted / total, 2)
 
 
-def rating(avg_days_late, broken_promises=0, watch_days=WATCH_DAYS, risky_days=RISKY_DAYS,
-           risky_broken=RISKY_BROKEN):
+def rating(avg_days_late, broken_promises=0, watch_days=WATCH_DAYS, risky_days=RISKY_DAYS, risky_broken=RISKY_BROKEN):
     """``good`` / ``watch`` / ``risky`` (see the module doc)."""
     late = avg_days_late or 0.0
     if late > risky_days or (risky_broken and broken_promises >= risky_broken):
@@ -311,7 +309,5 @@ def summary_due(local_now, weekday, hour, last_week):
     monday = local_now.date() - dt.timedelta(days=local_now.weekday())
     hours = int(hour)
     minutes = int(round((hour - hours) * 60))
-    moment = dt.datetime.combine(monday + dt.timedelta(days=int(weekday)),
-                                 dt.time(min(hours, 23), min(minutes, 59)))
+    moment = dt.datetime.combine(monday + dt.timedelta(days=int(weekday)), dt.time(min(hours, 23), min(minutes, 59)))
     return local_now.replace(tzinfo=None) >= moment
-

@@ -75,8 +75,7 @@ def number_forms(number):
         return [], []
     if number.startswith(MX) and len(number) == 12:
         national = number[2:]
-        return ([number, MX + "1" + national],
-                [national, "044" + national, "045" + national, "01" + national])
+        return ([number, MX + "1" + national], [national, "044" + national, "045" + national, "01" + national])
     return [number], []
 
 
@@ -89,16 +88,17 @@ def template_payload(to, template_name, language, parameters):
         "template": {"name": template_name, "language": {"code": language}},
     }
     if parameters:
-        payload["template"]["components"] = [{
-            "type": "body",
-            "parameters": [{"type": "text", "text": str(p)} for p in parameters],
-        }]
+        payload["template"]["components"] = [
+            {
+                "type": "body",
+                "parameters": [{"type": "text", "text": str(p)} for p in parameters],
+            }
+        ]
     return payload
 
 
 def text_payload(to, text):
-    return {"messaging_product": "whatsapp", "to": to, "type": "text",
-            "text": {"preview_url": False, "body": text}}
+    return {"messaging_product": "whatsapp", "to": to, "type": "text", "text": {"preview_url": False, "body": text}}
 
 
 def signature(app_secret, raw_body):
@@ -137,18 +137,22 @@ def parse_webhook(payload):
         for change in _objects(_get(entry, "changes")):
             value = _get(change, "value")
             phone_id = _text(_get(_get(value, "metadata"), "phone_number_id")) or None
-            names = {_text(_get(c, "wa_id")): _text(_get(_get(c, "profile"), "name"))
-                     for c in _objects(_get(value, "contacts"))}
+            names = {
+                _text(_get(c, "wa_id")): _text(_get(_get(c, "profile"), "name"))
+                for c in _objects(_get(value, "contacts"))
+            }
             for status in _objects(_get(value, "statuses")):
-                statuses.append({
-                    "phone_number_id": phone_id,
-                    "id": _text(_get(status, "id")) or None,
-                    "status": _text(_get(status, "status")) or None,
-                    "error": "; ".join(
-                        f"{_text(_get(e, 'code'))}: "
-                        f"{_text(_get(e, 'title')) or _text(_get(e, 'message'))}"
-                        for e in _objects(_get(status, "errors"))),
-                })
+                statuses.append(
+                    {
+                        "phone_number_id": phone_id,
+                        "id": _text(_get(status, "id")) or None,
+                        "status": _text(_get(status, "status")) or None,
+                        "error": "; ".join(
+                            f"{_text(_get(e, 'code'))}: {_text(_get(e, 'title')) or _text(_get(e, 'message'))}"
+                            for e in _objects(_get(status, "errors"))
+                        ),
+                    }
+                )
             for message in _objects(_get(value, "messages")):
                 kind = _text(_get(message, "type"))
                 if kind == "text":
@@ -162,9 +166,15 @@ def parse_webhook(payload):
                 else:
                     text = f"[{kind}]"
                 sender = _text(_get(message, "from")) or None
-                messages.append({"phone_number_id": phone_id,
-                                 "id": _text(_get(message, "id")) or None,
-                                 "from": sender, "text": text, "name": names.get(sender)})
+                messages.append(
+                    {
+                        "phone_number_id": phone_id,
+                        "id": _text(_get(message, "id")) or None,
+                        "from": sender,
+                        "text": text,
+                        "name": names.get(sender),
+                    }
+                )
     return statuses, messages
 
 

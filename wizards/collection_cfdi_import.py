@@ -55,8 +55,7 @@ class CollectionCfdiImport(models.TransientModel):
                     values = self._import_file(attachment)
             except Exception as exc:  # one bad file never stops the others
                 _logger.exception("CFDI import of %s failed", name)
-                values = {"result": "rejected",
-                          "reason": self.env._("Unexpected error: %s", exc)}
+                values = {"result": "rejected", "reason": self.env._("Unexpected error: %s", exc)}
             lines.append((0, 0, {"filename": name, **values}))
         self.write({"line_ids": lines, "state": "done"})
         # uploads that were not attached to an invoice are not kept
@@ -76,19 +75,23 @@ class CollectionCfdiImport(models.TransientModel):
         detail = error.args_detail
         messages = {
             "empty": _("The file is empty."),
-            "too_large": _("The file is too large (%(size)s bytes; at most %(max)s).",
-                           size=detail and detail[0], max=detail and detail[-1]),
+            "too_large": _(
+                "The file is too large (%(size)s bytes; at most %(max)s).",
+                size=detail and detail[0],
+                max=detail and detail[-1],
+            ),
             "malformed": _("The file is not well-formed XML."),
-            "doctype": _("The file declares a DTD or entities, which a CFDI never does: "
-                         "refused for safety."),
+            "doctype": _("The file declares a DTD or entities, which a CFDI never does: refused for safety."),
             "not_cfdi": _("The file is not a CFDI."),
             "version_33_payment": _(
                 "CFDI 3.3 payment complements (Pagos 1.0) are not imported: register their UUID "
-                "on the invoice with *Register payment complement*."),
-            "version": _("Only CFDI 4.0 and 3.3 are accepted (this file is version %s).",
-                         detail and detail[0]),
-            "not_invoice": _("The CFDI is neither an invoice nor a payment complement "
-                             "(TipoDeComprobante %s, expected I or P).", detail and detail[0]),
+                "on the invoice with *Register payment complement*."
+            ),
+            "version": _("Only CFDI 4.0 and 3.3 are accepted (this file is version %s).", detail and detail[0]),
+            "not_invoice": _(
+                "The CFDI is neither an invoice nor a payment complement (TipoDeComprobante %s, expected I or P).",
+                detail and detail[0],
+            ),
             "not_stamped": _("The CFDI is not stamped (no TimbreFiscalDigital / UUID)."),
             "bad_uuid": _("The UUID %s of the CFDI is not valid.", detail and detail[0]),
             "missing": _("The CFDI lacks required data (%s).", detail and detail[0]),
@@ -106,36 +109,52 @@ class CollectionCfdiImport(models.TransientModel):
         except cfdi.CfdiError as error:
             return {"result": "rejected", "reason": self._reject_message(error)}
         company = self.company_id
-        base = {"uuid": values["uuid"], "serie": values["serie"], "folio": values["folio"],
-                "total": float(values["total"]), "receiver_rfc": values["receiver_rfc"]}
+        base = {
+            "uuid": values["uuid"],
+            "serie": values["serie"],
+            "folio": values["folio"],
+            "total": float(values["total"]),
+            "receiver_rfc": values["receiver_rfc"],
+        }
         problem = self._check_issuer(values)
         if problem:
             return {**base, "result": "rejected", "reason": problem}
         Move = self.env["account.move"]
-        owner = Move.search([("company_id", "=", company.id),
-                             ("cfdi_uuid", "=", values["uuid"])], limit=1)
+        owner = Move.search([("company_id", "=", company.id), ("cfdi_uuid", "=", values["uuid"])], limit=1)
         move, problem = self._find_invoice(values)
         if owner and (not move or owner != move):
-            return {**base, "result": "rejected", "move_id": owner.id,
-                    "reason": _("UUID %(uuid)s is already registered on %(invoice)s.",
-                                uuid=values["uuid"], invoice=owner.display_name)}
+            return {
+                **base,
+                "result": "rejected",
+                "move_id": owner.id,
+                "reason": _(
+                    "UUID %(uuid)s is already registered on %(invoice)s.",
+                    uuid=values["uuid"],
+                    invoice=owner.display_name,
+                ),
+            }
         if not move:
             candidates = problem[1] if isinstance(problem, tuple) else Move
             reason = problem[0] if isinstance(problem, tuple) else problem
-            return {**base, "result": "unmatched", "reason": reason,
-                    "candidate_ids": [(6, 0, candidates.ids)]}
+            return {**base, "result": "unmatched", "reason": reason, "candidate_ids": [(6, 0, candidates.ids)]}
         if move.cfdi_uuid and move.cfdi_uuid != values["uuid"]:
-            return {**base, "result": "rejected", "move_id": move.id,
-                    "reason": _("%(invoice)s already has the UUID %(current)s; this file carries "
-                                "%(uuid)s. Nothing was changed.", invoice=move.display_name,
-                                current=move.cfdi_uuid, uuid=values["uuid"])}
+            return {
+                **base,
+                "result": "rejected",
+                "move_id": move.id,
+                "reason": _(
+                    "%(invoice)s already has the UUID %(current)s; this file carries %(uuid)s. Nothing was changed.",
+                    invoice=move.display_name,
+                    current=move.cfdi_uuid,
+                    uuid=values["uuid"],
+                ),
+            }
         notes = self._apply(move, values, attachment, data)
         if problem:  # how it was found, when not by its number
             notes.insert(0, problem)
         if values["version"] == "3.3":
             notes.insert(0, _("CFDI 3.3."))
-        return {**base, "result": "matched", "move_id": move.id,
-                "reason": " ".join(notes) or False}
+        return {**base, "result": "matched", "move_id": move.id, "reason": " ".join(notes) or False}
 
     def _check_issuer(self, values):
         """Reason to reject a CFDI not issued by this company, else False."""
@@ -145,32 +164,52 @@ class CollectionCfdiImport(models.TransientModel):
         if not company_rfc:
             return _("Set the RFC of %s first.", company.name)
         if values["issuer_rfc"] != company_rfc:
-            return _("Issued by RFC %(issuer)s, not by %(company)s (RFC %(rfc)s).",
-                     issuer=values["issuer_rfc"], company=company.name, rfc=company_rfc)
+            return _(
+                "Issued by RFC %(issuer)s, not by %(company)s (RFC %(rfc)s).",
+                issuer=values["issuer_rfc"],
+                company=company.name,
+                rfc=company_rfc,
+            )
         return False
 
     def _import_complement(self, attachment, values, data):
         """A payment complement (REP): register its UUID on the invoices it pays."""
         _ = self.env._
-        base = {"uuid": values["uuid"], "serie": values["serie"], "folio": values["folio"],
-                "receiver_rfc": values["receiver_rfc"],
-                "total": float(sum(p["amount"] for p in values["payments"]))}
+        base = {
+            "uuid": values["uuid"],
+            "serie": values["serie"],
+            "folio": values["folio"],
+            "receiver_rfc": values["receiver_rfc"],
+            "total": float(sum(p["amount"] for p in values["payments"])),
+        }
         problem = self._check_issuer(values)
         if problem:
             return {**base, "result": "rejected", "reason": problem}
         Move = self.env["account.move"]
         if Move.search_count([("cfdi_uuid", "=", values["uuid"])], limit=1):
-            return {**base, "result": "rejected",
-                    "reason": _("UUID %s is an invoice's, not a payment complement's.",
-                                values["uuid"])}
+            return {
+                **base,
+                "result": "rejected",
+                "reason": _("UUID %s is an invoice's, not a payment complement's.", values["uuid"]),
+            }
         related = [u for p in values["payments"] for u in p["invoices"]]
-        invoices = Move.search([("company_id", "=", self.company_id.id),
-                                ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-                                ("cfdi_uuid", "in", related)])
+        invoices = Move.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("cfdi_uuid", "in", related),
+            ]
+        )
         if not invoices:
-            return {**base, "result": "unmatched",
-                    "reason": _("Payment complement: none of its invoices (%s) is registered "
-                                "in this company.", ", ".join(related) or "-")}
+            return {
+                **base,
+                "result": "unmatched",
+                "reason": _(
+                    "Payment complement: none of its invoices (%s) is registered in this company.",
+                    ", ".join(related) or "-",
+                ),
+            }
         invoices._cfdi_register_complements([values["uuid"]])
         for invoice in invoices:
             self._attach_xml(invoice, attachment.name or "%s.xml" % values["uuid"], data)
@@ -181,10 +220,15 @@ class CollectionCfdiImport(models.TransientModel):
         return {**base, "result": "matched", "move_id": invoices[:1].id, "reason": reason}
 
     def _attach_xml(self, move, name, data):
-        return self.env["ir.attachment"].create({
-            "name": name, "raw": data, "mimetype": "application/xml",
-            "res_model": "account.move", "res_id": move.id,
-        })
+        return self.env["ir.attachment"].create(
+            {
+                "name": name,
+                "raw": data,
+                "mimetype": "application/xml",
+                "res_model": "account.move",
+                "res_id": move.id,
+            }
+        )
 
     def _find_invoice(self, values):
         """The posted invoice of this company for this CFDI: ``(invoice, note)``, or
@@ -199,10 +243,13 @@ class CollectionCfdiImport(models.TransientModel):
         numbers = cfdi.invoice_numbers(values["serie"], values["folio"])
         if numbers:
             domain = [
-                ("company_id", "=", self.company_id.id), ("move_type", "=", "out_invoice"),
+                ("company_id", "=", self.company_id.id),
+                ("move_type", "=", "out_invoice"),
                 ("state", "=", "posted"),
-                "|", ("name", "in", numbers),
-                "&", ("cfdi_serie", "=", values["serie"] or False),
+                "|",
+                ("name", "in", numbers),
+                "&",
+                ("cfdi_serie", "=", values["serie"] or False),
                 ("cfdi_folio", "=", values["folio"]),
             ]
             candidates = self.env["account.move"].search(domain)
@@ -211,14 +258,15 @@ class CollectionCfdiImport(models.TransientModel):
         move, problem = self._find_by_amount(values)
         if move:
             if numbers:
-                note = _("No invoice is numbered %(number)s: matched by customer RFC, total and "
-                         "date.", number=" / ".join(numbers[:2]))
+                note = _(
+                    "No invoice is numbered %(number)s: matched by customer RFC, total and date.",
+                    number=" / ".join(numbers[:2]),
+                )
             else:
                 note = _("The CFDI has no Serie/Folio: matched by customer RFC, total and date.")
             return move, note
         if numbers and not isinstance(problem, tuple):
-            problem = " ".join([_("No posted invoice numbered %s.", " / ".join(numbers[:2])),
-                                problem])
+            problem = " ".join([_("No posted invoice numbered %s.", " / ".join(numbers[:2])), problem])
         return False, problem
 
     def _find_by_number(self, values, candidates):
@@ -226,22 +274,32 @@ class CollectionCfdiImport(models.TransientModel):
         receiver = values["receiver_rfc"]
         matched = candidates.filtered(lambda m: self._same_amount(m, values))
         if not matched:
-            return False, _("Invoice %(invoice)s has another total or currency (%(amount)s %(cur)s "
-                            "in the CFDI).", invoice=candidates[0].display_name,
-                            amount=values["total"], cur=values["currency"])
+            return False, _(
+                "Invoice %(invoice)s has another total or currency (%(amount)s %(cur)s in the CFDI).",
+                invoice=candidates[0].display_name,
+                amount=values["total"],
+                cur=values["currency"],
+            )
         by_rfc = matched.filtered(lambda m: self._rfc_matches(m, receiver))
         if not by_rfc:
-            return False, _("Invoice %(invoice)s belongs to a customer whose RFC is not %(rfc)s.",
-                            invoice=matched[0].display_name, rfc=receiver)
+            return False, _(
+                "Invoice %(invoice)s belongs to a customer whose RFC is not %(rfc)s.",
+                invoice=matched[0].display_name,
+                rfc=receiver,
+            )
         if len(by_rfc) > 1:
-            return False, (_("Several invoices match (%s): register the UUID by hand.",
-                             ", ".join(by_rfc.mapped("display_name"))), by_rfc)
+            return False, (
+                _("Several invoices match (%s): register the UUID by hand.", ", ".join(by_rfc.mapped("display_name"))),
+                by_rfc,
+            )
         return by_rfc, False
 
     def _same_amount(self, move, values):
-        return (move.currency_id.name == values["currency"]
-                and float_compare(move.amount_total, float(values["total"]),
-                                  precision_rounding=move.currency_id.rounding) == 0)
+        return (
+            move.currency_id.name == values["currency"]
+            and float_compare(move.amount_total, float(values["total"]), precision_rounding=move.currency_id.rounding)
+            == 0
+        )
 
     def _find_by_amount(self, values):
         """The one invoice of the receiver with this total, currency and (about) date."""
@@ -251,17 +309,26 @@ class CollectionCfdiImport(models.TransientModel):
         if not currency:
             return False, _("Unknown currency %s.", values["currency"])
         half_cent = currency.rounding / 2
-        moves = self.env["account.move"].search([
-            ("company_id", "=", self.company_id.id), ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"), ("cfdi_uuid", "=", False),
-            ("currency_id", "=", currency.id),
-            ("amount_total", ">=", total - half_cent), ("amount_total", "<=", total + half_cent),
-        ], order="invoice_date desc, id desc")
+        moves = self.env["account.move"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("cfdi_uuid", "=", False),
+                ("currency_id", "=", currency.id),
+                ("amount_total", ">=", total - half_cent),
+                ("amount_total", "<=", total + half_cent),
+            ],
+            order="invoice_date desc, id desc",
+        )
         receiver = values["receiver_rfc"]
-        fits = moves.filtered(lambda m: self._same_amount(m, values)
-                              and self._rfc_matches(m, receiver))
-        what = _("%(amount)s %(currency)s for RFC %(rfc)s", amount=values["total_text"] or total,
-                 currency=values["currency"], rfc=receiver)
+        fits = moves.filtered(lambda m: self._same_amount(m, values) and self._rfc_matches(m, receiver))
+        what = _(
+            "%(amount)s %(currency)s for RFC %(rfc)s",
+            amount=values["total_text"] or total,
+            currency=values["currency"],
+            rfc=receiver,
+        )
         if not fits:
             return False, _("No posted invoice without a fiscal folio fits (%s).", what)
         day = values["date"] and values["date"].date()
@@ -271,22 +338,36 @@ class CollectionCfdiImport(models.TransientModel):
         else:
             near = fits
         if len(near) > 1:
-            still_open = near.filtered(
-                lambda m: m.payment_state not in SETTLED_PAYMENT_STATES)
+            still_open = near.filtered(lambda m: m.payment_state not in SETTLED_PAYMENT_STATES)
             near = still_open or near
         if len(near) == 1:
             return near, False
         listed = (near or fits)[:MAX_CANDIDATES]
         names = ", ".join(
-            self.env._("%(invoice)s of %(date)s", invoice=m.display_name,
-                        date=format_date(self.env, m.invoice_date)) for m in listed)
+            self.env._("%(invoice)s of %(date)s", invoice=m.display_name, date=format_date(self.env, m.invoice_date))
+            for m in listed
+        )
         if not near:
-            return False, (_("No invoice %(what)s was issued within %(days)s days of the CFDI "
-                             "(%(date)s). Candidates: %(names)s. Register the UUID on the right "
-                             "one by hand.", what=what, days=DATE_WINDOW_DAYS,
-                             date=format_date(self.env, day), names=names), listed)
-        return False, (_("Several invoices fit (%(what)s): %(names)s. Register the UUID on the "
-                         "right one by hand.", what=what, names=names), listed)
+            return False, (
+                _(
+                    "No invoice %(what)s was issued within %(days)s days of the CFDI "
+                    "(%(date)s). Candidates: %(names)s. Register the UUID on the right "
+                    "one by hand.",
+                    what=what,
+                    days=DATE_WINDOW_DAYS,
+                    date=format_date(self.env, day),
+                    names=names,
+                ),
+                listed,
+            )
+        return False, (
+            _(
+                "Several invoices fit (%(what)s): %(names)s. Register the UUID on the right one by hand.",
+                what=what,
+                names=names,
+            ),
+            listed,
+        )
 
     def _rfc_matches(self, move, receiver):
         partner_rfc = cfdi.normalize_rfc(move.partner_id.commercial_partner_id.vat)
@@ -304,8 +385,11 @@ class CollectionCfdiImport(models.TransientModel):
             "cfdi_folio": values["folio"] or False,
             "cfdi_receiver_rfc": values["receiver_rfc"],
         }
-        for key, field in (("usage", "cfdi_usage"), ("payment_method", "cfdi_payment_method"),
-                           ("payment_form", "cfdi_payment_form")):
+        for key, field in (
+            ("usage", "cfdi_usage"),
+            ("payment_method", "cfdi_payment_method"),
+            ("payment_form", "cfdi_payment_form"),
+        ):
             code = values[key]
             if code and code in dict(move._fields[field].selection):
                 vals[field] = code
@@ -320,7 +404,8 @@ class CollectionCfdiImport(models.TransientModel):
         partner = move.partner_id.commercial_partner_id
         partner_vals = {}
         if not partner.cfdi_tax_regime and values["receiver_regime"] in dict(
-                partner._fields["cfdi_tax_regime"].selection):
+            partner._fields["cfdi_tax_regime"].selection
+        ):
             partner_vals["cfdi_tax_regime"] = values["receiver_regime"]
         usages = dict(partner._fields["cfdi_usage"].selection)
         if not partner.cfdi_usage and values["usage"] in usages:
@@ -329,15 +414,26 @@ class CollectionCfdiImport(models.TransientModel):
             partner.write(partner_vals)
             notes.append(_("Customer tax regime / usage completed from the CFDI."))
         elif partner_vals:
-            notes.append(_("The customer has no tax regime / usage: complete it (%s).",
-                           ", ".join(partner_vals.values())))
-        if values["receiver_zip"] and partner.zip and partner.zip != values["receiver_zip"] and \
-                values["receiver_rfc"] not in sat_catalogs.GENERIC_RFCS:
-            notes.append(_("The CFDI's fiscal postal code %(cfdi)s differs from the customer's "
-                           "%(zip)s.", cfdi=values["receiver_zip"], zip=partner.zip))
+            notes.append(
+                _("The customer has no tax regime / usage: complete it (%s).", ", ".join(partner_vals.values()))
+            )
+        if (
+            values["receiver_zip"]
+            and partner.zip
+            and partner.zip != values["receiver_zip"]
+            and values["receiver_rfc"] not in sat_catalogs.GENERIC_RFCS
+        ):
+            notes.append(
+                _(
+                    "The CFDI's fiscal postal code %(cfdi)s differs from the customer's %(zip)s.",
+                    cfdi=values["receiver_zip"],
+                    zip=partner.zip,
+                )
+            )
         if "cfdi_xml_attachment_id" in vals:
-            move.message_post(body=_("CFDI %s imported.", values["uuid"]),
-                              attachment_ids=[vals["cfdi_xml_attachment_id"]])
+            move.message_post(
+                body=_("CFDI %s imported.", values["uuid"]), attachment_ids=[vals["cfdi_xml_attachment_id"]]
+            )
         return notes
 
 
@@ -357,5 +453,7 @@ class CollectionCfdiImportLine(models.TransientModel):
     receiver_rfc = fields.Char(string="Receiver RFC")
     move_id = fields.Many2one("account.move", string="Invoice")
     candidate_ids = fields.Many2many(
-        "account.move", string="Candidates",
-        help="Invoices that could be this CFDI's: register its UUID on the right one by hand.")
+        "account.move",
+        string="Candidates",
+        help="Invoices that could be this CFDI's: register its UUID on the right one by hand.",
+    )

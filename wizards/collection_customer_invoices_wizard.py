@@ -11,11 +11,9 @@ class CollectionCustomerInvoicesWizard(models.AbstractModel):
     _name = "collection.customer.invoices.wizard"
     _description = "Wizard on a Customer's Open Invoices"
 
-    company_id = fields.Many2one("res.company", required=True,
-                                 default=lambda self: self.env.company)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
-    move_ids = fields.Many2many("account.move", string="Invoices",
-                                domain=CUSTOMER_OPEN_INVOICES_DOMAIN)
+    move_ids = fields.Many2many("account.move", string="Invoices", domain=CUSTOMER_OPEN_INVOICES_DOMAIN)
 
     @api.model
     def default_get(self, fields_list):
@@ -23,7 +21,8 @@ class CollectionCustomerInvoicesWizard(models.AbstractModel):
         if not values.get("move_ids") and values.get("partner_id") and "move_ids" in fields_list:
             customer_invoices = [
                 ("commercial_partner_id", "=", values["partner_id"]),
-                ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
                 ("company_id", "=", values.get("company_id") or self.env.company.id),
             ]
             values["move_ids"] = [(6, 0, self._collection_default_invoices(customer_invoices).ids)]

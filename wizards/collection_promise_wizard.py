@@ -10,18 +10,20 @@ class CollectionPromiseWizard(models.TransientModel):
     _description = "Record a Promise to Pay"
 
     currency_id = fields.Many2one(related="company_id.currency_id")
-    amount = fields.Monetary(string="Promised Amount", compute="_compute_amount", store=True,
-                             readonly=False)
+    amount = fields.Monetary(string="Promised Amount", compute="_compute_amount", store=True, readonly=False)
     promised_date = fields.Date(required=True)
     note = fields.Text()
 
     @api.model
     def _collection_default_invoices(self, customer_invoices):
         """The customer's invoices due and not paid."""
-        return self.env["account.move"].search(customer_invoices + [
-            ("payment_state", "not in", SETTLED_PAYMENT_STATES),
-            ("invoice_date_due", "<=", fields.Date.context_today(self)),
-        ])
+        return self.env["account.move"].search(
+            customer_invoices
+            + [
+                ("payment_state", "not in", SETTLED_PAYMENT_STATES),
+                ("invoice_date_due", "<=", fields.Date.context_today(self)),
+            ]
+        )
 
     @api.depends("move_ids")
     def _compute_amount(self):
@@ -29,11 +31,12 @@ class CollectionPromiseWizard(models.TransientModel):
             wizard.amount = sum(wizard.move_ids.mapped("amount_residual_signed"))
 
     def action_confirm(self):
-        promise = self.env["collection.promise"].create({
-            **self._collection_invoices_values(
-                _("Choose the invoices the customer promises to pay.")),
-            "amount": self.amount,
-            "promised_date": self.promised_date,
-            "note": self.note,
-        })
+        promise = self.env["collection.promise"].create(
+            {
+                **self._collection_invoices_values(_("Choose the invoices the customer promises to pay.")),
+                "amount": self.amount,
+                "promised_date": self.promised_date,
+                "note": self.note,
+            }
+        )
         return actions.open_form("collection.promise", promise.id)

@@ -29,8 +29,7 @@ class CollectionReviewWizard(models.TransientModel):
             many = len(wizard.partner_ids) > 1
             issues, contact = [], []
             for partner in wizard.partner_ids:
-                for text, target in ((partner.cfdi_data_issues, issues),
-                                     (partner.collection_contact_issues, contact)):
+                for text, target in ((partner.cfdi_data_issues, issues), (partner.collection_contact_issues, contact)):
                     if text:
                         target.append(f"{partner.display_name}:\n{text}" if many else text)
             wizard.cfdi_data_issues = "\n".join(issues) or False
@@ -38,6 +37,5 @@ class CollectionReviewWizard(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        self.partner_ids.with_context(
-            collection_review_confirmed=True).action_collection_mark_reviewed()
+        self.partner_ids.with_context(collection_review_confirmed=True).action_collection_mark_reviewed()
         return {"type": "ir.actions.act_window_close"}

@@ -4,8 +4,7 @@ from acmx_tools import cadence as c
 from acmx_tools import channels
 
 D = dt.date
-STD = [c.Stage(1, -3, 10), c.Stage(2, 0, 20), c.Stage(3, 3, 30), c.Stage(4, 7, 40),
-       c.Stage(5, 15, 50)]
+STD = [c.Stage(1, -3, 10), c.Stage(2, 0, 20), c.Stage(3, 3, 30), c.Stage(4, 7, 40), c.Stage(5, 15, 50)]
 DUE = D(2026, 11, 20)
 
 
@@ -25,8 +24,13 @@ def test_walk_the_cadence_day_by_day():
             fired.append((day, p.fire.id))
             last = p.fire.id
         day += dt.timedelta(days=1)
-    assert fired == [(D(2026, 11, 17), 1), (D(2026, 11, 20), 2), (D(2026, 11, 23), 3),
-                     (D(2026, 11, 27), 4), (D(2026, 12, 5), 5)]
+    assert fired == [
+        (D(2026, 11, 17), 1),
+        (D(2026, 11, 20), 2),
+        (D(2026, 11, 23), 3),
+        (D(2026, 11, 27), 4),
+        (D(2026, 12, 5), 5),
+    ]
 
 
 def test_downtime_fires_only_latest_due_stage():

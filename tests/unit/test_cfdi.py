@@ -11,9 +11,18 @@ SHARED_SAT = Path(__file__).resolve().parents[3] / "shared" / "data" / "sat"
 D = dt.date
 
 VALUES = {
-    "serie": "A", "folio": "101", "fecha": "2026-01-10T10:00:00", "forma": "99",
-    "total": "1160.00", "moneda": "MXN", "metodo": "PPD", "emisor": "EKU900317SA1",
-    "receptor": "ABC680524P73", "cp": "06600", "regimen": "601", "uso": "G03",
+    "serie": "A",
+    "folio": "101",
+    "fecha": "2026-01-10T10:00:00",
+    "forma": "99",
+    "total": "1160.00",
+    "moneda": "MXN",
+    "metodo": "PPD",
+    "emisor": "EKU900317SA1",
+    "receptor": "ABC680524P73",
+    "cp": "06600",
+    "regimen": "601",
+    "uso": "G03",
     "uuid": "6f2b8a1e-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
 }
 
@@ -135,50 +144,59 @@ def test_invoice_numbers():
     assert cfdi.invoice_numbers("A", "") == []
 
 
-@pytest.mark.parametrize("rfc,is_company,expected", [
-    ("EKU900317SA1", True, None),
-    ("eku900317sa1", None, None),
-    ("EKU-900317-SA1", True, None),
-    ("MOAA8001014S9", False, None),
-    ("XAXX010101000", True, None),
-    ("XEXX010101000", False, None),
-    ("", True, "missing"),
-    (False, True, "missing"),
-    ("MOAA800101", False, "short"),
-    ("ABC680524P7", True, "length"),
-    ("ABC680524P76", True, None),  # bad check digit: a warning, not invalid
-    ("ABC689924P73", True, "invalid"),  # no such date
-    ("AB1680524P73", True, "invalid"),  # format
-    ("MOAA8001014S9", True, "company_person"),
-    ("EKU900317SA1", False, "person_company"),
-])
+@pytest.mark.parametrize(
+    "rfc,is_company,expected",
+    [
+        ("EKU900317SA1", True, None),
+        ("eku900317sa1", None, None),
+        ("EKU-900317-SA1", True, None),
+        ("MOAA8001014S9", False, None),
+        ("XAXX010101000", True, None),
+        ("XEXX010101000", False, None),
+        ("", True, "missing"),
+        (False, True, "missing"),
+        ("MOAA800101", False, "short"),
+        ("ABC680524P7", True, "length"),
+        ("ABC680524P76", True, None),  # bad check digit: a warning, not invalid
+        ("ABC689924P73", True, "invalid"),  # no such date
+        ("AB1680524P73", True, "invalid"),  # format
+        ("MOAA8001014S9", True, "company_person"),
+        ("EKU900317SA1", False, "person_company"),
+    ],
+)
 def test_check_rfc(rfc, is_company, expected):
     assert cfdi.check_rfc(rfc, is_company) == expected
 
 
-@pytest.mark.parametrize("rfc,warning", [
-    ("ABC680524P76", True),
-    ("EKU900317SA1", False),
-    ("MOAA8001014S9", False),
-    ("XAXX010101000", False),
-    ("XEXX010101000", False),
-    ("ABC689924P73", False),  # invalid: an error, not a warning
-    ("MOAA800101", False),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    "rfc,warning",
+    [
+        ("ABC680524P76", True),
+        ("EKU900317SA1", False),
+        ("MOAA8001014S9", False),
+        ("XAXX010101000", False),
+        ("XEXX010101000", False),
+        ("ABC689924P73", False),  # invalid: an error, not a warning
+        ("MOAA800101", False),
+        ("", False),
+    ],
+)
 def test_rfc_check_digit_warning(rfc, warning):
     assert cfdi.rfc_check_digit_warning(rfc) is warning
 
 
-@pytest.mark.parametrize("payment,due", [
-    (D(2026, 1, 31), D(2026, 2, 5)),
-    (D(2026, 2, 1), D(2026, 3, 5)),
-    (D(2026, 2, 28), D(2026, 3, 5)),
-    (D(2024, 2, 29), D(2024, 3, 5)),
-    (D(2026, 11, 30), D(2026, 12, 5)),
-    (D(2026, 12, 1), D(2027, 1, 5)),
-    (D(2026, 12, 31), D(2027, 1, 5)),
-])
+@pytest.mark.parametrize(
+    "payment,due",
+    [
+        (D(2026, 1, 31), D(2026, 2, 5)),
+        (D(2026, 2, 1), D(2026, 3, 5)),
+        (D(2026, 2, 28), D(2026, 3, 5)),
+        (D(2024, 2, 29), D(2024, 3, 5)),
+        (D(2026, 11, 30), D(2026, 12, 5)),
+        (D(2026, 12, 1), D(2027, 1, 5)),
+        (D(2026, 12, 31), D(2027, 1, 5)),
+    ],
+)
 def test_complement_due_date(payment, due):
     assert cfdi.complement_due_date(payment) == due
 
@@ -217,26 +235,36 @@ def _shared_rows(name):
 
 
 def test_catalogs_match_sat_files():
-    regimes = {r["code"]: (r["name_es"], r["persona_fisica"] == "1", r["persona_moral"] == "1")
-               for r in _shared_rows("c_RegimenFiscal.csv")}
+    regimes = {
+        r["code"]: (r["name_es"], r["persona_fisica"] == "1", r["persona_moral"] == "1")
+        for r in _shared_rows("c_RegimenFiscal.csv")
+    }
     assert sat_catalogs.TAX_REGIMES == regimes
-    for name, catalog in (("c_UsoCFDI.csv", sat_catalogs.USAGES),
-                          ("c_FormaPago.csv", sat_catalogs.PAYMENT_FORMS),
-                          ("c_MetodoPago.csv", sat_catalogs.PAYMENT_METHODS)):
+    for name, catalog in (
+        ("c_UsoCFDI.csv", sat_catalogs.USAGES),
+        ("c_FormaPago.csv", sat_catalogs.PAYMENT_FORMS),
+        ("c_MetodoPago.csv", sat_catalogs.PAYMENT_METHODS),
+    ):
         assert catalog == {r["code"]: r["name_es"] for r in _shared_rows(name)}
-    assert sat_catalogs.selection(sat_catalogs.PAYMENT_METHODS)[0] == (
-        "PUE", "PUE - Pago en una sola exhibición")
+    assert sat_catalogs.selection(sat_catalogs.PAYMENT_METHODS)[0] == ("PUE", "PUE - Pago en una sola exhibición")
 
 
 def rep20(docs, **values):
     template = (DATA / "rep20_template.xml").read_text(encoding="utf-8")
     related = "".join(
         '<pago20:DoctoRelacionado IdDocumento="%s" MonedaDR="MXN" NumParcialidad="1" '
-        'ImpSaldoAnt="1000.00" ImpPagado="400.00" ImpSaldoInsoluto="600.00" ObjetoImpDR="01"/>'
-        % uuid for uuid in docs)
-    base = {"folio": "1", "fecha": "2026-01-31T12:00:00", "emisor": "EKU900317SA1",
-            "receptor": "ABC680524P73", "monto": "400.00",
-            "uuid": "cccccccc-0000-4000-8000-000000000001", "docs": related}
+        'ImpSaldoAnt="1000.00" ImpPagado="400.00" ImpSaldoInsoluto="600.00" ObjetoImpDR="01"/>' % uuid
+        for uuid in docs
+    )
+    base = {
+        "folio": "1",
+        "fecha": "2026-01-31T12:00:00",
+        "emisor": "EKU900317SA1",
+        "receptor": "ABC680524P73",
+        "monto": "400.00",
+        "uuid": "cccccccc-0000-4000-8000-000000000001",
+        "docs": related,
+    }
     return template.format_map({**base, **values}).encode("utf-8")
 
 
@@ -252,8 +280,9 @@ def test_parse_payment_complement():
     assert cfdi.parse_document(rep20([]))["type"] == "P"
     assert cfdi.parse_document(cfdi40())["type"] == "I"
     with pytest.raises(cfdi.CfdiError) as err:
-        cfdi.parse_payment(rep20([]).replace(b"<pago20:Pago ", b"<pago20:Otro ").replace(
-            b"</pago20:Pago>", b"</pago20:Otro>"))
+        cfdi.parse_payment(
+            rep20([]).replace(b"<pago20:Pago ", b"<pago20:Otro ").replace(b"</pago20:Pago>", b"</pago20:Otro>")
+        )
     assert err.value.code == "missing"
     with pytest.raises(cfdi.CfdiError) as err:
         cfdi.parse_payment(cfdi40())

@@ -9,15 +9,57 @@ D = dt.date
 @pytest.mark.parametrize(
     "year,expected",
     [
-        (2025, {D(2025, 1, 1), D(2025, 2, 3), D(2025, 3, 17), D(2025, 5, 1), D(2025, 9, 16),
-                D(2025, 11, 17), D(2025, 12, 25)}),
-        (2026, {D(2026, 1, 1), D(2026, 2, 2), D(2026, 3, 16), D(2026, 5, 1), D(2026, 9, 16),
-                D(2026, 11, 16), D(2026, 12, 25)}),
+        (
+            2025,
+            {
+                D(2025, 1, 1),
+                D(2025, 2, 3),
+                D(2025, 3, 17),
+                D(2025, 5, 1),
+                D(2025, 9, 16),
+                D(2025, 11, 17),
+                D(2025, 12, 25),
+            },
+        ),
+        (
+            2026,
+            {
+                D(2026, 1, 1),
+                D(2026, 2, 2),
+                D(2026, 3, 16),
+                D(2026, 5, 1),
+                D(2026, 9, 16),
+                D(2026, 11, 16),
+                D(2026, 12, 25),
+            },
+        ),
         # 2024 and 2030: transmission of the federal executive on 1 October
-        (2024, {D(2024, 1, 1), D(2024, 2, 5), D(2024, 3, 18), D(2024, 5, 1), D(2024, 9, 16),
-                D(2024, 10, 1), D(2024, 11, 18), D(2024, 12, 25)}),
-        (2030, {D(2030, 1, 1), D(2030, 2, 4), D(2030, 3, 18), D(2030, 5, 1), D(2030, 9, 16),
-                D(2030, 10, 1), D(2030, 11, 18), D(2030, 12, 25)}),
+        (
+            2024,
+            {
+                D(2024, 1, 1),
+                D(2024, 2, 5),
+                D(2024, 3, 18),
+                D(2024, 5, 1),
+                D(2024, 9, 16),
+                D(2024, 10, 1),
+                D(2024, 11, 18),
+                D(2024, 12, 25),
+            },
+        ),
+        (
+            2030,
+            {
+                D(2030, 1, 1),
+                D(2030, 2, 4),
+                D(2030, 3, 18),
+                D(2030, 5, 1),
+                D(2030, 9, 16),
+                D(2030, 10, 1),
+                D(2030, 11, 18),
+                D(2030, 12, 25),
+            },
+        ),
     ],
 )
 def test_official_holidays(year, expected):
@@ -40,9 +82,17 @@ def test_moving_mondays_are_mondays():
 
 @pytest.mark.parametrize(
     "start,end,mexico,ok",
-    [(8, 20, True, True), (7, 22, True, True), (6.5, 20, True, False), (8, 22.5, True, False),
-     (6, 23, False, True), (20, 8, True, False), (8, 8, True, False), (-1, 8, False, False),
-     (8, 25, False, False)],
+    [
+        (8, 20, True, True),
+        (7, 22, True, True),
+        (6.5, 20, True, False),
+        (8, 22.5, True, False),
+        (6, 23, False, True),
+        (20, 8, True, False),
+        (8, 8, True, False),
+        (-1, 8, False, False),
+        (8, 25, False, False),
+    ],
 )
 def test_check_window(start, end, mexico, ok):
     assert (cr.check_window(start, end, mexico) is None) == ok
@@ -58,11 +108,9 @@ def test_window_reasons_and_next_opening():
     assert opening == dt.datetime(2026, 11, 23, 8, 0, tzinfo=tz)
     # Monday 16 Nov 2026 is the Revolution holiday (third Monday of November)
     assert window.non_contact_reason(dt.datetime(2026, 11, 16, 10, tzinfo=tz)) == "official holiday"
-    assert window.next_opening(dt.datetime(2026, 11, 16, 10, tzinfo=tz)) == dt.datetime(
-        2026, 11, 17, 8, tzinfo=tz)
+    assert window.next_opening(dt.datetime(2026, 11, 16, 10, tzinfo=tz)) == dt.datetime(2026, 11, 17, 8, tzinfo=tz)
     # company non-contact day
-    assert window.non_contact_reason(dt.datetime(2026, 11, 24, 9, tzinfo=tz)) == (
-        "company non-contact day")
+    assert window.non_contact_reason(dt.datetime(2026, 11, 24, 9, tzinfo=tz)) == ("company non-contact day")
     early = dt.datetime(2026, 11, 23, 6, 59, tzinfo=tz)
     assert window.non_contact_reason(early) == "before the contact window"
     assert window.next_opening(early) == dt.datetime(2026, 11, 23, 8, tzinfo=tz)
@@ -93,12 +141,22 @@ def test_hours_to_time():
     assert cr.hours_to_time(24) == dt.time(23, 59, 59)
 
 
-@pytest.mark.parametrize("code,tz", [
-    ("BCN", "America/Tijuana"), ("BC", "America/Tijuana"), ("son", "America/Hermosillo"),
-    ("ROO", "America/Cancun"), ("BCS", "America/Mazatlan"), ("SIN", "America/Mazatlan"),
-    ("NAY", "America/Mazatlan"), ("CHH", "America/Chihuahua"), ("JAL", "America/Mexico_City"),
-    ("CMX", "America/Mexico_City"), ("YUC", "America/Mexico_City"),
-])
+@pytest.mark.parametrize(
+    "code,tz",
+    [
+        ("BCN", "America/Tijuana"),
+        ("BC", "America/Tijuana"),
+        ("son", "America/Hermosillo"),
+        ("ROO", "America/Cancun"),
+        ("BCS", "America/Mazatlan"),
+        ("SIN", "America/Mazatlan"),
+        ("NAY", "America/Mazatlan"),
+        ("CHH", "America/Chihuahua"),
+        ("JAL", "America/Mexico_City"),
+        ("CMX", "America/Mexico_City"),
+        ("YUC", "America/Mexico_City"),
+    ],
+)
 def test_mexican_state_time_zones(code, tz):
     assert cr.state_tz("MX", code) == tz
     assert cr.valid_tz(tz) == tz

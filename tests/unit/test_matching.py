@@ -13,9 +13,16 @@ def cand(cid, partner, residual, name, refs=(), due=None):
     return m.Candidate(cid, partner, residual, name, tuple(refs), due or dt.date(2025, 1, cid))
 
 
-@pytest.mark.parametrize("text", [
-    "INV/2025/00012", "inv 2025 12", "Inv-2025-0012", " INV / 2025 / 012 ", "inv2025/00012",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "INV/2025/00012",
+        "inv 2025 12",
+        "Inv-2025-0012",
+        " INV / 2025 / 012 ",
+        "inv2025/00012",
+    ],
+)
 def test_reference_keys_formats(text):
     """Case, spaces, dashes, slashes and leading zeros do not matter: one canonical key."""
     strong, _weak = m.reference_keys(text)
@@ -98,8 +105,7 @@ def test_exact_reference_and_amount_is_auto():
 
 def test_tie_is_never_auto():
     index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 10, 100.0, "INV/2025/00002"))
-    p = m.match_line(100.0, index, partner_id=10, info=m.analyse_text("PAGO"),
-                     allow_partner_amount=True)
+    p = m.match_line(100.0, index, partner_id=10, info=m.analyse_text("PAGO"), allow_partner_amount=True)
     assert (p.state, p.reason) == ("to_review", "ambiguous")
     p = m.match_line(100.0, index, info=m.analyse_text("INV/2025/1 INV/2025/2"))
     assert p.state == "to_review"
@@ -116,8 +122,9 @@ def test_amount_out_of_tolerance_is_never_auto():
 
 
 def test_several_invoices():
-    index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 10, 50.0, "INV/2025/00002"),
-                cand(3, 10, 70.0, "INV/2025/00003"))
+    index = idx(
+        cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 10, 50.0, "INV/2025/00002"), cand(3, 10, 70.0, "INV/2025/00003")
+    )
     p = m.match_line(150.0, index, info=m.analyse_text("INV/2025/1 y INV/2025/2"))
     assert (p.state, p.reason, p.chosen) == ("auto", "multi_invoice", [1, 2])
     # no reference: the customer's invoices adding up are proposed for review
@@ -129,8 +136,7 @@ def test_partner_amount_setting():
     index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 10, 40.0, "INV/2025/00002"))
     p = m.match_line(100.0, index, partner_id=10, info=m.analyse_text("PAGO"))
     assert (p.state, p.reason, p.chosen) == ("to_review", "exact", [1])
-    p = m.match_line(100.0, index, partner_id=10, info=m.analyse_text("PAGO"),
-                     allow_partner_amount=True)
+    p = m.match_line(100.0, index, partner_id=10, info=m.analyse_text("PAGO"), allow_partner_amount=True)
     assert p.state == "auto"
 
 
@@ -172,8 +178,7 @@ def test_allocate():
 
 def test_cfdi_uuid_reference():
     uuid = "6F5B2C3A-1D2E-4F5A-9B8C-7D6E5F4A3B2C"
-    index = idx(cand(1, 10, 100.0, "INV/2025/00001", refs=[uuid]),
-                cand(2, 10, 100.0, "INV/2025/00002"))
+    index = idx(cand(1, 10, 100.0, "INV/2025/00001", refs=[uuid]), cand(2, 10, 100.0, "INV/2025/00002"))
     p = m.match_line(100.0, index, info=m.analyse_text("PAGO UUID " + uuid.lower()))
     assert (p.state, p.chosen) == ("auto", [1])
 
@@ -220,8 +225,7 @@ def _folio_only(cid, partner, residual, name, folio):
 
 def test_folio_without_serie_never_matches_another_customer():
     # customer 20's invoice has CFDI folio 123 (no serie); customer 10 quotes its own number
-    index = idx(_folio_only(1, 20, 500.0, "INV/2025/00077", "123"),
-                cand(2, 10, 800.0, "INV/2025/00050"))
+    index = idx(_folio_only(1, 20, 500.0, "INV/2025/00077", "123"), cand(2, 10, 800.0, "INV/2025/00050"))
     info = m.analyse_text("PAGO INV/2025/00123")
     # payer unknown: nothing identifies it (the only invoice of that amount is shown for
     # review, as for any unknown payer)
@@ -237,8 +241,11 @@ def test_folio_without_serie_never_matches_another_customer():
 
 
 def test_folio_without_serie_counts_for_the_known_payer():
-    index = idx(_folio_only(1, 20, 500.0, "INV/2025/00077", "123"),
-                cand(2, 20, 800.0, "INV/2025/00050"), cand(3, 10, 500.0, "INV/2025/00051"))
+    index = idx(
+        _folio_only(1, 20, 500.0, "INV/2025/00077", "123"),
+        cand(2, 20, 800.0, "INV/2025/00050"),
+        cand(3, 10, 500.0, "INV/2025/00051"),
+    )
     p = m.match_line(500.0, index, partner_id=20, info=m.analyse_text("PAGO FOLIO 123"))
     assert (p.state, p.reason, p.chosen) == ("auto", "exact", [1])
 
@@ -249,8 +256,9 @@ def test_whole_last_reference_of_a_40_character_concept():
     assert len(text) == m.SPEI_CONCEPT_MAX
     info = m.analyse_text(text)
     assert "INV-2026-2" in info.tail_keys and info.tail_refs["INV-2026-2"] == "INV202600002"
-    index = idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00002"),
-                cand(3, 20, 250.0, "INV/2026/00003"))
+    index = idx(
+        cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00002"), cand(3, 20, 250.0, "INV/2026/00003")
+    )
     assert index.whole_tail_hits(info) == {2: 2}
     assert index.whole_tail_hits(info, partner_id=10) == {2: 2}
     assert index.reference_hits(info, partner_id=10) == {1: 2, 2: 2}
@@ -260,13 +268,15 @@ def test_cut_last_reference_stays_weak_when_it_begins_another_number():
     # "INV/2026/0001" may be the beginning of INV/2026/00012
     text = "PAGO DE LAS FACTURAS INV/2026/00005 INV/2026/0001"
     assert len(text) > m.SPEI_CONCEPT_MAX
-    index = idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00012"),
-                cand(5, 10, 40.0, "INV/2026/00005"))
+    index = idx(
+        cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00012"), cand(5, 10, 40.0, "INV/2026/00005")
+    )
     info = m.analyse_text(text)
     assert not index.whole_tail_hits(info, partner_id=10)
     # "INV/2026/00002" begins INV/2026/000021 of the same customer: cut, maybe
-    index = idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00002"),
-                cand(3, 10, 10.0, "INV/2026/000021"))
+    index = idx(
+        cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00002"), cand(3, 10, 10.0, "INV/2026/000021")
+    )
     info = m.analyse_text("PAGO FACTS INV/2026/00001 INV/2026/00002")
     assert not index.whole_tail_hits(info, partner_id=10)
     assert not index.whole_tail_hits(info)
@@ -279,8 +289,9 @@ def _realistic_index():
     for partner in range(10, 16):
         for k in range(5):
             cid += 1
-            cands.append(cand(cid, partner, amounts[(k + partner) % 5],
-                              f"INV/2026/{cid:05d}", due=dt.date(2026, 1, cid)))
+            cands.append(
+                cand(cid, partner, amounts[(k + partner) % 5], f"INV/2026/{cid:05d}", due=dt.date(2026, 1, cid))
+            )
     return m.CandidateIndex(cands), {c.id: c for c in cands}
 
 
@@ -300,8 +311,7 @@ def test_two_invoices_named_in_one_transfer_are_multi_invoice():
             ]
             for label, whole in labels:
                 for partner in (None, first.partner_id):
-                    p = m.match_line(amount, index, partner_id=partner,
-                                     info=m.analyse_text(label))
+                    p = m.match_line(amount, index, partner_id=partner, info=m.analyse_text(label))
                     assert p.reason == "multi_invoice", (label, partner, p)
                     assert p.partner_id == first.partner_id
                     if whole:  # both numbers written in full: sure
@@ -314,8 +324,9 @@ def test_two_invoices_named_in_one_transfer_are_multi_invoice():
 
 
 def test_multi_invoice_with_cut_last_reference_is_reviewed_not_ambiguous():
-    index = idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00012"),
-                cand(3, 10, 250.0, "INV/2026/00013"))
+    index = idx(
+        cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00012"), cand(3, 10, 250.0, "INV/2026/00013")
+    )
     text = "PAGO DE LAS FACTURAS INV/2026/00001 INV/2026/0001"  # cut: 00012 or 00013?
     p = m.match_line(350.0, index, partner_id=10, info=m.analyse_text(text))
     assert (p.state, p.reason) == ("to_review", "multi_invoice")
@@ -324,21 +335,24 @@ def test_multi_invoice_with_cut_last_reference_is_reviewed_not_ambiguous():
 
 def test_multi_invoice_ignores_a_folio_read_inside_the_numbers():
     # INV/2025/00012 is still open; "12" of INV/2026/00012 is its folio
-    index = idx(cand(1, 10, 300.0, "INV/2025/00012"), cand(2, 10, 100.0, "INV/2026/00012"),
-                cand(3, 10, 200.0, "INV/2026/00013"))
-    p = m.match_line(300.0, index, partner_id=10,
-                     info=m.analyse_text("PAGO INV/2026/00012 INV/2026/00013"))
+    index = idx(
+        cand(1, 10, 300.0, "INV/2025/00012"), cand(2, 10, 100.0, "INV/2026/00012"), cand(3, 10, 200.0, "INV/2026/00013")
+    )
+    p = m.match_line(300.0, index, partner_id=10, info=m.analyse_text("PAGO INV/2026/00012 INV/2026/00013"))
     assert (p.state, p.reason, p.chosen) == ("auto", "multi_invoice", [2, 3])
 
 
 def test_cut_concept_completed_by_another_open_invoice_of_the_customer():
     # three invoices paid, the third number did not fit in the 40 characters
-    index = idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00002"),
-                cand(3, 10, 70.0, "INV/2026/00003"), cand(4, 20, 70.0, "INV/2026/00004"))
+    index = idx(
+        cand(1, 10, 100.0, "INV/2026/00001"),
+        cand(2, 10, 250.0, "INV/2026/00002"),
+        cand(3, 10, 70.0, "INV/2026/00003"),
+        cand(4, 20, 70.0, "INV/2026/00004"),
+    )
     text = "PAGO FACTURAS INV/2026/00001 INV/2026/00002 INV/2026/00003"[:40]
     p = m.match_line(420.0, index, info=m.analyse_text(text))
-    assert (p.state, p.reason, p.chosen, p.partner_id) == (
-        "to_review", "multi_invoice", [1, 2, 3], 10)
+    assert (p.state, p.reason, p.chosen, p.partner_id) == ("to_review", "multi_invoice", [1, 2, 3], 10)
     # not cut: the customer paid more than the invoices it names
     p = m.match_line(420.0, index, info=m.analyse_text("PAGO INV/2026/00001 INV/2026/00002"))
     assert (p.state, p.reason, p.chosen) == ("to_review", "overpaid", [1, 2])
@@ -347,8 +361,7 @@ def test_cut_concept_completed_by_another_open_invoice_of_the_customer():
 # --------------------------------------------------------------------------- the rules, one by one
 def decide_with(rule, amount, index, text="", partner=None, **kwargs):
     """What ``rule`` alone decides for a line of ``amount`` saying ``text``."""
-    line, docs = m.read_line(amount, index, partner_id=partner, info=m.analyse_text(text),
-                             **kwargs)
+    line, docs = m.read_line(amount, index, partner_id=partner, info=m.analyse_text(text), **kwargs)
     return rule(line, docs)
 
 
@@ -363,8 +376,11 @@ def test_rules_are_listed_in_order_in_the_module_docstring():
 
 
 def test_read_line_identifies_the_payer_by_references_written_in_full():
-    index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 20, 100.0, "INV/2025/00002"),
-                _folio_only(3, 20, 100.0, "INV/2025/00003", "77"))
+    index = idx(
+        cand(1, 10, 100.0, "INV/2025/00001"),
+        cand(2, 20, 100.0, "INV/2025/00002"),
+        _folio_only(3, 20, 100.0, "INV/2025/00003", "77"),
+    )
     line, docs = m.read_line(100.0, index, info=m.analyse_text("PAGO INV/2025/1"))
     assert line.partner_id == 10 and docs.hits == {1: 2}
     # numbers of two customers: nobody
@@ -392,8 +408,7 @@ def test_decide_takes_the_first_rule_that_decides():
         calls.append("decides")
         return m.Decision("to_review", "exact", [], 1)
 
-    assert m.decide(line, docs, rules=(passes, decides, passes)) == (
-        "to_review", "exact", [], 1)
+    assert m.decide(line, docs, rules=(passes, decides, passes)) == ("to_review", "exact", [], 1)
     assert calls == ["passes", "decides"]
     with pytest.raises(ValueError):
         m.decide(line, docs, rules=(passes,))
@@ -406,8 +421,7 @@ def test_rule_one_referenced_invoice_with_the_amount():
     assert decide_with(rule, 99.5, index, "PAGO INV 2025 2") == ("auto", "exact", [2], 95)
     # the payer's only partial reference (its folio)
     index = idx(cand(1, 10, 100.0, "INV/2025/00123"), cand(2, 20, 100.0, "INV/2024/00123"))
-    assert decide_with(rule, 100.0, index, "FACTURA 123", partner=10) == (
-        "auto", "exact", [1], 80)
+    assert decide_with(rule, 100.0, index, "FACTURA 123", partner=10) == ("auto", "exact", [1], 80)
     # passes: a folio of anyone, two invoices referenced with the amount, an amount off
     assert decide_with(rule, 100.0, index, "FACTURA 123") is None
     assert decide_with(rule, 100.0, _two_of_one_customer(), "INV/2025/1 INV/2025/2") is None
@@ -417,23 +431,26 @@ def test_rule_one_referenced_invoice_with_the_amount():
 def test_rule_referenced_invoices_tie_on_the_amount():
     rule = m.referenced_invoices_tie_on_the_amount
     index = _two_of_one_customer()
-    assert decide_with(rule, 100.0, index, "INV/2025/1 INV/2025/2") == (
-        "to_review", "ambiguous", [], 80)
+    assert decide_with(rule, 100.0, index, "INV/2025/1 INV/2025/2") == ("to_review", "ambiguous", [], 80)
     # two partial references of the payer with the amount
     index = idx(cand(1, 10, 100.0, "INV/2025/00123"), cand(2, 10, 100.0, "INV/2024/00123"))
-    assert decide_with(rule, 100.0, index, "FACTURA 123", partner=10) == (
-        "to_review", "ambiguous", [], 60)
+    assert decide_with(rule, 100.0, index, "FACTURA 123", partner=10) == ("to_review", "ambiguous", [], 60)
     # passes: the one sure invoice (rule 1 decides), a folio that fits while the text
     # writes other documents in full
     assert decide_with(rule, 100.0, _two_of_one_customer(), "INV/2025/1") is None
-    index = idx(cand(1, 10, 300.0, "INV/2025/00012"), cand(2, 10, 100.0, "INV/2026/00012"),
-                cand(3, 10, 200.0, "INV/2026/00013"))
+    index = idx(
+        cand(1, 10, 300.0, "INV/2025/00012"), cand(2, 10, 100.0, "INV/2026/00012"), cand(3, 10, 200.0, "INV/2026/00013")
+    )
     assert decide_with(rule, 300.0, index, "INV/2026/00012 INV/2026/00013", partner=10) is None
 
 
 def _three_of_one_customer():
-    return idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00002"),
-               cand(3, 10, 70.0, "INV/2026/00003"), cand(4, 20, 70.0, "INV/2026/00004"))
+    return idx(
+        cand(1, 10, 100.0, "INV/2026/00001"),
+        cand(2, 10, 250.0, "INV/2026/00002"),
+        cand(3, 10, 70.0, "INV/2026/00003"),
+        cand(4, 20, 70.0, "INV/2026/00004"),
+    )
 
 
 def test_rule_invoices_written_in_full_add_up():
@@ -450,16 +467,16 @@ def test_rule_invoices_written_in_full_add_up():
 
 def _named_and_cut():
     """INV/2026/00001 written in full, the cut "INV/2026/0001" may be 00012 or 00013."""
-    index = idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00012"),
-                cand(3, 10, 250.0, "INV/2026/00013"))
+    index = idx(
+        cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00012"), cand(3, 10, 250.0, "INV/2026/00013")
+    )
     return index, "PAGO DE LAS FACTURAS INV/2026/00001 INV/2026/0001"
 
 
 def test_rule_referenced_documents_add_up():
     rule = m.referenced_documents_add_up
     index, text = _named_and_cut()
-    assert decide_with(rule, 600.0, index, text, partner=10) == (
-        "to_review", "multi_invoice", [1, 2, 3], 80)
+    assert decide_with(rule, 600.0, index, text, partner=10) == ("to_review", "multi_invoice", [1, 2, 3], 80)
     assert decide_with(rule, 350.0, index, text, partner=10) is None
     assert decide_with(rule, 100.0, index, "INV/2026/00001") is None
 
@@ -468,12 +485,11 @@ def test_rule_named_invoices_completed_by_partial_references():
     rule = m.named_invoices_completed_by_partial_references
     index, text = _named_and_cut()
     # 00012 or 00013: the first set, scored as not unique
-    assert decide_with(rule, 350.0, index, text, partner=10) == (
-        "to_review", "multi_invoice", [1, 2], 55)
-    index = idx(cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00012"),
-                cand(3, 10, 90.0, "INV/2026/00013"))
-    assert decide_with(rule, 190.0, index, text, partner=10) == (
-        "to_review", "multi_invoice", [1, 3], 75)
+    assert decide_with(rule, 350.0, index, text, partner=10) == ("to_review", "multi_invoice", [1, 2], 55)
+    index = idx(
+        cand(1, 10, 100.0, "INV/2026/00001"), cand(2, 10, 250.0, "INV/2026/00012"), cand(3, 10, 90.0, "INV/2026/00013")
+    )
+    assert decide_with(rule, 190.0, index, text, partner=10) == ("to_review", "multi_invoice", [1, 3], 75)
     assert decide_with(rule, 1000.0, index, text, partner=10) is None
 
 
@@ -482,8 +498,7 @@ def test_rule_cut_concept_completed_by_other_open_invoices():
     index = _three_of_one_customer()
     text = "PAGO DE FACTURAS DEL MES INV/2026/00001 X"  # cut: what followed is lost
     assert len(text) >= m.SPEI_CONCEPT_MAX
-    assert decide_with(rule, 420.0, index, text) == (
-        "to_review", "multi_invoice", [1, 2, 3], 75)
+    assert decide_with(rule, 420.0, index, text) == ("to_review", "multi_invoice", [1, 2, 3], 75)
     # passes: the concept was not cut, the named invoices already pay it, nothing adds up
     assert decide_with(rule, 420.0, index, "PAGO INV/2026/00001") is None
     assert decide_with(rule, 100.0, index, text) is None
@@ -515,20 +530,19 @@ def test_rule_one_referenced_invoice_amount_off():
 def test_rule_several_referenced_invoices():
     rule = m.several_referenced_invoices
     index = _three_of_one_customer()
-    assert decide_with(rule, 500.0, index, "INV/2026/00004 INV/2026/00001") == (
-        "to_review", "ambiguous", [1, 4], 40)
+    assert decide_with(rule, 500.0, index, "INV/2026/00004 INV/2026/00001") == ("to_review", "ambiguous", [1, 4], 40)
     assert decide_with(rule, 500.0, index, "INV/2026/00004") is None
 
 
 def test_rule_payer_unknown():
     rule = m.payer_unknown
-    index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 20, 250.0, "INV/2025/00002"),
-                cand(3, 30, 250.0, "INV/2025/00003"))
+    index = idx(
+        cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 20, 250.0, "INV/2025/00002"), cand(3, 30, 250.0, "INV/2025/00003")
+    )
     assert decide_with(rule, 100.0, index, "DEPOSITO") == ("to_review", "no_partner", [1], 30)
     assert decide_with(rule, 250.0, index, "DEPOSITO") == ("to_review", "no_partner", [], 30)
     assert decide_with(rule, 55.0, index, "DEPOSITO") == ("to_review", "no_partner", [], 0)
-    assert decide_with(rule, 100.0, index, "DEPOSITO", excluded={1}) == (
-        "to_review", "no_partner", [], 0)
+    assert decide_with(rule, 100.0, index, "DEPOSITO", excluded={1}) == ("to_review", "no_partner", [], 0)
     assert decide_with(rule, 100.0, index, "DEPOSITO", partner=10) is None
 
 
@@ -537,8 +551,7 @@ def test_rule_payer_has_no_open_invoice():
     index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 20, -50.0, "RINV/2025/00002"))
     assert decide_with(rule, 55.0, index, partner=99) == ("to_review", "no_candidate", [], 0)
     assert decide_with(rule, 55.0, index, partner=20) == ("to_review", "no_candidate", [], 0)
-    assert decide_with(rule, 55.0, index, partner=10, excluded={1}) == (
-        "to_review", "no_candidate", [], 0)
+    assert decide_with(rule, 55.0, index, partner=10, excluded={1}) == ("to_review", "no_candidate", [], 0)
     assert decide_with(rule, 55.0, index, partner=10) is None
     assert decide_with(rule, 55.0, index) is None
 
@@ -547,8 +560,7 @@ def test_rule_payer_known_unique_amount():
     rule = m.payer_known_unique_amount
     index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 10, 40.0, "INV/2025/00002"))
     assert decide_with(rule, 100.0, index, "PAGO", partner=10) == ("to_review", "exact", [1], 50)
-    assert decide_with(rule, 100.0, index, "PAGO", partner=10, allow_partner_amount=True) == (
-        "auto", "exact", [1], 50)
+    assert decide_with(rule, 100.0, index, "PAGO", partner=10, allow_partner_amount=True) == ("auto", "exact", [1], 50)
     assert decide_with(rule, 55.0, index, "PAGO", partner=10) is None
     assert decide_with(rule, 100.0, index, "PAGO") is None
 
@@ -556,21 +568,22 @@ def test_rule_payer_known_unique_amount():
 def test_rule_payer_known_amount_ties():
     rule = m.payer_known_amount_ties
     index = _two_of_one_customer()
-    assert decide_with(rule, 100.0, index, "PAGO", partner=10) == (
-        "to_review", "ambiguous", [], 40)
+    assert decide_with(rule, 100.0, index, "PAGO", partner=10) == ("to_review", "ambiguous", [], 40)
     assert decide_with(rule, 100.0, index, "PAGO", partner=10, excluded={2}) is None
 
 
 def test_rules_payer_invoices_add_up_and_sets_tie():
     add_up, tie = m.payer_invoices_add_up, m.payer_invoice_sets_tie
-    index = idx(cand(1, 10, 100.0, "INV/2025/00001"), cand(2, 10, 50.0, "INV/2025/00002"),
-                cand(3, 10, 70.0, "INV/2025/00003"), cand(4, 10, 50.0, "INV/2025/00004"))
-    assert decide_with(add_up, 170.0, index, "PAGO", partner=10) == (
-        "to_review", "multi_invoice", [1, 3], 55)
+    index = idx(
+        cand(1, 10, 100.0, "INV/2025/00001"),
+        cand(2, 10, 50.0, "INV/2025/00002"),
+        cand(3, 10, 70.0, "INV/2025/00003"),
+        cand(4, 10, 50.0, "INV/2025/00004"),
+    )
+    assert decide_with(add_up, 170.0, index, "PAGO", partner=10) == ("to_review", "multi_invoice", [1, 3], 55)
     assert decide_with(tie, 170.0, index, "PAGO", partner=10) is None
     # 100 + 50 twice
-    assert decide_with(tie, 150.0, index, "PAGO", partner=10) == (
-        "to_review", "ambiguous", [], 35)
+    assert decide_with(tie, 150.0, index, "PAGO", partner=10) == ("to_review", "ambiguous", [], 35)
     assert decide_with(add_up, 150.0, index, "PAGO", partner=10) is None
     assert decide_with(add_up, 1000.0, index, "PAGO", partner=10) is None
     assert decide_with(tie, 1000.0, index, "PAGO", partner=10) is None
@@ -578,16 +591,14 @@ def test_rules_payer_invoices_add_up_and_sets_tie():
 
 def test_rules_payer_overpaid_and_partial_oldest_first():
     over, partial = m.payer_overpaid, m.payer_partial_oldest_first
-    index = idx(cand(2, 10, 50.0, "INV/2025/00002"), cand(1, 10, 100.0, "INV/2025/00001"),
-                cand(3, 20, 70.0, "INV/2025/00003"))
-    assert decide_with(over, 200.0, index, "PAGO", partner=10) == (
-        "to_review", "overpaid", [1, 2], 40)
+    index = idx(
+        cand(2, 10, 50.0, "INV/2025/00002"), cand(1, 10, 100.0, "INV/2025/00001"), cand(3, 20, 70.0, "INV/2025/00003")
+    )
+    assert decide_with(over, 200.0, index, "PAGO", partner=10) == ("to_review", "overpaid", [1, 2], 40)
     assert decide_with(over, 120.0, index, "PAGO", partner=10) is None
     # the oldest first, the last one partly
-    assert decide_with(partial, 120.0, index, "PAGO", partner=10) == (
-        "to_review", "partial", [1, 2], 35)
-    assert decide_with(partial, 80.0, index, "PAGO", partner=10) == (
-        "to_review", "partial", [1], 35)
+    assert decide_with(partial, 120.0, index, "PAGO", partner=10) == ("to_review", "partial", [1, 2], 35)
+    assert decide_with(partial, 80.0, index, "PAGO", partner=10) == ("to_review", "partial", [1], 35)
     assert decide_with(partial, 80.0, index, "PAGO") is None
     assert decide_with(partial, 80.0, index, "PAGO", partner=99) is None
 
@@ -598,8 +609,13 @@ def test_match_line_shows_the_chosen_documents_in_the_ranking():
     assert (p.state, p.reason, p.chosen) == ("to_review", "partial", [1, 2, 3])
     # the two best (a partial amount of them), then the chosen ones not shown yet
     partial = (m.WHY_CUSTOMER, m.WHY_PARTIAL_AMOUNT)
-    assert p.ranked == [(4, 30, partial), (5, 30, partial), (1, 20, (m.WHY_CUSTOMER,)),
-                        (2, 20, (m.WHY_CUSTOMER,)), (3, 20, (m.WHY_CUSTOMER,))]
+    assert p.ranked == [
+        (4, 30, partial),
+        (5, 30, partial),
+        (1, 20, (m.WHY_CUSTOMER,)),
+        (2, 20, (m.WHY_CUSTOMER,)),
+        (3, 20, (m.WHY_CUSTOMER,)),
+    ]
     assert p.difference == -25.0 and p.partner_id == 10
 
 
@@ -610,8 +626,15 @@ def test_why_codes():
     assert m._why(1, False, 25) == (m.WHY_PARTIAL_REFERENCE, m.WHY_AMOUNT_WITHIN_TOLERANCE)
     assert m._why(0, True, 10) == (m.WHY_CUSTOMER, m.WHY_PARTIAL_AMOUNT)
     assert m._why(0, False, 0) == (m.WHY_OPEN_INVOICE,)
-    assert set(m.WHY_CODES) == {"reference", "partial_reference", "customer", "exact_amount",
-                                "amount_within_tolerance", "partial_amount", "open_invoice"}
+    assert set(m.WHY_CODES) == {
+        "reference",
+        "partial_reference",
+        "customer",
+        "exact_amount",
+        "amount_within_tolerance",
+        "partial_amount",
+        "open_invoice",
+    }
     # a line paying exactly one referenced invoice of its payer: every reason, as codes
     index = idx(cand(1, 10, 100.0, "INV/2025/00001"))
     p = m.match_line(100.0, index, partner_id=10, info=m.analyse_text("PAGO INV/2025/00001"))

@@ -33,7 +33,7 @@ def test_every_single_digit_error_is_caught():
             for digit in "0123456789":
                 if digit == ref[position]:
                     continue
-                typo = ref[:position] + digit + ref[position + 1:]
+                typo = ref[:position] + digit + ref[position + 1 :]
                 assert not p.is_spei_reference(typo), (ref, typo)
 
 
@@ -43,7 +43,7 @@ def test_every_adjacent_swap_is_caught():
         for position in range(6):
             if ref[position] == ref[position + 1]:
                 continue
-            swapped = ref[:position] + ref[position + 1] + ref[position] + ref[position + 2:]
+            swapped = ref[:position] + ref[position + 1] + ref[position] + ref[position + 2 :]
             assert not p.is_spei_reference(swapped), (ref, swapped)
 
 
@@ -84,8 +84,7 @@ def test_proof_file_errors():
 
 def test_proof_file_name_takes_the_real_extension():
     today = dt.date(2026, 3, 2)
-    assert p.proof_file_name("C:\\Users\\ana\\comprobante marzo.PDF", "pdf", today) == \
-        "comprobante marzo.pdf"
+    assert p.proof_file_name("C:\\Users\\ana\\comprobante marzo.PDF", "pdf", today) == "comprobante marzo.pdf"
     assert p.proof_file_name("../../etc/passwd", "png", today) == "passwd.png"
     assert p.proof_file_name("factura.exe", "jpeg", today) == "factura.jpg"
     assert p.proof_file_name("", "pdf", today) == "comprobante-2026-03-02.pdf"
@@ -98,8 +97,7 @@ def test_business_days_skip_weekends_and_holidays():
     assert p.add_business_days(friday, 2) == dt.date(2026, 3, 17)
     # Monday 16 March 2026 is Benito Juárez's day (third Monday of March)
     assert p.add_business_days(friday, 2, contact_rules.is_mx_holiday) == dt.date(2026, 3, 18)
-    assert p.add_business_days(dt.date(2026, 3, 18), 2, extra_days={dt.date(2026, 3, 19)}) == \
-        dt.date(2026, 3, 23)
+    assert p.add_business_days(dt.date(2026, 3, 18), 2, extra_days={dt.date(2026, 3, 19)}) == dt.date(2026, 3, 23)
     assert p.add_business_days(friday, 0) == friday
 
 
@@ -112,11 +110,20 @@ def test_promise_dates():
 
 
 # --------------------------------------------------------------------------- input
-@pytest.mark.parametrize("text,amount", [
-    ("1234.5", 1234.5), ("1,234.50", 1234.5), ("$ 1 234,50", 1234.5), ("1.234,50", 1234.5),
-    ("1,234", 1234.0), ("1.234.567", 1234567.0), ("0", 0.0), ("15080", 15080.0),
-    ("MXN 99.99", 99.99),
-])
+@pytest.mark.parametrize(
+    "text,amount",
+    [
+        ("1234.5", 1234.5),
+        ("1,234.50", 1234.5),
+        ("$ 1 234,50", 1234.5),
+        ("1.234,50", 1234.5),
+        ("1,234", 1234.0),
+        ("1.234.567", 1234567.0),
+        ("0", 0.0),
+        ("15080", 15080.0),
+        ("MXN 99.99", 99.99),
+    ],
+)
 def test_parse_amount(text, amount):
     assert p.parse_amount(text) == amount
 

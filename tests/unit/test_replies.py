@@ -20,20 +20,26 @@ def test_one_classifier_for_every_channel():
     assert replies.classify("¿Con quién hablo?", RULES) == "other"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Ya pagué, adjunto comprobante.\n\nEl lun, 7 dic 2026 a las 9:00, Cobranza "
-     "<cobranza@example.mx> escribió:\n> Le recordamos su factura... transferencia",
-     "Ya pagué, adjunto comprobante."),
-    ("No reconozco la factura\n\nEl lun, 7 dic 2026 a las 9:00, Cobranza <c@x.mx>\nescribió:\n"
-     "> transferencia", "No reconozco la factura"),
-    ("ok\n\nOn Mon, Dec 7, 2026 at 9:00 AM Cobranza <c@x.mx> wrote:\n> text", "ok"),
-    ("Hay un error\n-----Mensaje original-----\nDe: Cobranza\nAsunto: comprobante", "Hay un error"),
-    ("Gracias\n________________________________\nDe: Cobranza <c@x.mx>\nEnviado: lunes",
-     "Gracias"),
-    ("Les escribo luego\n-- \nJuan Pérez\nTesorería", "Les escribo luego"),
-    ("De acuerdo: pago el viernes", "De acuerdo: pago el viernes"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (
+            "Ya pagué, adjunto comprobante.\n\nEl lun, 7 dic 2026 a las 9:00, Cobranza "
+            "<cobranza@example.mx> escribió:\n> Le recordamos su factura... transferencia",
+            "Ya pagué, adjunto comprobante.",
+        ),
+        (
+            "No reconozco la factura\n\nEl lun, 7 dic 2026 a las 9:00, Cobranza <c@x.mx>\nescribió:\n> transferencia",
+            "No reconozco la factura",
+        ),
+        ("ok\n\nOn Mon, Dec 7, 2026 at 9:00 AM Cobranza <c@x.mx> wrote:\n> text", "ok"),
+        ("Hay un error\n-----Mensaje original-----\nDe: Cobranza\nAsunto: comprobante", "Hay un error"),
+        ("Gracias\n________________________________\nDe: Cobranza <c@x.mx>\nEnviado: lunes", "Gracias"),
+        ("Les escribo luego\n-- \nJuan Pérez\nTesorería", "Les escribo luego"),
+        ("De acuerdo: pago el viernes", "De acuerdo: pago el viernes"),
+        ("", ""),
+    ],
+)
 def test_reply_text_drops_the_quoted_reminder(text, expected):
     assert replies.reply_text(text) == expected
 
@@ -43,19 +49,22 @@ def test_the_quote_does_not_classify_the_reply():
     assert replies.classify(replies.reply_text(body), RULES) == "payment_plan"
 
 
-@pytest.mark.parametrize("headers,subject,expected", [
-    ({"Auto-Submitted": "auto-replied"}, "Re: Factura", True),
-    ({"auto-submitted": "auto-generated"}, "", True),
-    ({"Auto-Submitted": "no"}, "Re: Factura", False),
-    ({"X-Autoreply": "yes"}, "", True),
-    ({"X-Autorespond": "x"}, "", True),
-    ({"Precedence": "auto_reply"}, "", True),
-    ({}, "Respuesta automática: Recordatorio de pago", True),
-    ({}, "Fuera de la oficina", True),
-    ({}, "Out of Office: payment reminder", True),
-    ({}, "Re: Recordatorio de pago", False),
-    (None, "", False),
-])
+@pytest.mark.parametrize(
+    "headers,subject,expected",
+    [
+        ({"Auto-Submitted": "auto-replied"}, "Re: Factura", True),
+        ({"auto-submitted": "auto-generated"}, "", True),
+        ({"Auto-Submitted": "no"}, "Re: Factura", False),
+        ({"X-Autoreply": "yes"}, "", True),
+        ({"X-Autorespond": "x"}, "", True),
+        ({"Precedence": "auto_reply"}, "", True),
+        ({}, "Respuesta automática: Recordatorio de pago", True),
+        ({}, "Fuera de la oficina", True),
+        ({}, "Out of Office: payment reminder", True),
+        ({}, "Re: Recordatorio de pago", False),
+        (None, "", False),
+    ],
+)
 def test_auto_reply(headers, subject, expected):
     assert replies.is_auto_reply(headers, subject) is expected
 
@@ -80,8 +89,7 @@ def test_split_amount_adds_up():
 
 
 def test_schedule_with_down_payment():
-    lines = plans.schedule(1000.0, 3, 15, dt.date(2026, 12, 15), down_payment=100.0,
-                           down_date=dt.date(2026, 12, 8))
+    lines = plans.schedule(1000.0, 3, 15, dt.date(2026, 12, 15), down_payment=100.0, down_date=dt.date(2026, 12, 8))
     assert lines == [
         (dt.date(2026, 12, 8), 100.0, True),
         (dt.date(2026, 12, 15), 300.0, False),
@@ -89,7 +97,9 @@ def test_schedule_with_down_payment():
         (dt.date(2027, 1, 14), 300.0, False),
     ]
     assert plans.schedule(90.0, 2, 7, dt.date(2026, 1, 1)) == [
-        (dt.date(2026, 1, 1), 45.0, False), (dt.date(2026, 1, 8), 45.0, False)]
+        (dt.date(2026, 1, 1), 45.0, False),
+        (dt.date(2026, 1, 8), 45.0, False),
+    ]
     with pytest.raises(ValueError):
         plans.schedule(100.0, 2, 0, dt.date(2026, 1, 1))
     with pytest.raises(ValueError):
@@ -99,22 +109,24 @@ def test_schedule_with_down_payment():
 def test_payments_count_in_order():
     assert plans.allocate([100, 300, 300], 0) == [(0, False), (0, False), (0, False)]
     assert plans.allocate([100, 300, 300], 250) == [(100, True), (150, False), (0, False)]
-    assert plans.allocate([100, 300, 300], 399.5, tolerance=1) == [
-        (100, True), (299.5, True), (0, False)]
+    assert plans.allocate([100, 300, 300], 399.5, tolerance=1) == [(100, True), (299.5, True), (0, False)]
     assert plans.allocate([100, 300], 1000) == [(100, True), (300, True)]
 
 
-@pytest.mark.parametrize("today,done,fire,superseded,broken", [
-    (dt.date(2026, 12, 11), (), None, [], False),          # D-4: nothing yet
-    (dt.date(2026, 12, 12), (), "before", [], False),      # D-3
-    (dt.date(2026, 12, 13), ("before",), None, [], False),
-    (dt.date(2026, 12, 15), ("before",), "due", [], False),  # D0
-    (dt.date(2026, 12, 15), (), "due", ["before"], False),   # catch-up: D-3 skipped
-    (dt.date(2026, 12, 18), ("before", "due"), "late", [], False),  # D+3
-    (dt.date(2026, 12, 19), ("before", "due", "late"), None, [], False),
-    (dt.date(2026, 12, 20), ("before", "due", "late"), None, [], True),  # D+5: broken
-    (dt.date(2026, 12, 18), ("late",), None, [], False),
-])
+@pytest.mark.parametrize(
+    "today,done,fire,superseded,broken",
+    [
+        (dt.date(2026, 12, 11), (), None, [], False),  # D-4: nothing yet
+        (dt.date(2026, 12, 12), (), "before", [], False),  # D-3
+        (dt.date(2026, 12, 13), ("before",), None, [], False),
+        (dt.date(2026, 12, 15), ("before",), "due", [], False),  # D0
+        (dt.date(2026, 12, 15), (), "due", ["before"], False),  # catch-up: D-3 skipped
+        (dt.date(2026, 12, 18), ("before", "due"), "late", [], False),  # D+3
+        (dt.date(2026, 12, 19), ("before", "due", "late"), None, [], False),
+        (dt.date(2026, 12, 20), ("before", "due", "late"), None, [], True),  # D+5: broken
+        (dt.date(2026, 12, 18), ("late",), None, [], False),
+    ],
+)
 def test_instalment_steps(today, done, fire, superseded, broken):
     result = plans.due_step(dt.date(2026, 12, 15), today, done)
     assert (result.fire, result.superseded, result.broken) == (fire, superseded, broken)

@@ -6,24 +6,26 @@ from acmx_tools import summary
 D = dt.date
 
 
-@pytest.mark.parametrize(("due", "bucket"), [
-    (D(2026, 3, 31), "current"),   # due in the future
-    (D(2026, 3, 30), "current"),   # due today
-    (D(2026, 3, 29), "1_30"),      # 1 day
-    (D(2026, 2, 28), "1_30"),      # 30 days
-    (D(2026, 2, 27), "31_60"),     # 31 days
-    (D(2026, 1, 29), "31_60"),     # 60 days
-    (D(2026, 1, 28), "61_90"),     # 61 days
-    (D(2025, 12, 30), "61_90"),    # 90 days
-    (D(2025, 12, 29), "90_plus"),  # 91 days
-])
+@pytest.mark.parametrize(
+    ("due", "bucket"),
+    [
+        (D(2026, 3, 31), "current"),  # due in the future
+        (D(2026, 3, 30), "current"),  # due today
+        (D(2026, 3, 29), "1_30"),  # 1 day
+        (D(2026, 2, 28), "1_30"),  # 30 days
+        (D(2026, 2, 27), "31_60"),  # 31 days
+        (D(2026, 1, 29), "31_60"),  # 60 days
+        (D(2026, 1, 28), "61_90"),  # 61 days
+        (D(2025, 12, 30), "61_90"),  # 90 days
+        (D(2025, 12, 29), "90_plus"),  # 91 days
+    ],
+)
 def test_aging_edges(due, bucket):
     assert summary.aging_bucket(due, D(2026, 3, 30)) == bucket
 
 
 def test_aging_totals():
-    totals = summary.aging([(D(2026, 3, 30), 100), (D(2026, 3, 1), 50), (D(2025, 1, 1), 7)],
-                           D(2026, 3, 30))
+    totals = summary.aging([(D(2026, 3, 30), 100), (D(2026, 3, 1), 50), (D(2025, 1, 1), 7)], D(2026, 3, 30))
     assert totals == {"current": 100, "1_30": 50, "31_60": 0, "61_90": 0, "90_plus": 7}
 
 
@@ -31,15 +33,15 @@ def _items():
     as_of = D(2026, 3, 30)
     return as_of, [
         # customer, move, type, due, residual
-        (7, 1, "out_invoice", D(2026, 3, 1), 100.0),     # overdue
-        (7, 2, "out_invoice", D(2026, 2, 1), 200.0),     # overdue
-        (7, 3, "out_refund", D(2026, 2, 1), -50.0),      # overdue credit note: amount only
-        (7, 4, "out_invoice", as_of, 400.0),             # due today: current
-        (8, 5, "out_invoice", D(2026, 3, 29), 70.0),     # overdue
-        (8, 6, "entry", D(2026, 3, 1), -10.0),           # unapplied payment
-        (9, 7, "out_invoice", D(2026, 4, 30), 900.0),    # not due
+        (7, 1, "out_invoice", D(2026, 3, 1), 100.0),  # overdue
+        (7, 2, "out_invoice", D(2026, 2, 1), 200.0),  # overdue
+        (7, 3, "out_refund", D(2026, 2, 1), -50.0),  # overdue credit note: amount only
+        (7, 4, "out_invoice", as_of, 400.0),  # due today: current
+        (8, 5, "out_invoice", D(2026, 3, 29), 70.0),  # overdue
+        (8, 6, "entry", D(2026, 3, 1), -10.0),  # unapplied payment
+        (9, 7, "out_invoice", D(2026, 4, 30), 900.0),  # not due
         (None, 8, "out_invoice", D(2026, 1, 1), 999.0),  # no customer
-        (10, 9, "out_invoice", D(2026, 3, 1), 70.0),     # overdue, as much as customer 8
+        (10, 9, "out_invoice", D(2026, 3, 1), 70.0),  # overdue, as much as customer 8
     ]
 
 
@@ -67,21 +69,27 @@ def test_top_overdue_known_customers_biggest_first():
     assert [c for c, _row in summary.top_overdue(customers)] == [7, 10, 8]
     assert [c for c, _row in summary.top_overdue(customers, limit=2)] == [7, 10]
     # ties keep the order of the items
-    customers = summary.per_customer([(3, 1, "out_invoice", D(2026, 3, 1), 5.0),
-                                      (2, 2, "out_invoice", D(2026, 3, 1), 5.0)], as_of)
+    customers = summary.per_customer(
+        [(3, 1, "out_invoice", D(2026, 3, 1), 5.0), (2, 2, "out_invoice", D(2026, 3, 1), 5.0)], as_of
+    )
     assert [c for c, _row in summary.top_overdue(customers)] == [3, 2]
 
 
 def test_state_counts():
     labels = {"active": "Active", "human": "With a person"}
     assert summary.state_counts({"human": 2, "active": 1, "other": 3}, labels) == (
-        "Active (1), With a person (2), other (3)")
+        "Active (1), With a person (2), other (3)"
+    )
     assert summary.state_counts({}, labels) == ""
 
 
 def test_daily_receivable():
-    rows = [(None, 500.0, 300.0), (D(2026, 3, 2), -100.0, None), (D(2026, 3, 1), 250.0, 250.0),
-            (D(2026, 3, 3), None, None)]
+    rows = [
+        (None, 500.0, 300.0),
+        (D(2026, 3, 2), -100.0, None),
+        (D(2026, 3, 1), 250.0, 250.0),
+        (D(2026, 3, 3), None, None),
+    ]
     opening, moves, sales = summary.daily_receivable(rows)
     assert opening == 500.0
     assert moves == {D(2026, 3, 2): -100.0, D(2026, 3, 1): 250.0, D(2026, 3, 3): 0.0}
@@ -119,10 +127,10 @@ def test_dso_trend():
 def test_projection_weights_and_no_double_count():
     as_of = D(2026, 3, 30)
     invoices = [
-        (1, D(2026, 3, 30), 1000.0, "good"),   # today: in
-        (2, D(2026, 4, 5), 1000.0, "risky"),   # day 7: in
-        (3, D(2026, 4, 6), 1000.0, "good"),    # day 8: out
-        (4, D(2026, 4, 1), 500.0, "watch"),    # promised: counted through the promise
+        (1, D(2026, 3, 30), 1000.0, "good"),  # today: in
+        (2, D(2026, 4, 5), 1000.0, "risky"),  # day 7: in
+        (3, D(2026, 4, 6), 1000.0, "good"),  # day 8: out
+        (4, D(2026, 4, 1), 500.0, "watch"),  # promised: counted through the promise
     ]
     promises = [(D(2026, 4, 2), 400.0, "watch", [4])]
     result = summary.projection(invoices, promises, as_of)
@@ -132,11 +140,11 @@ def test_projection_weights_and_no_double_count():
 def test_effectiveness():
     as_of = D(2026, 3, 30)
     messages = [
-        ("D+3", 1, D(2026, 3, 1), D(2026, 3, 8)),    # paid on day 7: yes
-        ("D+3", 2, D(2026, 3, 1), D(2026, 3, 9)),    # day 8: no
-        ("D+3", 3, D(2026, 3, 1), None),             # never
-        ("D+3", 3, D(2026, 3, 2), None),             # duplicate of the same invoice
-        ("D+3", 4, D(2026, 3, 28), None),            # window still running: ignored
+        ("D+3", 1, D(2026, 3, 1), D(2026, 3, 8)),  # paid on day 7: yes
+        ("D+3", 2, D(2026, 3, 1), D(2026, 3, 9)),  # day 8: no
+        ("D+3", 3, D(2026, 3, 1), None),  # never
+        ("D+3", 3, D(2026, 3, 2), None),  # duplicate of the same invoice
+        ("D+3", 4, D(2026, 3, 28), None),  # window still running: ignored
         ("D+7", 5, D(2026, 3, 28), D(2026, 3, 29)),  # running but paid: counts
     ]
     result = summary.effectiveness(messages, as_of)
@@ -154,10 +162,18 @@ def test_average_days_late():
     assert summary.average_days_late([]) is None
 
 
-@pytest.mark.parametrize(("late", "broken", "expected"), [
-    (None, 0, "good"), (5, 0, "good"), (5.01, 0, "watch"), (0, 1, "watch"),
-    (20, 1, "watch"), (20.5, 0, "risky"), (0, 2, "risky"),
-])
+@pytest.mark.parametrize(
+    ("late", "broken", "expected"),
+    [
+        (None, 0, "good"),
+        (5, 0, "good"),
+        (5.01, 0, "watch"),
+        (0, 1, "watch"),
+        (20, 1, "watch"),
+        (20.5, 0, "risky"),
+        (0, 2, "risky"),
+    ],
+)
 def test_rating_thresholds(late, broken, expected):
     assert summary.rating(late, broken) == expected
 
