@@ -473,6 +473,12 @@ class AccountMove(models.Model):
         events = []  # (move, partner, company, stage, channel, state, done_at, skip_reason)
         waiting = []  # (move, stage, reason): customer messages still waiting, skipped
         updates = []  # (move, stage, next stage, next date, handed over)
+
+        def log(who, stage_id, channel, reason=None, skipped=False):
+            """One event of the plan for ``who`` (invoice, customer, company): skipped now
+            with its reason, else scheduled (a hand-over's task keeps why it was made)."""
+            events.append((*who, stage_id, channel, *(("skipped", now) if skipped else ("scheduled", None)), reason))
+
         for (
             move_id,
             company_id,
@@ -487,23 +493,13 @@ class AccountMove(models.Model):
             cp_state,
             dnc,
         ) in rows:
+            who = (move_id, partner_id, company_id)
             today = run.local_today(p_tz, cp_tz, company_id, p_state, cp_state)
             overdue = cadence.days_overdue(due, today)
             if overdue >= run.human_after(company_id):
                 # overdue enough: a person takes over, no more automatic messages
                 waiting.append((move_id, None, run.reason("handed_over", company_id)))
-                events.append(
-                    (
-                        move_id,
-                        partner_id,
-                        company_id,
-                        None,
-                        "activity",
-                        "scheduled",
-                        None,
-                        run.overdue_reason(overdue, company_id),
-                    )
-                )
+                log(who, None, "activity", run.overdue_reason(overdue, company_id))
                 updates.append((move_id, None, None, None, True))
                 continue
             stages = run.policy_stages.get(policy_id)
@@ -516,70 +512,26 @@ class AccountMove(models.Model):
             waiting.append((move_id, stage.id, run.superseded_reason(stage, company_id)))
             for old in plan.superseded:
                 for channel in run.stage[old.id].channels:
-                    events.append(
-                        (
-                            move_id,
-                            partner_id,
-                            company_id,
-                            old.id,
-                            channel,
-                            "skipped",
-                            now,
-                            run.reason("catch_up", company_id),
-                        )
-                    )
+                    log(who, old.id, channel, run.reason("catch_up", company_id), skipped=True)
             human = False
             if move_id in covered:
                 for channel in stage.channels:
-                    events.append(
-                        (
-                            move_id,
-                            partner_id,
-                            company_id,
-                            stage.id,
-                            channel,
-                            "skipped",
-                            now,
-                            run.reason("covered", company_id),
-                        )
-                    )
+                    log(who, stage.id, channel, run.reason("covered", company_id), skipped=True)
             else:
                 customer = STAGE_REMINDER_CHANNELS[stage.channel]
                 for channel in customer:
                     if dnc:
-                        events.append(
-                            (
-                                move_id,
-                                partner_id,
-                                company_id,
-                                stage.id,
-                                channel,
-                                "skipped",
-                                now,
-                                run.reason("do_not_contact", company_id),
-                            )
-                        )
+                        log(who, stage.id, channel, run.reason("do_not_contact", company_id), skipped=True)
                     else:
-                        events.append((move_id, partner_id, company_id, stage.id, channel, "scheduled", None, None))
+                        log(who, stage.id, channel)
                 if (dnc and customer) or stage.channel in TASK_STAGE_CHANNELS:
                     # no message (do not contact), a task stage, or the hand-over's to-do
-                    events.append((move_id, partner_id, company_id, stage.id, "activity", "scheduled", None, None))
+                    log(who, stage.id, "activity")
                 human = stage.channel == "escalate"
                 if stage.alert_internal and residual < run.alert_min(company_id):
-                    events.append(
-                        (
-                            move_id,
-                            partner_id,
-                            company_id,
-                            stage.id,
-                            "alert",
-                            "skipped",
-                            now,
-                            run.reason("below_alert", company_id),
-                        )
-                    )
+                    log(who, stage.id, "alert", run.reason("below_alert", company_id), skipped=True)
                 elif stage.alert_internal:
-                    events.append((move_id, partner_id, company_id, stage.id, "alert", "scheduled", None, None))
+                    log(who, stage.id, "alert")
             nxt = plan.next_stage
             updates.append(
                 (move_id, stage.id, None if human or not nxt else nxt.id, None if human else plan.next_date, human)
