@@ -85,6 +85,11 @@ class CollectionPortalAccess(models.Model):
         access = Access.search([("partner_id", "=", partner.id), ("company_id", "=", company.id)], limit=1)
         if access:
             return access
+        if self.env.cr.readonly:
+            # a read-only request (e.g. the statement PDF printed for a new customer): Odoo
+            # runs it again on a read/write cursor, as on the database's own refusal, but
+            # without an SQL error in the log
+            raise psycopg2.errors.ReadOnlySqlTransaction("the first link of a customer is written")
         sequence = self.env.ref("account_collections_mx.seq_collection_spei_reference").sudo()
         try:
             reference = portal.spei_reference(int(sequence.next_by_id()))

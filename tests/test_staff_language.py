@@ -227,7 +227,7 @@ class TestCronTextsInStaffLanguage(CollectionsCommon):
     def test_each_company_in_its_own_language(self):
         """One run, two companies: each contact log in its company's language."""
         company_b = self.setup_other_company(name="Empresa Beta SA")["company"]
-        company_b.partner_id.write({"tz": "America/Mexico_City", "lang": "en_US"})
+        company_b.partner_id.write({"tz": "America/Mexico_City", "lang": "en_US", "email": "cobranza@beta.example.mx"})
         customer_b = self.env["res.partner"].create(
             {
                 "name": "Cliente Beta",
