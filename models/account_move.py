@@ -255,7 +255,10 @@ class AccountMove(models.Model):
         """
         if not self.env.user.has_group("account_collections_mx.group_collection_manager"):
             raise UserError(_("Only Collections Managers can run collections by hand."))
-        done, remaining = self.sudo()._collection_run(commit=False, max_batches=5, whatsapp=False)
+        # the companies the manager works in now (checked by Odoo against the user's)
+        done, remaining = self.sudo()._collection_run(
+            commit=False, max_batches=5, whatsapp=False, company_ids=self.env.companies.ids
+        )
         if remaining:
             self.env.ref("account_collections_mx.ir_cron_collection_run").sudo()._trigger()
         message = _(

@@ -87,9 +87,10 @@ class CollectionRun:
     per language (each company's contact log in its own language).
     """
 
-    def __init__(self, env, now):
+    def __init__(self, env, now, company_ids=None):
         self.env = env
         self.now = now
+        self.company_ids = tuple(company_ids) if company_ids else None  # None: every company
         self._tz_today = {}
         self._company = {}
         env["res.partner"].flush_model(["tz"])
@@ -233,7 +234,7 @@ class AccountMove(models.Model):
         )
 
     @api.model
-    def _collection_run(self, commit=False, max_batches=None, now=None, budget=None, whatsapp=True):
+    def _collection_run(self, commit=False, max_batches=None, now=None, budget=None, whatsapp=True, company_ids=None):
         """One run: release ended pauses, plan due stages, deliver what is due.
 
         Two phases, each in batches committed one by one:
@@ -251,12 +252,13 @@ class AccountMove(models.Model):
 
         :param whatsapp: deliver WhatsApp messages too; without, they stay scheduled for
             the cron (a request may be retried by Odoo: only transactional work in it)
+        :param company_ids: only the invoices and events of these companies (default: all)
         :return: (items done, items remaining)
         """
         now = now or fields.Datetime.now()
         budget = budget or CronBudget(self.env)
         self._collection_release_ended_pauses(now)
-        run = CollectionRun(self.env, now)
+        run = CollectionRun(self.env, now, company_ids)
         done = batches = 0
         remaining = 0
         self._collection_commit(commit, done)  # the pauses released
@@ -287,11 +289,11 @@ class AccountMove(models.Model):
         # 2a. internal tasks and team alerts (not subject to the customer contact window)
         last_id = 0
         while True:
-            events = Event._collection_due_internal(now, last_id)
+            events = Event._collection_due_internal(now, last_id, company_ids=company_ids)
             if not events:
                 break
             if out_of_budget():
-                remaining += Event._collection_due_count(now, INTERNAL_CHANNELS)
+                remaining += Event._collection_due_count(now, INTERNAL_CHANNELS, company_ids)
                 break
             last_id = max(events.ids)
             done += events._collection_deliver_internal(now)
@@ -301,21 +303,21 @@ class AccountMove(models.Model):
         channels = REMINDER_CHANNELS if whatsapp else ("email",)
         last_key = None
         while True:
-            groups, last_key = Event._collection_due_groups(now, last_key, channels=channels)
+            groups, last_key = Event._collection_due_groups(now, last_key, channels=channels, company_ids=company_ids)
             if not groups:
                 break
             if out_of_budget():
-                remaining += Event._collection_due_count(now, channels)
+                remaining += Event._collection_due_count(now, channels, company_ids)
                 break
             handled = Event._collection_deliver_groups(groups, now, commit=commit, budget=budget)
             done += handled
             batches += 1
             self._collection_commit(commit, done)
             if handled < sum(len(g) for g in groups):  # the budget ran out within the batch
-                remaining += Event._collection_due_count(now, channels)
+                remaining += Event._collection_due_count(now, channels, company_ids)
                 break
         if not whatsapp:
-            remaining += Event._collection_due_count(now, ("whatsapp",))
+            remaining += Event._collection_due_count(now, ("whatsapp",), company_ids)
         return done, remaining
 
     def _collection_commit(self, commit, done):
@@ -371,11 +373,12 @@ class AccountMove(models.Model):
                     LEFT JOIN std sp ON sp.id = p.state_id
                     LEFT JOIN std sc ON sc.id = cp.state_id
                    WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
-                     AND m.collection_state = 'active' AND m.id > %(last_id)s
+                     AND m.collection_state = 'active' AND m.id > %(last_id)s %(companies)s
                      AND (m.collection_next_date <= %(local)s
                           OR COALESCE(m.invoice_date_due, m.invoice_date)
                              <= %(local)s - co.human_after)""",
             last_id=last_id,
+            companies=SQL("AND m.company_id IN %s", run.company_ids) if run.company_ids else SQL(),
             local=local,
         )
         ctes = run.local_date_ctes()

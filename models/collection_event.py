@@ -187,24 +187,31 @@ class CollectionEvent(models.Model):
 
     # ------------------------------------------------------------------ delivery (engine)
     @api.model
-    def _collection_due_count(self, now, channels=REMINDER_CHANNELS):
-        return self.search_count(
-            [("state", "=", "scheduled"), ("channel", "in", list(channels)), ("scheduled_at", "<=", now)]
-        )
+    def _collection_due_count(self, now, channels=REMINDER_CHANNELS, company_ids=None):
+        domain = [("state", "=", "scheduled"), ("channel", "in", list(channels)), ("scheduled_at", "<=", now)]
+        if company_ids:
+            domain.append(("company_id", "in", list(company_ids)))
+        return self.search_count(domain)
 
     @api.model
-    def _collection_due_internal(self, now, last_id=0, limit=None):
+    def _collection_companies_sql(self, company_ids):
+        """``AND company_id IN (...)`` when a run is limited to some companies."""
+        return SQL("AND company_id IN %s", tuple(company_ids)) if company_ids else SQL()
+
+    @api.model
+    def _collection_due_internal(self, now, last_id=0, limit=None, company_ids=None):
         """Next batch of internal events due (tasks, team alerts), locked (SKIP LOCKED)."""
         self.env.flush_all()
         limit = limit or self.env["account.move"]._collection_batch_size()
         self.env.cr.execute(
             SQL(
                 """SELECT id FROM collection_event
-                WHERE state = 'scheduled' AND channel IN %s AND scheduled_at <= %s AND id > %s
+                WHERE state = 'scheduled' AND channel IN %s AND scheduled_at <= %s AND id > %s %s
              ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED""",
                 INTERNAL_CHANNELS,
                 now,
                 last_id,
+                self._collection_companies_sql(company_ids),
                 limit,
             )
         )
@@ -409,7 +416,7 @@ class CollectionEvent(models.Model):
         return done
 
     @api.model
-    def _collection_due_groups(self, now, last_key=None, limit=None, channels=REMINDER_CHANNELS):
+    def _collection_due_groups(self, now, last_key=None, limit=None, channels=REMINDER_CHANNELS, company_ids=None):
         """Next customer groups with messages due: (events per customer & channel, last key).
 
         Each group is locked (SKIP LOCKED): a concurrent run never delivers it too.
@@ -423,11 +430,12 @@ class CollectionEvent(models.Model):
             SQL(
                 """SELECT DISTINCT partner_id, channel, company_id FROM collection_event
                  WHERE state = 'scheduled' AND channel IN %(channels)s
-                   AND scheduled_at <= %(now)s %(after)s
+                   AND scheduled_at <= %(now)s %(after)s %(companies)s
               ORDER BY partner_id, channel, company_id LIMIT %(limit)s""",
                 channels=tuple(channels),
                 now=now,
                 after=after,
+                companies=self._collection_companies_sql(company_ids),
                 limit=limit,
             )
         )

@@ -3,7 +3,7 @@ import datetime as dt
 from psycopg2 import IntegrityError
 
 from odoo import fields
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -460,6 +460,52 @@ class TestCadence(CollectionsCommon):
         result = self.env["account.move"].with_user(manager).action_collection_run_now()
         self.assertEqual(result["tag"], "display_notification")
         self.assertTrue(self.events(move))
+
+    def test_run_now_works_in_the_managers_companies(self):
+        """A manager runs the collections of the companies selected in Odoo's company
+        switcher; another company's invoices wait for the scheduled action."""
+        company_b = self.setup_other_company(name="Empresa Beta SA")["company"]
+        manager = new_test_user(
+            self.env,
+            login="gerente_alfa",
+            groups="account.group_account_invoice,account_collections_mx.group_collection_manager",
+            company_id=self.company.id,
+            company_ids=[self.company.id, company_b.id],
+        )
+        local_today = fields.Date.context_today(self.customer.with_context(tz=self.customer.tz))
+        due = fields.Date.add(local_today, days=3)
+        move_a = self.make_invoice(due)
+        customer_b = self.env["res.partner"].create(
+            {
+                "name": "Cliente Beta",
+                "email": "beta@example.mx",
+                "is_company": True,
+                "tz": "America/Mexico_City",
+                "company_id": company_b.id,
+                "collection_first_invoice_reviewed": True,
+            }
+        )
+        move_b = self.make_invoice(due, partner=customer_b, company=company_b)
+        Move = self.env["account.move"].with_user(manager)
+        Move.with_context(allowed_company_ids=[self.company.id]).action_collection_run_now()
+        self.assertTrue(self.events(move_a))
+        self.assertFalse(self.events(move_b))
+        self.assertFalse(move_b.collection_stage_id)
+        # a company the manager does not work in cannot be slipped in through the context
+        outsider = new_test_user(
+            self.env,
+            login="gerente_solo_alfa",
+            groups="account.group_account_invoice,account_collections_mx.group_collection_manager",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        with self.assertRaises(AccessError):
+            self.env["account.move"].with_user(outsider).with_context(
+                allowed_company_ids=[company_b.id]
+            ).action_collection_run_now()
+        self.assertFalse(self.events(move_b))
+        Move.with_context(allowed_company_ids=[company_b.id, self.company.id]).action_collection_run_now()
+        self.assertTrue(self.events(move_b))
 
     # ------------------------------------------------------------------ helpers
     def run_frozen(self, when):
