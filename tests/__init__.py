@@ -28,3 +28,4 @@ from . import test_whatsapp_webhook
 from . import test_replies
 from . import test_payment_plan
 from . import test_staff_language
+from . import test_online_payment

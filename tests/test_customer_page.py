@@ -306,7 +306,7 @@ class TestCustomerPageHttp(CustomerPageCommon, HttpCase):
         }
         self.assertIn("Overdue by 20 days", statuses[self.inv_old.name])
         self.assertIn("Not yet due", statuses[self.inv_usd.name])
-        # no payment provider (account_payment not installed): no "Pay online"
+        # no payment provider enabled: no "Pay online" (see test_online_payment)
         self.assertFalse(doc.xpath("//*[contains(@class, 'acmx_pay_online')]"))
         # the visit is in the contact log, once a day
         self.get()
