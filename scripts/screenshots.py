@@ -3,7 +3,7 @@
 Usage, with the demo served by scripts/demo (ACMX_PORT, default 8069):
     ~/.local/share/account_collections_mx/venv/bin/pip install playwright
     ~/.local/share/account_collections_mx/venv/bin/python scripts/screenshots.py \
-        [--url http://127.0.0.1:8069] [--db collections_demo] [--chromium /usr/bin/chromium]
+        [--url http://127.0.0.1:8069] [--db collections_demo] [--chromium /usr/bin/chromium] [--only NAME ...]
 Writes static/description/screenshots/*.png. The accountant's screens are taken as the
 Invoicing administrator (admin/admin: sees Approve / Reject in the review tray), the
 worklists as the demo collector (cobranza/cobranza: "My customers" are hers), the
@@ -94,6 +94,7 @@ def main():
     parser.add_argument("--collector-login", default="cobranza")
     parser.add_argument("--collector-password", default="cobranza")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="take these screenshots only (file names)")
     args = parser.parse_args()
     common = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/common")
     uid = common.authenticate(args.db, args.login, args.password, {})
@@ -123,6 +124,8 @@ def main():
         }
         for shot in SHOTS:
             name, click = shot["name"], shot.get("click")
+            if args.only and name not in args.only:
+                continue
             record_id = match_id = None
             if shot.get("xmlid"):
                 record_id = ref(shot["xmlid"])
@@ -162,6 +165,8 @@ def main():
                 print(f"skip {name}: {error}")
         # the customer's page as a customer sees it on a phone (no login)
         partner_id = ref("account_collections_mx.demo_partner_monterrey")
+        if args.only and "customer_page" not in args.only:
+            partner_id = None
         rows = partner_id and models.execute_kw(
             args.db,
             uid,
@@ -180,7 +185,7 @@ def main():
             page.wait_for_selector(".o_acmx_customer_page", timeout=15000)
             page.screenshot(path=str(OUT / "customer_page.png"), full_page=True)
             print("wrote customer_page.png")
-        else:
+        elif partner_id:
             print("skip customer_page: no page for the demo customer")
         browser.close()
 
