@@ -38,6 +38,20 @@ class CollectionsCommon(AccountTestInvoicingCommon):
 
     # ------------------------------------------------------------------ helpers
     @classmethod
+    def make_customer(cls, name, company, email):
+        """A reviewed customer of ``company`` in Mexico City's time zone."""
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "email": email,
+                "is_company": True,
+                "tz": "America/Mexico_City",
+                "company_id": company.id,
+                "collection_first_invoice_reviewed": True,
+            }
+        )
+
+    @classmethod
     def make_invoice(cls, due, amount=1000.0, partner=None, invoice_date=None, post=True, currency=None, company=None):
         due = fields.Date.to_date(due)
         invoice_date = invoice_date or (due - dt.timedelta(days=30))

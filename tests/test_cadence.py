@@ -475,16 +475,7 @@ class TestCadence(CollectionsCommon):
         local_today = fields.Date.context_today(self.customer.with_context(tz=self.customer.tz))
         due = fields.Date.add(local_today, days=3)
         move_a = self.make_invoice(due)
-        customer_b = self.env["res.partner"].create(
-            {
-                "name": "Cliente Beta",
-                "email": "beta@example.mx",
-                "is_company": True,
-                "tz": "America/Mexico_City",
-                "company_id": company_b.id,
-                "collection_first_invoice_reviewed": True,
-            }
-        )
+        customer_b = self.make_customer("Cliente Beta", company_b, "beta@example.mx")
         move_b = self.make_invoice(due, partner=customer_b, company=company_b)
         Move = self.env["account.move"].with_user(manager)
         Move.with_context(allowed_company_ids=[self.company.id]).action_collection_run_now()

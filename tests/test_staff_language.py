@@ -228,30 +228,8 @@ class TestCronTextsInStaffLanguage(CollectionsCommon):
         """One run, two companies: each contact log in its company's language."""
         company_b = self.setup_other_company(name="Empresa Beta SA")["company"]
         company_b.partner_id.write({"tz": "America/Mexico_City", "lang": "en_US", "email": "cobranza@beta.example.mx"})
-        customer_b = self.env["res.partner"].create(
-            {
-                "name": "Cliente Beta",
-                "email": "beta@example.mx",
-                "is_company": True,
-                "tz": "America/Mexico_City",
-                "company_id": company_b.id,
-                "collection_first_invoice_reviewed": True,
-            }
-        )
-        move_b = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": customer_b.id,
-                "company_id": company_b.id,
-                "invoice_date": "2026-11-10",
-                "invoice_date_due": "2026-12-10",
-                "invoice_payment_term_id": False,
-                "invoice_line_ids": [
-                    Command.create({"name": "Servicio", "quantity": 1, "price_unit": 100.0, "tax_ids": []})
-                ],
-            }
-        )
-        move_b.action_post()
+        customer_b = self.make_customer("Cliente Beta", company_b, "beta@example.mx")
+        move_b = self.make_invoice("2026-12-10", amount=100.0, partner=customer_b, company=company_b)
         move_a = self.make_invoice("2026-12-10")
         run_cron(self, "account_collections_mx.ir_cron_collection_run", "2026-12-17 15:00:00")
         reasons_a = set(self.events(move_a, state="skipped").mapped("skip_reason"))
