@@ -15,7 +15,7 @@ class TestCollectionChannel(CollectionsCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company_b = cls.setup_other_company(name="Empresa Beta SA")["company"]
-        cls.company_b.partner_id.tz = "America/Mexico_City"
+        cls.company_b.partner_id.write({"tz": "America/Mexico_City", "email": "cobranza@beta.example.mx"})
         cls.Channel = cls.env["discuss.channel"]
         cls.collector_a = new_test_user(
             cls.env,
