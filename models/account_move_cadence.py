@@ -50,6 +50,7 @@ from ..tools.channels import (
     stage_event_channels,
 )
 from ..tools.cron import CronBudget, collection_cron_run
+from .collection_event import companies_sql
 
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
@@ -90,7 +91,7 @@ class CollectionRun:
     def __init__(self, env, now, company_ids=None):
         self.env = env
         self.now = now
-        self.company_ids = tuple(company_ids) if company_ids else None  # None: every company
+        self.company_ids = company_ids  # None: every company
         self._tz_today = {}
         self._company = {}
         env["res.partner"].flush_model(["tz"])
@@ -378,7 +379,7 @@ class AccountMove(models.Model):
                           OR COALESCE(m.invoice_date_due, m.invoice_date)
                              <= %(local)s - co.human_after)""",
             last_id=last_id,
-            companies=SQL("AND m.company_id IN %s", run.company_ids) if run.company_ids else SQL(),
+            companies=companies_sql(run.company_ids, SQL.identifier("m", "company_id")),
             local=local,
         )
         ctes = run.local_date_ctes()

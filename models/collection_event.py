@@ -62,6 +62,16 @@ def state_skip_reason(env, state):
     return env._(reason) if reason is not None else env._("Invoice no longer in collections")
 
 
+def companies_sql(company_ids, column=None):
+    """``AND <column> IN (...)`` when a run is limited to some companies, else nothing.
+
+    :param column: an ``SQL`` column (default: ``company_id``)
+    """
+    if not company_ids:
+        return SQL()
+    return SQL("AND %s IN %s", column or SQL.identifier("company_id"), tuple(company_ids))
+
+
 #: fields the collections engine (sudo) may still change once an event exists
 MUTABLE_FIELDS = {
     "state",
@@ -194,11 +204,6 @@ class CollectionEvent(models.Model):
         return self.search_count(domain)
 
     @api.model
-    def _collection_companies_sql(self, company_ids):
-        """``AND company_id IN (...)`` when a run is limited to some companies."""
-        return SQL("AND company_id IN %s", tuple(company_ids)) if company_ids else SQL()
-
-    @api.model
     def _collection_due_internal(self, now, last_id=0, limit=None, company_ids=None):
         """Next batch of internal events due (tasks, team alerts), locked (SKIP LOCKED)."""
         self.env.flush_all()
@@ -211,7 +216,7 @@ class CollectionEvent(models.Model):
                 INTERNAL_CHANNELS,
                 now,
                 last_id,
-                self._collection_companies_sql(company_ids),
+                companies_sql(company_ids),
                 limit,
             )
         )
@@ -435,7 +440,7 @@ class CollectionEvent(models.Model):
                 channels=tuple(channels),
                 now=now,
                 after=after,
-                companies=self._collection_companies_sql(company_ids),
+                companies=companies_sql(company_ids),
                 limit=limit,
             )
         )
